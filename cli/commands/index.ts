@@ -1,0 +1,9 @@
+/**
+ * Every command registers its flags here; its implementation is imported lazily inside
+ * its action so that `--help` and one command never load the others.
+ */
+import type { CAC } from "cac";
+
+export type Register = (cli: CAC) => void;
+
+export const commands: Register[] = [];

@@ -1,0 +1,53 @@
+#!/usr/bin/env bun
+/**
+ * The CLI entry and the one exit boundary: every command's error becomes an exit code here
+ * (0 ok, 1 check failed, 2 bad usage or input, 3 runtime fault) and nowhere else.
+ * Command actions return their exit code (or nothing for 0) or throw a WardenError.
+ */
+import { cac, type CAC } from "cac";
+import { UsageError, WardenError, exitCodeOf } from "../core/errors.ts";
+import { argv, exit, writeStderr } from "../core/runtime.ts";
+import pkg from "../package.json" with { type: "json" };
+import { commands } from "./commands/index.ts";
+
+export function buildCli(): CAC {
+  const cli = cac("warden");
+  for (const register of commands) register(cli);
+  cli.help();
+  cli.version(pkg.version);
+  return cli;
+}
+
+function isCacError(error: unknown): error is Error {
+  return error instanceof Error && error.name === "CACError";
+}
+
+export async function main(args: string[]): Promise<number> {
+  const cli = buildCli();
+  try {
+    cli.parse(["bun", "warden", ...args], { run: false });
+    if (cli.options["help"] || cli.options["version"]) return 0;
+    if (!cli.matchedCommand) {
+      if (cli.args.length === 0) {
+        cli.outputHelp();
+        return 0;
+      }
+      throw new UsageError("USAGE_UNKNOWN_COMMAND", `unknown command "${cli.args[0]}"; see "warden --help"`);
+    }
+    const result: unknown = await cli.runMatchedCommand();
+    return typeof result === "number" ? result : 0;
+  } catch (error) {
+    if (isCacError(error)) {
+      writeStderr(`warden: USAGE: ${error.message}\n`);
+      return 2;
+    }
+    const line = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+    const prefix = error instanceof WardenError ? `warden: ${error.code}: ` : "warden: ";
+    writeStderr(`${prefix}${line}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+if (import.meta.main) {
+  exit(await main(argv()));
+}

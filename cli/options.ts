@@ -1,0 +1,39 @@
+/** One option normaliser: flags arrive from cac as strings/numbers/booleans and leave typed, or a UsageError names the flag. */
+import { UsageError } from "../core/errors.ts";
+
+export function intFlag(name: string, value: unknown, opts: { min?: number; max?: number } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === "number" ? value : Number(String(value));
+  if (!Number.isInteger(n)) throw new UsageError("USAGE_BAD_FLAG", `--${name} expects an integer, got "${String(value)}"`);
+  if (opts.min !== undefined && n < opts.min) throw new UsageError("USAGE_BAD_FLAG", `--${name} must be at least ${opts.min}, got ${n}`);
+  if (opts.max !== undefined && n > opts.max) throw new UsageError("USAGE_BAD_FLAG", `--${name} must be at most ${opts.max}, got ${n}`);
+  return n;
+}
+
+export function numberFlag(name: string, value: unknown, opts: { min?: number; max?: number } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === "number" ? value : Number(String(value));
+  if (!Number.isFinite(n)) throw new UsageError("USAGE_BAD_FLAG", `--${name} expects a number, got "${String(value)}"`);
+  if (opts.min !== undefined && n < opts.min) throw new UsageError("USAGE_BAD_FLAG", `--${name} must be at least ${opts.min}, got ${n}`);
+  if (opts.max !== undefined && n > opts.max) throw new UsageError("USAGE_BAD_FLAG", `--${name} must be at most ${opts.max}, got ${n}`);
+  return n;
+}
+
+export function stringFlag(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" && typeof value !== "number") throw new UsageError("USAGE_BAD_FLAG", `--${name} expects a value`);
+  const s = String(value);
+  if (s === "") throw new UsageError("USAGE_BAD_FLAG", `--${name} expects a non-empty value`);
+  return s;
+}
+
+export function enumFlag<T extends string>(name: string, value: unknown, allowed: readonly T[]): T | undefined {
+  const s = stringFlag(name, value);
+  if (s === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(s)) throw new UsageError("USAGE_BAD_FLAG", `--${name} must be one of ${allowed.join(", ")}, got "${s}"`);
+  return s as T;
+}
+
+export function boolFlag(value: unknown): boolean {
+  return value === true || value === "true";
+}

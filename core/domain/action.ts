@@ -1,0 +1,60 @@
+/**
+ * A decision as data. `evaluate` returns these; the engine carries them out.
+ * Writes name their order by a deterministic orderLinkId (see link-id.ts).
+ */
+import type { AccountId, OrderSide } from "./types.ts";
+
+export type OrderRole = "entry" | "tp" | "sl";
+
+export type Action =
+  | {
+      readonly kind: "place";
+      readonly account: AccountId;
+      readonly symbol: string;
+      readonly role: OrderRole;
+      readonly linkId: string;
+      readonly side: OrderSide;
+      readonly type: "limit" | "market";
+      readonly qty: number;
+      readonly price?: number;
+      readonly triggerPrice?: number;
+      readonly triggerDirection?: "rise" | "fall";
+      readonly reduceOnly: boolean;
+      readonly closeOnTrigger?: boolean;
+    }
+  | {
+      readonly kind: "amend";
+      readonly account: AccountId;
+      readonly symbol: string;
+      readonly role: OrderRole;
+      readonly linkId: string;
+      readonly qty?: number;
+      readonly price?: number;
+      readonly triggerPrice?: number;
+    }
+  | {
+      readonly kind: "cancel";
+      readonly account: AccountId;
+      readonly symbol: string;
+      readonly role: OrderRole;
+      readonly linkId: string;
+    }
+  /** A rule fired: informational, becomes a `rule.applied` event. */
+  | { readonly kind: "rule"; readonly rule: RuleName; readonly detail: Readonly<Record<string, unknown>> }
+  | { readonly kind: "alert"; readonly level: "warn" | "error"; readonly message: string; readonly detail?: Readonly<Record<string, unknown>> }
+  | { readonly kind: "close"; readonly reason: "stop-hit" | "tp-complete" | "flat" | "position-gone" };
+
+export type RuleName =
+  | "entry-filled-resize"
+  | "tp1-filled-breakeven"
+  | "tp-filled-follow"
+  | "sl-filled-close"
+  | "position-flat-close"
+  | "sl-restored"
+  | "order-vanished";
+
+export type WriteAction = Extract<Action, { kind: "place" | "amend" | "cancel" }>;
+
+export function isWrite(action: Action): action is WriteAction {
+  return action.kind === "place" || action.kind === "amend" || action.kind === "cancel";
+}

@@ -1,0 +1,82 @@
+/**
+ * The exchange port: what the engine needs from one account on an exchange.
+ * Implementations: the ccxt adapter (real Bybit, testnet, `sim serve`, or the in-process
+ * simulator through msw) and the in-memory fake used by engine unit tests.
+ * One contract suite (test/exchange/port.contract.ts) runs against all of them.
+ */
+import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderSide } from "../domain/types.ts";
+
+export interface PlaceOrder {
+  readonly symbol: string;
+  /** Deterministic orderLinkId, at most 36 characters, journalled before the request. */
+  readonly linkId: string;
+  readonly side: OrderSide;
+  readonly type: "limit" | "market";
+  readonly qty: number;
+  readonly price?: number;
+  /** Makes the order conditional. */
+  readonly triggerPrice?: number;
+  /** "rise": triggers when the price rises to triggerPrice; "fall": when it falls to it. */
+  readonly triggerDirection?: "rise" | "fall";
+  readonly reduceOnly: boolean;
+  readonly closeOnTrigger?: boolean;
+}
+
+export interface AmendOrder {
+  readonly symbol: string;
+  readonly linkId: string;
+  readonly qty?: number;
+  readonly price?: number;
+  readonly triggerPrice?: number;
+}
+
+/**
+ * Outcome of a write, classified by Bybit retCode and HTTP status, never by ccxt's
+ * error class alone. A write is never retried blindly: `unknown` means "look it up".
+ */
+export type WriteOutcome =
+  | { readonly status: "ok"; readonly orderId?: string }
+  /** 110072 on create: an order with this linkId already exists. */
+  | { readonly status: "exists" }
+  /** 110001 on cancel/amend: the order is already gone. */
+  | { readonly status: "gone" }
+  /** 34040: the value was already set. Success. */
+  | { readonly status: "not-modified" }
+  /** Timeout, 5xx, 10016, lost response: the write may or may not have been applied. */
+  | { readonly status: "unknown"; readonly reason: string }
+  /** 10006 / 429: back off until retryAt (epoch ms). */
+  | { readonly status: "rate-limited"; readonly retryAt: number }
+  /** HTTP 403 "access too frequent": stop all writes. */
+  | { readonly status: "ip-banned"; readonly until: number }
+  /** The exchange refused it for a reason that will not change by retrying (110017, 110003...). */
+  | { readonly status: "rejected"; readonly code: string; readonly reason: string };
+
+/** Counts of HTTP requests the adapter really made, by endpoint path. */
+export interface RequestStats {
+  readonly total: number;
+  readonly byEndpoint: Readonly<Record<string, number>>;
+}
+
+export interface AccountExchange {
+  readonly account: AccountId;
+  /** Linear instruments (cached after the first load). */
+  instruments(): Promise<ReadonlyMap<string, Instrument>>;
+  /** Every open position: /v5/position/list?settleCoin=USDT&limit=200, cursor-paginated. */
+  positions(): Promise<ExchangePosition[]>;
+  /** Every open order (regular and conditional): /v5/order/realtime?settleCoin=USDT&limit=50, paginated. With a symbol, that symbol's only. */
+  openOrders(symbol?: string): Promise<ExchangeOrder[]>;
+  /** One symbol's position (the per-monitor read of the naive and ttl strategies). */
+  position(symbol: string): Promise<ExchangePosition | undefined>;
+  /** Find an order by orderLinkId: open orders first, then order history. */
+  lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined>;
+  place(order: PlaceOrder): Promise<WriteOutcome>;
+  amend(order: AmendOrder): Promise<WriteOutcome>;
+  cancel(symbol: string, linkId: string): Promise<WriteOutcome>;
+  requestStats(): RequestStats;
+}
+
+/**
+ * A read that failed, classified. `retryable` reads may be retried by the caller;
+ * rate limits carry the time to wait until.
+ */
+export type ReadFailureKind = "rate-limited" | "ip-banned" | "clock-skew" | "retryable" | "auth" | "fatal";

@@ -1,0 +1,40 @@
+/**
+ * Structured events: one NDJSON object per line with `ts`, `level`, `component`, `event`
+ * and fields. Event names are stable and documented in the README. Nothing in core/
+ * prints: it emits to an EventSink, and a reporter (NDJSON or pretty) renders.
+ */
+export type Level = "debug" | "info" | "warn" | "error";
+
+export interface WardenEvent {
+  readonly ts: string;
+  readonly level: Level;
+  readonly component: string;
+  readonly event: string;
+  readonly [field: string]: unknown;
+}
+
+export interface EventSink {
+  emit(event: WardenEvent): void;
+}
+
+export type Emit = (level: Level, event: string, fields?: Record<string, unknown>) => void;
+
+/** A component-scoped emitter over a sink, timestamped by the given clock. */
+export function emitter(sink: EventSink, component: string, now: () => number): Emit {
+  return (level, event, fields = {}) => {
+    sink.emit({ ts: new Date(now()).toISOString(), level, component, event, ...fields });
+  };
+}
+
+/** Keeps events in memory: for tests and for summaries. */
+export class MemorySink implements EventSink {
+  readonly events: WardenEvent[] = [];
+  emit(event: WardenEvent): void {
+    this.events.push(event);
+  }
+  named(name: string): WardenEvent[] {
+    return this.events.filter((e) => e.event === name);
+  }
+}
+
+export const nullSink: EventSink = { emit: () => {} };

@@ -1,0 +1,64 @@
+/**
+ * The one module that knows which runtime it is on. Everything else uses Web APIs and
+ * `node:` built-ins that Bun and Deno both support.
+ */
+import process from "node:process";
+
+export type RuntimeName = "bun" | "deno" | "node";
+
+export function runtimeName(): RuntimeName {
+  const g = globalThis as Record<string, unknown>;
+  if (g["Bun"] !== undefined) return "bun";
+  if (g["Deno"] !== undefined) return "deno";
+  return "node";
+}
+
+export function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+export function argv(): string[] {
+  return process.argv.slice(2);
+}
+
+export function isTTY(): boolean {
+  return Boolean(process.stdout.isTTY);
+}
+
+export function useColor(): boolean {
+  return isTTY() && env("NO_COLOR") === undefined;
+}
+
+export function exit(code: number): never {
+  process.exit(code);
+}
+
+export function pid(): number {
+  return process.pid;
+}
+
+/** CPU time used by this process, in microseconds (user + system). */
+export function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+export function rssBytes(): number {
+  return process.memoryUsage().rss;
+}
+
+export function onSignals(signals: ("SIGINT" | "SIGTERM")[], handler: (signal: string) => void): () => void {
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.off(s, handler);
+  };
+}
+
+export function writeStdout(text: string): void {
+  process.stdout.write(text);
+}
+
+export function writeStderr(text: string): void {
+  process.stderr.write(text);
+}

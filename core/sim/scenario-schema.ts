@@ -1,0 +1,108 @@
+/**
+ * The scenario file format (fixtures/scenarios/*.json), validated on load with zod.
+ * Documented in fixtures/scenarios/README.md. A scenario is everything a simulated run
+ * needs: accounts and mirror ratio, instruments, initial positions and orders, price paths,
+ * manual interventions, latency profile, faults and seed.
+ */
+import { z } from "zod";
+
+const positive = z.number().positive();
+const symbol = z.string().regex(/^[A-Z0-9]{2,20}USDT$/, "a linear USDT symbol such as BTCUSDT");
+const account = z.enum(["main", "mirror"]);
+
+export const latencySchema = z.union([
+  z.literal("recorded"),
+  z.literal("zero"),
+  z.string().regex(/^fixed:\d+$/, 'fixed:MS, for example "fixed:50"'),
+]);
+
+const accountSchema = z.strictObject({
+  apiKey: z.string().min(1),
+  apiSecret: z.string().min(1),
+  /** USDT wallet balance. */
+  balance: positive.default(100_000),
+});
+
+/** A Bybit v5 linear instrument record in the recorded shape, for symbols the fixtures lack. */
+const syntheticInstrument = z.looseObject({
+  symbol,
+  synthetic: z.literal(true),
+  priceFilter: z.looseObject({ tickSize: z.string(), minPrice: z.string(), maxPrice: z.string() }),
+  lotSizeFilter: z.looseObject({ qtyStep: z.string(), minOrderQty: z.string(), maxOrderQty: z.string() }),
+});
+
+const positionSchema = z.strictObject({
+  account,
+  symbol,
+  side: z.enum(["long", "short"]),
+  size: positive,
+  entryPrice: positive,
+});
+
+const orderSchema = z.strictObject({
+  account,
+  symbol,
+  side: z.enum(["Buy", "Sell"]),
+  orderType: z.enum(["Limit", "Market"]),
+  qty: positive,
+  price: positive.optional(),
+  triggerPrice: positive.optional(),
+  /** 1: triggers when the price rises to triggerPrice; 2: when it falls to it. */
+  triggerDirection: z.union([z.literal(1), z.literal(2)]).optional(),
+  reduceOnly: z.boolean().default(false),
+  closeOnTrigger: z.boolean().default(false),
+  orderLinkId: z.string().max(36).optional(),
+});
+
+/** Something a person does by hand at a given step. */
+const interventionSchema = z.discriminatedUnion("action", [
+  z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("cancel-order"), account, symbol, orderLinkId: z.string() }),
+  z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("close-position"), account, symbol }),
+]);
+
+const faultSchema = z.strictObject({
+  kind: z.enum(["timeout", "5xx", "10006", "10016", "clock-skew", "lost-response", "403"]),
+  /** Endpoint path it applies to, e.g. "/v5/order/create"; all when absent. */
+  path: z.string().startsWith("/").optional(),
+  account: account.optional(),
+  /** First and last step (inclusive) during which it may fire. */
+  fromStep: z.number().int().nonnegative().default(0),
+  toStep: z.number().int().nonnegative().optional(),
+  /** Chance per matching request (seeded). */
+  probability: z.number().min(0).max(1).default(1),
+  /** Fire at most this many times. */
+  count: z.number().int().positive().optional(),
+  /** clock-skew: how far the exchange's clock is off, ms. */
+  skewMs: z.number().int().optional(),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(""),
+  seed: z.number().int().default(1),
+  /** Virtual start time, ISO 8601. */
+  start: z.iso.datetime().default("2025-07-24T10:00:00Z"),
+  /** Virtual time per price step, ms. */
+  stepMs: z.number().int().positive().default(5_000),
+  latency: latencySchema.default("recorded"),
+  accounts: z.strictObject({
+    main: accountSchema,
+    mirror: accountSchema.extend({ ratio: z.number().positive().max(10) }).optional(),
+  }),
+  /** Symbols taken from the recorded instruments fixture. */
+  instruments: z.array(symbol).min(1),
+  syntheticInstruments: z.array(syntheticInstrument).default([]),
+  positions: z.array(positionSchema).default([]),
+  orders: z.array(orderSchema).default([]),
+  /** Mark price per step, per symbol. All paths have the same length. */
+  prices: z.record(symbol, z.array(positive).min(1)),
+  interventions: z.array(interventionSchema).default([]),
+  faults: z.array(faultSchema).default([]),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioOrder = Scenario["orders"][number];
+export type ScenarioPosition = Scenario["positions"][number];
+export type ScenarioFault = Scenario["faults"][number];
+export type Intervention = Scenario["interventions"][number];
