@@ -1,0 +1,53 @@
+/**
+ * How the engine reads the exchange. The strategy changes only how data is read; the
+ * rules (evaluate) and the writes are the same code for every strategy:
+ * - `warden`: one batched snapshot per account per cycle (core/cache), single-flight;
+ * - `ttl`: a 15 s TTL cache per (account, symbol), filled per monitor (the old system after its fix);
+ * - `naive`: each due monitor fetches its own position and the full paginated open-order list.
+ *
+ * Hit rate means what the old system's logs meant by it: a monitor read served without a
+ * REST call made on that monitor's behalf. Batched account loads are counted as `loads`
+ * and their calls as `calls`, not as monitor misses.
+ */
+import type { AccountId, ExchangeOrder, ExchangePosition } from "../domain/types.ts";
+
+export type StrategyName = "naive" | "ttl" | "warden";
+
+export interface MonitorKey {
+  readonly account: AccountId;
+  readonly symbol: string;
+}
+
+export interface MonitorReadView {
+  readonly position: ExchangePosition | undefined;
+  /** Open orders of this account and symbol. */
+  readonly orders: readonly ExchangeOrder[];
+  /** Clock time the data was loaded. */
+  readonly takenAt: number;
+}
+
+export interface ReadStats {
+  /** Monitor reads served without a call of their own. */
+  readonly hits: number;
+  /** Monitor reads that needed a call of their own. */
+  readonly misses: number;
+  /** Batched loads (warden: account snapshots). */
+  readonly loads: number;
+  /** Loads that joined one already in flight. */
+  readonly coalesced: number;
+}
+
+export interface ReadPath {
+  readonly name: StrategyName;
+  /** Load what these due monitors need, as the strategy does it. Read failures propagate. */
+  prepare(due: readonly MonitorKey[]): Promise<void>;
+  /** The data one monitor decides on; only valid for keys passed to the last prepare(). */
+  view(key: MonitorKey): MonitorReadView;
+  /** Called after every write on an account (and symbol). */
+  invalidate(account: AccountId, symbol: string): void;
+  /** Statistics since the last resetCycle(). */
+  cycleStats(): ReadStats;
+  /** Statistics since start. */
+  totalStats(): ReadStats;
+  resetCycle(): void;
+}
