@@ -1,0 +1,100 @@
+/**
+ * Warden's own accounting of Bybit's limits, so that it never meets them: 10 writes/s per
+ * account per write endpoint, 50 reads/s per account per read endpoint, 600 requests per
+ * 5 s per IP. Sliding windows over real time (requests are real). On a 10006/429 the
+ * account waits until the reset the exchange gave; on an IP ban (403) every write stops
+ * until the ban ends.
+ */
+import { sleep } from "../clock.ts";
+import type { AccountId } from "../domain/types.ts";
+
+export interface RateLimits {
+  readonly writesPerSecond: number;
+  readonly readsPerSecond: number;
+  readonly ipPer5s: number;
+}
+
+export const bybitLimits: RateLimits = { writesPerSecond: 10, readsPerSecond: 50, ipPer5s: 600 };
+
+class Window {
+  readonly #stamps: number[] = [];
+  constructor(
+    readonly limit: number,
+    readonly spanMs: number,
+  ) {}
+  /** Ms to wait before one more request fits (0 when it fits now). */
+  waitMs(now: number): number {
+    while (this.#stamps.length > 0 && (this.#stamps[0] ?? 0) <= now - this.spanMs) this.#stamps.shift();
+    if (this.#stamps.length < this.limit) return 0;
+    return (this.#stamps[0] ?? now) + this.spanMs - now;
+  }
+  take(now: number): void {
+    this.#stamps.push(now);
+  }
+}
+
+export type RequestClass = "read" | "write";
+
+export class RateBudget {
+  readonly #limits: RateLimits;
+  readonly #now: () => number;
+  readonly #wait: (ms: number) => Promise<void>;
+  readonly #windows = new Map<string, Window>();
+  readonly #ip: Window;
+  readonly #blockedUntil = new Map<AccountId, number>();
+  #bannedUntil = 0;
+  /** Total ms spent waiting for the budget (a figure for metrics). */
+  waitedMs = 0;
+
+  constructor(opts: { limits?: RateLimits; now?: () => number; wait?: (ms: number) => Promise<void> } = {}) {
+    this.#limits = opts.limits ?? bybitLimits;
+    this.#now = opts.now ?? (() => Date.now());
+    this.#wait = opts.wait ?? ((ms) => sleep(ms));
+    this.#ip = new Window(this.#limits.ipPer5s, 5_000);
+  }
+
+  /** Waits until one request of this class on this account and endpoint fits, then takes it. */
+  async acquire(account: AccountId, endpoint: string, kind: RequestClass): Promise<void> {
+    for (;;) {
+      const now = this.#now();
+      const window = this.#window(account, endpoint, kind);
+      const blocked = Math.max(0, (this.#blockedUntil.get(account) ?? 0) - now);
+      const wait = Math.max(blocked, window.waitMs(now), this.#ip.waitMs(now));
+      if (wait <= 0) {
+        window.take(now);
+        this.#ip.take(now);
+        return;
+      }
+      this.waitedMs += wait;
+      await this.#wait(wait);
+    }
+  }
+
+  /** The exchange said 10006/429: hold this account's requests until `until`. */
+  backOff(account: AccountId, until: number): void {
+    this.#blockedUntil.set(account, Math.max(until, this.#blockedUntil.get(account) ?? 0));
+  }
+
+  /** HTTP 403 "access too frequent": no writes anywhere until `until`. */
+  ban(until: number): void {
+    this.#bannedUntil = Math.max(this.#bannedUntil, until);
+  }
+
+  writesAllowed(): boolean {
+    return this.#now() >= this.#bannedUntil;
+  }
+
+  bannedUntil(): number {
+    return this.#bannedUntil;
+  }
+
+  #window(account: AccountId, endpoint: string, kind: RequestClass): Window {
+    const key = `${account} ${endpoint}`;
+    let w = this.#windows.get(key);
+    if (w === undefined) {
+      w = new Window(kind === "write" ? this.#limits.writesPerSecond : this.#limits.readsPerSecond, 1_000);
+      this.#windows.set(key, w);
+    }
+    return w;
+  }
+}
