@@ -1,0 +1,89 @@
+/**
+ * `run --config FILE`: the engine's settings, validated before any network call. Every
+ * problem is listed (path and expectation), not just the first, in one line that names
+ * the file; the refusal exits 2.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { InputError } from "../errors.ts";
+
+const ms = z.number().int().nonnegative();
+const pct = z.number().positive().max(100);
+
+export const engineConfigSchema = z.strictObject({
+  /** Wall-clock pause between cycles on a live exchange, ms. */
+  intervalMs: z.number().int().positive().default(2_000),
+  urgency: z
+    .strictObject({
+      criticalPct: pct.default(0.5),
+      urgentPct: pct.default(2),
+      activePct: pct.default(5),
+      criticalEveryMs: ms.default(0),
+      urgentEveryMs: ms.default(5_000),
+      activeEveryMs: ms.default(15_000),
+      idleEveryMs: ms.default(60_000),
+    })
+    .default({ criticalPct: 0.5, urgentPct: 2, activePct: 5, criticalEveryMs: 0, urgentEveryMs: 5_000, activeEveryMs: 15_000, idleEveryMs: 60_000 })
+    .refine((u) => u.criticalPct <= u.urgentPct && u.urgentPct <= u.activePct, "thresholds must grow: criticalPct <= urgentPct <= activePct"),
+  plan: z
+    .strictObject({
+      /** TP ladder of conservative plans, % of the position; sums to 100. */
+      ladder: z.array(pct).min(1).max(4).default([85, 5, 5, 5]),
+      /** Fee buffer added to the average entry for breakeven, basis points. */
+      breakevenBufferBps: z.number().nonnegative().max(500).default(11),
+      /** Stop distance for an adopted position that has no stop, % of entry. */
+      defaultStopPct: pct.default(5),
+    })
+    .default({ ladder: [85, 5, 5, 5], breakevenBufferBps: 11, defaultStopPct: 5 })
+    .refine((p) => Math.abs(p.ladder.reduce((a, b) => a + b, 0) - 100) < 1e-9, { message: "ladder must sum to 100", path: ["ladder"] }),
+  cache: z
+    .strictObject({
+      /** A write is decided on a snapshot no older than this, ms. */
+      freshnessMs: ms.default(1_000),
+      /** An order missing right after our own write is not declared gone within this, ms. */
+      graceMs: ms.default(10_000),
+    })
+    .default({ freshnessMs: 1_000, graceMs: 10_000 }),
+  mirror: z
+    .strictObject({
+      /** Mirror size / main size; on the simulator the scenario's ratio applies. */
+      ratio: z.number().positive().max(10),
+    })
+    .optional(),
+});
+
+export type EngineConfig = z.output<typeof engineConfigSchema>;
+
+export function defaultEngineConfig(): EngineConfig {
+  return engineConfigSchema.parse({});
+}
+
+/** Every problem, one per line, as "path: message". */
+export function listProblems(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
+}
+
+export function parseEngineConfig(json: unknown, source: string): EngineConfig {
+  const result = engineConfigSchema.safeParse(json);
+  if (!result.success) {
+    const problems = listProblems(result.error);
+    throw new InputError("CONFIG_INVALID", `${source}: ${problems.length} problem(s): ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+export function loadEngineConfig(path: string): EngineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new InputError("CONFIG_UNREADABLE", `${path}: cannot read config (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InputError("CONFIG_INVALID", `${path}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseEngineConfig(json, path);
+}
