@@ -1,0 +1,420 @@
+/**
+ * The simulator's matching venue: accounts, instruments, positions, orders and executions,
+ * driven by a scenario's price path on a virtual clock. Matching at each step, per symbol
+ * whose mark moved, oldest order first:
+ * - a resting Buy limit fills at its price when the mark is <= it, a Sell limit when >= it
+ *   (maker fee);
+ * - a conditional triggers when the mark reaches its trigger in its direction (1 rise, 2
+ *   fall), then executes as a market order (or as a limit when it has a price);
+ * - market orders, and limits already marketable when placed, fill at once at the mark
+ *   (taker fee): the simulator has no order book depth.
+ * Ids come from the scenario seed, times from the virtual clock: one scenario played twice
+ * gives the same state.
+ */
+import { AccountState } from "./account.ts";
+import { OPEN_STATUSES, orderRecord, type SimOrder } from "./book.ts";
+import { formatQty, recordedInstruments, roundToTick, specOf, syntheticRecord, type InstrumentSpec } from "./instruments.ts";
+import { checkCategory, orderRef, paramsError, parseAmend, parseCreate, priceFor, text } from "./order-request.ts";
+import { positionRecord, positionSide } from "./position-book.ts";
+import type { Intervention, Scenario } from "./scenario-schema.ts";
+import { tickerRecord } from "./ticker.ts";
+import { SimError, type BybitRecord, type Params, type SimAccount, type Venue } from "./venue-api.ts";
+import { VirtualClock } from "../clock.ts";
+import type { AccountId } from "../domain/types.ts";
+import { InputError } from "../errors.ts";
+import { seededRng, type Rng } from "../rng.ts";
+import { venueState, type InterventionOutcome } from "./venue-state.ts";
+
+export interface VenueOptions {
+  /** A clock to share with the engine; it is set to scenario.start and advanced stepMs per step. */
+  readonly clock?: VirtualClock;
+}
+
+export function createVenue(scenario: Scenario, options: VenueOptions = {}): Venue {
+  return new SimVenue(scenario, options);
+}
+
+function uuid(rng: Rng): string {
+  let hex = "";
+  for (let i = 0; i < 16; i++) {
+    let byte = Math.floor(rng() * 256);
+    if (i === 6) byte = (byte & 0x0f) | 0x40;
+    if (i === 8) byte = (byte & 0x3f) | 0x80;
+    hex += byte.toString(16).padStart(2, "0");
+  }
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function refused(where: string, e: unknown): never {
+  if (e instanceof SimError) throw new InputError("SCENARIO_INVALID", `scenario: ${where}: refused by the venue: ${e.message} (retCode ${e.retCode})`);
+  throw e;
+}
+
+export class SimVenue implements Venue {
+  readonly #scenario: Scenario;
+  readonly #clock: VirtualClock;
+  readonly #rng: Rng;
+  readonly #specs = new Map<string, InstrumentSpec>();
+  readonly #paths = new Map<string, readonly number[]>();
+  readonly #marks = new Map<string, number>();
+  readonly #accounts = new Map<AccountId, AccountState>();
+  readonly #interventions = new Map<number, Intervention[]>();
+  readonly #outcomes: InterventionOutcome[] = [];
+  readonly #length: number;
+  #step = 0;
+  #orderSeq = 0;
+
+  constructor(scenario: Scenario, options: VenueOptions = {}) {
+    this.#scenario = scenario;
+    this.#clock = options.clock ?? new VirtualClock(0);
+    this.#clock.set(Date.parse(scenario.start));
+    this.#rng = seededRng(scenario.seed);
+    const recorded = new Map(recordedInstruments().map((r) => [String(r.symbol), r]));
+    for (const symbol of scenario.instruments) {
+      const r = recorded.get(symbol);
+      if (!r) throw new InputError("SCENARIO_INVALID", `scenario: instruments: ${symbol} is not a recorded linear instrument`);
+      this.#specs.set(symbol, specOf(r));
+    }
+    for (const partial of scenario.syntheticInstruments) this.#specs.set(partial.symbol, specOf(syntheticRecord(partial)));
+    let length = 0;
+    for (const [symbol, path] of Object.entries(scenario.prices)) {
+      this.#paths.set(symbol, path);
+      this.#marks.set(symbol, path[0] ?? 0);
+      length = Math.max(length, path.length);
+    }
+    this.#length = length;
+    const newId = () => uuid(this.#rng);
+    const { main, mirror } = scenario.accounts;
+    this.#accounts.set("main", new AccountState({ id: "main", apiKey: main.apiKey, apiSecret: main.apiSecret }, main.balance, newId));
+    if (mirror) this.#accounts.set("mirror", new AccountState({ id: "mirror", apiKey: mirror.apiKey, apiSecret: mirror.apiSecret }, mirror.balance, newId));
+    const now = this.now();
+    scenario.positions.forEach((p, i) => {
+      const spec = this.#spec(p.symbol, `positions[${i}].symbol`);
+      const lots = Math.round(p.size / spec.qtyStep);
+      this.#account(p.account, `positions[${i}].account`).positions.seed(spec, p.side === "long" ? lots : -lots, p.entryPrice, now);
+    });
+    scenario.orders.forEach((o, i) => {
+      const body: Record<string, unknown> = { ...o };
+      delete body.account;
+      try {
+        this.createOrder(o.account, body);
+      } catch (e) {
+        refused(`orders[${i}]`, e);
+      }
+    });
+    for (const iv of scenario.interventions) {
+      const list = this.#interventions.get(iv.step) ?? [];
+      list.push(iv);
+      this.#interventions.set(iv.step, list);
+    }
+    this.#intervene();
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  accounts(): readonly SimAccount[] {
+    return [...this.#accounts.values()].map((a) => a.account);
+  }
+
+  instruments(category: string, symbol?: string): BybitRecord[] {
+    if (category !== "linear") return [];
+    return [...this.#specs.values()].filter((s) => symbol === undefined || s.symbol === symbol).map((s) => s.record);
+  }
+
+  tickers(category: string, symbol?: string): BybitRecord[] {
+    if (category !== "linear") return [];
+    const now = this.now();
+    return [...this.#specs.values()]
+      .filter((s) => symbol === undefined || s.symbol === symbol)
+      .map((s) => tickerRecord(s, this.#mark(s.symbol), this.#paths.get(s.symbol)?.[0] ?? this.#mark(s.symbol), now));
+  }
+
+  positions(account: AccountId, q: { symbol?: string; settleCoin?: string }): BybitRecord[] {
+    const st = this.#account(account);
+    if (q.settleCoin !== undefined && q.settleCoin !== "USDT") return [];
+    if (q.symbol !== undefined) {
+      const spec = this.#specs.get(q.symbol);
+      if (!spec) throw paramsError(`symbol invalid: ${q.symbol}`);
+      return [positionRecord(spec, st.positions.get(q.symbol), this.#mark(q.symbol), this.now())];
+    }
+    return st.positions.open().map((p) => positionRecord(p.spec, p, this.#mark(p.symbol), this.now()));
+  }
+
+  openOrders(account: AccountId, q: { symbol?: string; settleCoin?: string; orderId?: string; orderLinkId?: string }): BybitRecord[] {
+    if (q.settleCoin !== undefined && q.settleCoin !== "USDT") return [];
+    return this.#account(account).orders.listOpen(q).map(orderRecord);
+  }
+
+  orderHistory(account: AccountId, q: { symbol?: string; orderId?: string; orderLinkId?: string; orderStatus?: string }): BybitRecord[] {
+    return this.#account(account).orders.listHistory(q).map(orderRecord);
+  }
+
+  executions(account: AccountId, q: { symbol?: string; orderId?: string; startTime?: number; endTime?: number }): BybitRecord[] {
+    const out: BybitRecord[] = [];
+    const all = this.#account(account).executions;
+    for (let i = all.length - 1; i >= 0; i--) {
+      const e = all[i]!;
+      const t = Number(e.execTime);
+      if (q.symbol !== undefined && e.symbol !== q.symbol) continue;
+      if (q.orderId !== undefined && e.orderId !== q.orderId) continue;
+      if ((q.startTime !== undefined && t < q.startTime) || (q.endTime !== undefined && t > q.endTime)) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  walletBalance(account: AccountId): BybitRecord {
+    return this.#account(account).walletBalance((s) => this.#mark(s));
+  }
+
+  createOrder(account: AccountId, body: Params, createType = "CreateByUser"): { orderId: string; orderLinkId: string } {
+    const st = this.#account(account);
+    const req = parseCreate(body, (s) => this.#specs.get(s));
+    if (st.orders.hasLinkId(req.orderLinkId)) throw new SimError(110072, "OrderLinkedID is duplicate");
+    const symbol = req.spec.symbol;
+    const mark = this.#mark(symbol);
+    if (req.reduceOnly || req.closeOnTrigger) {
+      const side = positionSide(st.positions.get(symbol));
+      if (side === "" || side === req.side) throw new SimError(110017, "Reduce-only rule not satisfied");
+    }
+    const conditional = req.triggerPrice > 0;
+    let direction = req.triggerDirection;
+    if (conditional) {
+      if (direction === 0) direction = req.triggerPrice > mark ? 1 : 2;
+      this.#checkTrigger(direction, req.triggerPrice, mark);
+    }
+    const now = this.now();
+    const o: SimOrder = {
+      seq: ++this.#orderSeq,
+      orderId: uuid(this.#rng),
+      orderLinkId: req.orderLinkId,
+      symbol,
+      spec: req.spec,
+      side: req.side,
+      orderType: req.orderType,
+      qtyLots: req.lots,
+      price: req.orderType === "Limit" ? req.price : conditional ? 0 : this.#protection(req.spec, req.side, mark),
+      triggerPrice: req.triggerPrice,
+      triggerDirection: direction,
+      reduceOnly: req.reduceOnly,
+      closeOnTrigger: req.closeOnTrigger,
+      timeInForce: req.timeInForce === "IOC" || req.timeInForce === "FOK" ? "IOC" : "GTC",
+      stopOrderType: conditional ? "Stop" : "",
+      status: conditional ? "Untriggered" : "New",
+      cumLots: 0,
+      cumValue: 0,
+      cumFee: 0,
+      createdTime: now,
+      updatedTime: now,
+      lastPriceOnCreated: mark,
+      cancelType: "UNKNOWN",
+      createType,
+      takeProfit: req.takeProfit,
+      stopLoss: req.stopLoss,
+    };
+    st.orders.add(o);
+    if (!conditional) this.#execute(st, o, req.timeInForce === "PostOnly");
+    return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+  }
+
+  amendOrder(account: AccountId, body: Params): { orderId: string; orderLinkId: string } {
+    const st = this.#account(account);
+    const o = this.#findOpen(st, body);
+    const req = parseAmend(body, o.spec);
+    if (req.lots !== undefined) {
+      if (req.lots <= o.cumLots) throw paramsError("qty must be greater than the filled quantity");
+      o.qtyLots = req.lots;
+    }
+    if (req.price !== undefined && o.orderType === "Limit") o.price = req.price;
+    if (req.triggerPrice !== undefined) {
+      if (o.status !== "Untriggered") throw paramsError("triggerPrice can only be amended on an untriggered conditional order");
+      this.#checkTrigger(o.triggerDirection, req.triggerPrice, this.#mark(o.symbol));
+      o.triggerPrice = req.triggerPrice;
+    }
+    if (req.takeProfit !== undefined) o.takeProfit = req.takeProfit;
+    if (req.stopLoss !== undefined) o.stopLoss = req.stopLoss;
+    o.updatedTime = this.now();
+    st.orders.changed(o);
+    if (o.status === "New") this.#execute(st, o, false);
+    return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+  }
+
+  cancelOrder(account: AccountId, body: Params): { orderId: string; orderLinkId: string } {
+    const st = this.#account(account);
+    const o = this.#findOpen(st, body);
+    st.cancel(o, this.now());
+    return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+  }
+
+  /** Cancels open orders by symbol, or by settleCoin (USDT: all); orderFilter "StopOrder"/"Order" narrows to conditional/plain ones. */
+  cancelAllOrders(account: AccountId, body: Params): { list: { orderId: string; orderLinkId: string }[]; success: string } {
+    checkCategory(body);
+    const st = this.#account(account);
+    const symbol = text(body, "symbol");
+    const settleCoin = text(body, "settleCoin");
+    const filter = text(body, "orderFilter") ?? (text(body, "stopOrderType") === "Stop" ? "StopOrder" : undefined);
+    if (settleCoin !== undefined && settleCoin !== "USDT") return { list: [], success: "1" };
+    const list: { orderId: string; orderLinkId: string }[] = [];
+    const now = this.now();
+    for (const o of [...st.orders.listOpen({ symbol })]) {
+      if (filter === "StopOrder" && o.stopOrderType === "") continue;
+      if (filter === "Order" && o.stopOrderType !== "") continue;
+      st.cancel(o, now);
+      list.push({ orderId: o.orderId, orderLinkId: o.orderLinkId });
+    }
+    return { list, success: "1" };
+  }
+
+  /** Sets the position's takeProfit/stopLoss fields ("0" clears one). 34040 when nothing changes. */
+  tradingStop(account: AccountId, body: Params): Record<string, never> {
+    checkCategory(body);
+    const st = this.#account(account);
+    const symbol = text(body, "symbol");
+    if (symbol === undefined) throw paramsError("symbol is required");
+    const spec = this.#specs.get(symbol);
+    if (!spec) throw paramsError(`symbol invalid: ${symbol}`);
+    const pos = st.positions.get(symbol);
+    if (!pos || pos.lots === 0) throw new SimError(10001, "can not set tp/sl/ts for zero position");
+    const next = (key: "takeProfit" | "stopLoss"): string => {
+      const v = text(body, key);
+      if (v === undefined) return pos[key];
+      if (Number(v) === 0) return "";
+      priceFor(spec, Number(v), key);
+      return v;
+    };
+    const takeProfit = next("takeProfit");
+    const stopLoss = next("stopLoss");
+    if (takeProfit === pos.takeProfit && stopLoss === pos.stopLoss) throw new SimError(34040, "not modified");
+    pos.takeProfit = takeProfit;
+    pos.stopLoss = stopLoss;
+    st.positions.touch(pos, this.now());
+    return {};
+  }
+
+  step(n = 1): void {
+    for (let i = 0; i < n && !this.finished(); i++) {
+      this.#step++;
+      this.#clock.advance(this.#scenario.stepMs);
+      const moved: string[] = [];
+      for (const [symbol, path] of this.#paths) {
+        const next = path[Math.min(this.#step, path.length - 1)] ?? 0;
+        if (next !== this.#marks.get(symbol)) moved.push(symbol);
+        this.#marks.set(symbol, next);
+      }
+      for (const st of this.#accounts.values()) for (const symbol of moved) this.#match(st, symbol);
+      this.#intervene();
+    }
+  }
+
+  finished(): boolean {
+    return this.#step >= this.#length - 1;
+  }
+
+  stepIndex(): number {
+    return this.#step;
+  }
+
+  state(): unknown {
+    return venueState({
+      step: this.#step,
+      steps: this.#length,
+      now: this.now(),
+      finished: this.finished(),
+      marks: this.#marks,
+      accounts: [...this.#accounts.values()],
+      interventions: this.#outcomes,
+    });
+  }
+
+  #match(st: AccountState, symbol: string): void {
+    const mark = this.#mark(symbol);
+    for (const o of st.orders.openOf(symbol)) {
+      if (!OPEN_STATUSES.has(o.status)) continue; // closed earlier in this pass (reduce-only sweep)
+      if (o.status === "Untriggered") {
+        const hit = o.triggerDirection === 1 ? mark >= o.triggerPrice : mark <= o.triggerPrice;
+        if (!hit) continue;
+        o.status = "New";
+        o.updatedTime = this.now();
+        if (o.orderType === "Market") o.price = this.#protection(o.spec, o.side, mark);
+        st.orders.changed(o);
+        this.#execute(st, o, false);
+      } else if (o.orderType === "Limit" && (o.side === "Buy" ? mark <= o.price : mark >= o.price)) {
+        st.fill(o, o.price, true, mark, this.now());
+      }
+    }
+  }
+
+  /** An order that just became active (placed, triggered, amended): fill now if it can. */
+  #execute(st: AccountState, o: SimOrder, postOnly: boolean): void {
+    const mark = this.#mark(o.symbol);
+    const now = this.now();
+    if (o.orderType === "Market") {
+      st.fill(o, mark, false, mark, now);
+      return;
+    }
+    const marketable = o.side === "Buy" ? mark <= o.price : mark >= o.price;
+    if (marketable && !postOnly) st.fill(o, mark, false, mark, now);
+    else if (marketable || o.timeInForce === "IOC") st.cancel(o, now, marketable ? "CancelByUser" : "CancelByIOC");
+  }
+
+  #checkTrigger(direction: 0 | 1 | 2, trigger: number, mark: number): void {
+    if (direction === 1 && trigger <= mark) throw new SimError(110092, `expect Rising, but trigger_price[${trigger}] <= current[${mark}]??LastPrice`);
+    if (direction === 2 && trigger >= mark) throw new SimError(110093, `expect Falling, but trigger_price[${trigger}] >= current[${mark}]??LastPrice`);
+  }
+
+  /** The price Bybit shows on a market order: the mark plus a 3% slippage guard. */
+  #protection(spec: InstrumentSpec, side: "Buy" | "Sell", mark: number): number {
+    return Math.max(spec.tickSize, roundToTick(spec, mark * (side === "Buy" ? 1.03 : 0.97)));
+  }
+
+  #findOpen(st: AccountState, body: Params): SimOrder {
+    const ref = orderRef(body);
+    const o = st.orders.findOpen(ref);
+    const symbol = text(body, "symbol");
+    if (!o || (symbol !== undefined && o.symbol !== symbol)) throw new SimError(110001, "Order does not exist");
+    return o;
+  }
+
+  #intervene(): void {
+    for (const iv of this.#interventions.get(this.#step) ?? []) {
+      const st = this.#accounts.get(iv.account);
+      let outcome = "no account";
+      if (st && iv.action === "cancel-order") {
+        const o = st.orders.findOpen({ orderLinkId: iv.orderLinkId });
+        if (o && o.symbol === iv.symbol) st.cancel(o, this.now());
+        outcome = o ? "cancelled" : "order not open";
+      } else if (st && iv.action === "close-position") {
+        const pos = st.positions.get(iv.symbol);
+        if (pos && pos.lots !== 0) {
+          const side = pos.lots > 0 ? "Sell" : "Buy";
+          this.createOrder(iv.account, { symbol: iv.symbol, side, orderType: "Market", qty: formatQty(pos.spec, Math.abs(pos.lots)), reduceOnly: true });
+          outcome = "closed";
+        } else outcome = "already flat";
+      }
+      this.#outcomes.push({ ...iv, outcome });
+    }
+  }
+
+  #account(id: AccountId, where = "account"): AccountState {
+    const st = this.#accounts.get(id);
+    if (!st) {
+      if (where !== "account") throw new InputError("SCENARIO_INVALID", `scenario: ${where}: no ${id} account in the scenario`);
+      throw new SimError(10003, "API key is invalid.");
+    }
+    return st;
+  }
+
+  #spec(symbol: string, where: string): InstrumentSpec {
+    const spec = this.#specs.get(symbol);
+    if (!spec) throw new InputError("SCENARIO_INVALID", `scenario: ${where}: unknown instrument ${symbol}`);
+    return spec;
+  }
+
+  #mark(symbol: string): number {
+    const m = this.#marks.get(symbol);
+    if (m === undefined) throw new SimError(10001, `params error: no price for ${symbol} in the scenario`);
+    return m;
+  }
+}
