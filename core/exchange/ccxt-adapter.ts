@@ -1,0 +1,318 @@
+/**
+ * The exchange port on Bybit v5 through ccxt: one `bybit` instance per account, configured
+ * against ccxt's known traps (DESIGN "Known ccxt and Bybit traps"): no ccxt throttle (Warden
+ * keeps its own rate accounting), linear markets only and no currencies (2 requests to load
+ * markets), the unified-account flags preset (no account-type probe before writes), never
+ * `verbose`, and an explicit counting `fetchImplementation`. ccxt's real request building,
+ * signing, error mapping and parsing run on every call; results are mapped to domain types.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import ccxt from "ccxt";
+import type { Clock } from "../clock.ts";
+import type { AccountId, ExchangeOrder, ExchangePosition, Instrument } from "../domain/types.ts";
+import { type CcxtMarketLike, type CcxtOrderLike, type CcxtPositionLike, toExchangeOrder, toExchangePosition, toInstrument } from "./ccxt-mapping.ts";
+import { ExchangeReadError, type Failure, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
+import type { AccountExchange, AmendOrder, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
+import { DEFAULT_READ_RETRY, type ReadRetryPolicy, backoffMs } from "./read-retry.ts";
+import { type Credentials, redact } from "./redaction.ts";
+import { RequestCounter, type ResponseTrace } from "./request-counter.ts";
+
+export interface BybitAccountOptions {
+  readonly account: AccountId;
+  readonly apiKey: string;
+  readonly secret: string;
+  /** Any Bybit-compatible REST base URL: `sim serve`, testnet, demo. Overrides every `urls.api` entry. */
+  readonly baseUrl?: string;
+  readonly testnet?: boolean;
+  /** The transport, e.g. the msw-intercepted fetch for the in-process simulator. Default: the global fetch at call time. */
+  readonly fetch?: typeof fetch;
+  /** Time for classification (retryAt) and for request timestamps. Default: the wall clock. */
+  readonly clock?: Clock;
+  /** Per-request timeout (ms). Default 10 000. */
+  readonly timeoutMs?: number;
+  readonly readRetry?: ReadRetryPolicy;
+  /** Cache loaded markets in this JSON file and reuse them across runs. */
+  readonly marketsCachePath?: string;
+}
+
+export const POSITIONS_PAGE = 200;
+export const ORDERS_PAGE = 50;
+
+/** ccxt's bybit instance, seen through the members this adapter uses. */
+interface CcxtBybit {
+  urls: { api: Record<string, string> };
+  options: Record<string, unknown>;
+  has: Record<string, unknown>;
+  markets: Record<string, CcxtMarketLike & { symbol: string }> | undefined;
+  fetchImplementation: unknown;
+  timeout: number;
+  milliseconds: () => number;
+  setSandboxMode(on: boolean): void;
+  setMarkets(markets: unknown): unknown;
+  loadMarkets(): Promise<Record<string, CcxtMarketLike & { symbol: string }>>;
+  loadTimeDifference(): Promise<number>;
+  market(idOrSymbol: string): { symbol: string; id: string };
+  amountToPrecision(symbol: string, amount: number): string;
+  priceToPrecision(symbol: string, price: number): string;
+  parsePosition(raw: unknown): CcxtPositionLike;
+  parseOrder(raw: unknown): CcxtOrderLike;
+  createOrder(symbol: string, type: string, side: string, amount: number, price: number | undefined, params: Record<string, unknown>): Promise<CcxtOrderLike>;
+  cancelOrder(id: string | undefined, symbol: string, params: Record<string, unknown>): Promise<CcxtOrderLike>;
+  privateGetV5PositionList(params: Record<string, unknown>): Promise<BybitPage>;
+  privateGetV5OrderRealtime(params: Record<string, unknown>): Promise<BybitPage>;
+  privateGetV5OrderHistory(params: Record<string, unknown>): Promise<BybitPage>;
+  privatePostV5OrderAmend(params: Record<string, unknown>): Promise<{ result?: { orderId?: string } }>;
+}
+
+interface BybitPage {
+  readonly result?: { readonly list?: unknown[]; readonly nextPageCursor?: string };
+}
+
+const RET_CODE = /"ret_?code"\s*:\s*"?(-?\d+)"?/i;
+const RET_MSG = /"ret_?msg"\s*:\s*"((?:[^"\\]|\\.)*)"/i;
+
+export function createBybitAccount(opts: BybitAccountOptions): AccountExchange {
+  return new BybitAccount(opts);
+}
+
+class BybitAccount implements AccountExchange {
+  readonly account: AccountId;
+  readonly #ex: CcxtBybit;
+  readonly #counter = new RequestCounter();
+  readonly #creds: Credentials;
+  readonly #clock: Clock;
+  readonly #retry: ReadRetryPolicy;
+  readonly #marketsCachePath: string | undefined;
+  #marketsLoad: Promise<void> | undefined;
+
+  constructor(opts: BybitAccountOptions) {
+    this.account = opts.account;
+    this.#creds = { apiKey: opts.apiKey, secret: opts.secret };
+    this.#clock = opts.clock ?? { now: () => Date.now() };
+    this.#retry = opts.readRetry ?? DEFAULT_READ_RETRY;
+    this.#marketsCachePath = opts.marketsCachePath;
+    const inner: typeof fetch = opts.fetch ?? (((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)) as typeof fetch);
+    const ex = new ccxt.bybit({
+      apiKey: opts.apiKey,
+      secret: opts.secret,
+      enableRateLimit: false,
+      verbose: false,
+      timeout: opts.timeoutMs ?? 10_000,
+      enableLastHttpResponse: false,
+      enableLastJsonResponse: false,
+      enableLastResponseHeaders: false,
+      options: {
+        defaultType: "swap",
+        defaultSubType: "linear",
+        defaultSettle: "USDT",
+        fetchMarkets: { types: ["linear"] },
+        enableUnifiedAccount: true,
+        enableUnifiedMargin: false,
+        unifiedMarginStatus: 6,
+      },
+    }) as unknown as CcxtBybit;
+    ex.has["fetchCurrencies"] = false;
+    if (opts.testnet) ex.setSandboxMode(true);
+    if (opts.baseUrl !== undefined) {
+      const base = opts.baseUrl.replace(/\/+$/, "");
+      for (const key of Object.keys(ex.urls.api)) ex.urls.api[key] = base;
+    }
+    if (opts.clock) ex.milliseconds = () => this.#clock.now();
+    ex.fetchImplementation = this.#counter.wrap(inner);
+    this.#ex = ex;
+  }
+
+  requestStats(): RequestStats {
+    return this.#counter.stats();
+  }
+
+  async instruments(): Promise<ReadonlyMap<string, Instrument>> {
+    await this.#markets();
+    const out = new Map<string, Instrument>();
+    for (const m of Object.values(this.#ex.markets ?? {})) {
+      const instrument = m.linear ? toInstrument(m) : undefined;
+      if (instrument) out.set(instrument.symbol, instrument);
+    }
+    return out;
+  }
+
+  async positions(): Promise<ExchangePosition[]> {
+    await this.#markets();
+    const raw = await this.#pages("/v5/position/list", POSITIONS_PAGE, (q) => this.#ex.privateGetV5PositionList({ category: "linear", settleCoin: "USDT", ...q }));
+    return raw.flatMap((r) => toExchangePosition(this.#ex.parsePosition(r)) ?? []);
+  }
+
+  async openOrders(symbol?: string): Promise<ExchangeOrder[]> {
+    await this.#markets();
+    const scope = symbol === undefined ? { settleCoin: "USDT" } : { symbol };
+    const raw = await this.#pages("/v5/order/realtime", ORDERS_PAGE, (q) => this.#ex.privateGetV5OrderRealtime({ category: "linear", ...scope, ...q }));
+    return raw.map((r) => toExchangeOrder(this.#ex.parseOrder(r)));
+  }
+
+  async position(symbol: string): Promise<ExchangePosition | undefined> {
+    await this.#markets();
+    const page = await this.#read("/v5/position/list", () => this.#ex.privateGetV5PositionList({ category: "linear", symbol }));
+    const first = page.result?.list?.[0];
+    return first === undefined ? undefined : toExchangePosition(this.#ex.parsePosition(first));
+  }
+
+  async lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined> {
+    await this.#markets();
+    const q = { category: "linear", symbol, orderLinkId: linkId };
+    const open = await this.#read("/v5/order/realtime", () => this.#ex.privateGetV5OrderRealtime(q));
+    const found = open.result?.list?.[0];
+    if (found !== undefined) return toExchangeOrder(this.#ex.parseOrder(found));
+    const history = await this.#read("/v5/order/history", () => this.#ex.privateGetV5OrderHistory(q));
+    const past = history.result?.list?.[0];
+    return past === undefined ? undefined : toExchangeOrder(this.#ex.parseOrder(past));
+  }
+
+  place(order: PlaceOrder): Promise<WriteOutcome> {
+    return this.#write("create", async () => {
+      const symbol = this.#ex.market(order.symbol).symbol;
+      const params: Record<string, unknown> = { clientOrderId: order.linkId, reduceOnly: order.reduceOnly, positionIdx: 0 };
+      if (order.triggerPrice !== undefined) {
+        params["triggerPrice"] = this.#ex.priceToPrecision(symbol, order.triggerPrice);
+        params["triggerDirection"] = order.triggerDirection === "fall" ? "descending" : "ascending";
+      }
+      if (order.closeOnTrigger !== undefined) params["closeOnTrigger"] = order.closeOnTrigger;
+      const amount = Number(this.#ex.amountToPrecision(symbol, order.qty));
+      const price = order.type === "limit" && order.price !== undefined ? Number(this.#ex.priceToPrecision(symbol, order.price)) : undefined;
+      const placed = await this.#ex.createOrder(symbol, order.type, order.side, amount, price, params);
+      return placed.id;
+    });
+  }
+
+  amend(order: AmendOrder): Promise<WriteOutcome> {
+    return this.#write("amend", async () => {
+      const symbol = this.#ex.market(order.symbol).symbol;
+      // Prices and sizes go as formatted strings: raw params would override ccxt's formatting (DESIGN trap).
+      const body: Record<string, unknown> = { category: "linear", symbol: order.symbol, orderLinkId: order.linkId };
+      if (order.qty !== undefined) body["qty"] = this.#ex.amountToPrecision(symbol, order.qty);
+      if (order.price !== undefined) body["price"] = this.#ex.priceToPrecision(symbol, order.price);
+      if (order.triggerPrice !== undefined) body["triggerPrice"] = this.#ex.priceToPrecision(symbol, order.triggerPrice);
+      const response = await this.#ex.privatePostV5OrderAmend(body);
+      return response.result?.orderId;
+    });
+  }
+
+  cancel(symbol: string, linkId: string): Promise<WriteOutcome> {
+    return this.#write("cancel", async () => {
+      const cancelled = await this.#ex.cancelOrder(undefined, this.#ex.market(symbol).symbol, { orderLinkId: linkId });
+      return cancelled.id;
+    });
+  }
+
+  /** Follow the cursor; stop at a short page (Bybit sends a cursor even on the last page) or an empty cursor. */
+  async #pages(endpoint: string, limit: number, call: (q: Record<string, unknown>) => Promise<BybitPage>): Promise<unknown[]> {
+    const out: unknown[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const q: Record<string, unknown> = cursor === undefined ? { limit } : { limit, cursor };
+      const page = await this.#read(endpoint, () => call(q));
+      const list = page.result?.list ?? [];
+      out.push(...list);
+      cursor = page.result?.nextPageCursor;
+      if (list.length < limit || cursor === undefined || cursor === "") return out;
+    }
+  }
+
+  #markets(): Promise<void> {
+    this.#marketsLoad ??= this.#loadMarkets().catch((error: unknown) => {
+      this.#marketsLoad = undefined;
+      throw error;
+    });
+    return this.#marketsLoad;
+  }
+
+  async #loadMarkets(): Promise<void> {
+    const path = this.#marketsCachePath;
+    if (path !== undefined && existsSync(path)) {
+      this.#ex.setMarkets(JSON.parse(readFileSync(path, "utf8")));
+      return;
+    }
+    const markets = await this.#read("/v5/market/instruments-info", () => this.#ex.loadMarkets());
+    if (path !== undefined) writeFileSync(path, JSON.stringify(Object.values(markets)));
+  }
+
+  /** One read with its own response trace; transient failures retried with a bounded backoff, clock skew re-synced once. */
+  async #read<T>(endpoint: string, call: () => Promise<T>): Promise<T> {
+    let resynced = false;
+    for (let attempt = 0; ; attempt++) {
+      const failure = await this.#counter.traced(async (trace) => {
+        try {
+          return { value: await call() };
+        } catch (error) {
+          return { failure: this.#classify(error, trace) };
+        }
+      });
+      if ("value" in failure) return failure.value;
+      const f = failure.failure;
+      if (f.class === "clock-skew" && !resynced) {
+        resynced = true;
+        if (await this.#resync()) continue;
+      }
+      if (f.class === "transient" && attempt < this.#retry.retries) {
+        await this.#retry.sleep(backoffMs(this.#retry, attempt));
+        continue;
+      }
+      throw new ExchangeReadError(endpoint, f);
+    }
+  }
+
+  async #write(op: WriteOp, send: () => Promise<string | undefined>): Promise<WriteOutcome> {
+    try {
+      await this.#markets();
+    } catch (error) {
+      const failure = error instanceof ExchangeReadError ? error.failure : undefined;
+      if (failure === undefined) throw error;
+      return toWriteOutcome(failure); // nothing was sent; a transient failure still reads "unknown": look it up
+    }
+    return this.#counter.traced(async (trace) => {
+      try {
+        const orderId = await send();
+        return orderId === undefined || orderId === "" ? { status: "ok" } : { status: "ok", orderId };
+      } catch (error) {
+        const sent = trace.requests > 0;
+        const failure = sent ? this.#classify(error, trace, op) : this.#localFailure(error);
+        if (failure.class === "clock-skew") await this.#resync();
+        return toWriteOutcome(failure);
+      }
+    });
+  }
+
+  async #resync(): Promise<boolean> {
+    try {
+      await this.#read("/v5/market/time", () => this.#ex.loadTimeDifference());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A write refused by ccxt before any request was sent (bad amount, unknown symbol). */
+  #localFailure(error: unknown): Failure {
+    if (!(error instanceof Error)) throw error;
+    return { class: "rejected", code: "LOCAL", reason: redact(error.message, this.#creds) };
+  }
+
+  #classify(error: unknown, trace: ResponseTrace, op?: WriteOp): Failure {
+    if (!(error instanceof ccxt.BaseError)) throw error;
+    const message = error.message;
+    const code = RET_CODE.exec(message)?.[1];
+    const msg = RET_MSG.exec(message)?.[1];
+    const facts: FailureFacts = {
+      httpStatus: trace.status,
+      retCode: code === undefined ? undefined : Number(code),
+      retMsg: msg === undefined ? describe(error, trace) : redact(msg, this.#creds),
+      limitResetAt: trace.limitResetAt,
+      noResponse: trace.status === undefined,
+    };
+    return classify(facts, this.#clock.now(), op);
+  }
+}
+
+function describe(error: Error, trace: ResponseTrace): string {
+  if (trace.status !== undefined) return `HTTP ${trace.status} (${error.name})`;
+  return error.name === "RequestTimeout" ? "request timed out" : `no response (${error.name})`;
+}
