@@ -1,0 +1,88 @@
+/**
+ * The loopback HTTP transport (`warden sim serve`): node:http, which Bun and Deno both
+ * provide. Any HTTP client reaches the simulator by pointing its Bybit base URL here.
+ * Control routes (POST /__sim/step?n=N, GET /__sim/state) pass through to the simulator.
+ * A hanging response (timeout, lost-response faults) keeps the connection open until the
+ * client gives up; `close()` ends every open connection.
+ */
+import { Buffer } from "node:buffer";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { SimRequest, SimResponse, SimulatorApi } from "./http-types.ts";
+
+export interface SimServer {
+  /** e.g. "http://127.0.0.1:43123" */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    req.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+async function toSimRequest(req: IncomingMessage): Promise<SimRequest> {
+  const raw = req.url ?? "/";
+  const q = raw.indexOf("?");
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  const method = (req.method ?? "GET").toUpperCase();
+  return {
+    method,
+    path: q < 0 ? raw : raw.slice(0, q),
+    query: q < 0 ? "" : raw.slice(q + 1),
+    body: method === "GET" || method === "HEAD" ? "" : await readBody(req),
+    headers,
+    ip: req.socket.remoteAddress ?? "127.0.0.1",
+  };
+}
+
+function send(res: ServerResponse, sim: SimResponse): void {
+  const body = typeof sim.body === "string" ? sim.body : JSON.stringify(sim.body);
+  res.writeHead(sim.status, { ...sim.headers, "Content-Length": String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+export function startServer(sim: SimulatorApi, opts: { port?: number; host?: "127.0.0.1" } = {}): Promise<SimServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    toSimRequest(req)
+      .then((simReq) => sim.handle(simReq))
+      .then((simRes) => {
+        // A hanging response is never sent: the client times out or the server closes.
+        if (!simRes.hang) send(res, simRes);
+      })
+      .catch((error: unknown) => {
+        if (!res.headersSent) send(res, { status: 500, headers: { "Content-Type": "text/plain" }, body: `simulator error: ${String(error)}` });
+      });
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : (opts.port ?? 0);
+      resolve({
+        url: `http://${host}:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
