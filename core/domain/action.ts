@@ -51,7 +51,15 @@ export type RuleName =
   | "sl-filled-close"
   | "position-flat-close"
   | "sl-restored"
-  | "order-vanished";
+  | "order-vanished"
+  /** A position found without a stop got one (adopted without a stop, or a first entry fill). */
+  | "sl-placed"
+  /** Our stop vanished and a stop placed by someone else was found working: it is adopted, not doubled. */
+  | "sl-adopted"
+  /** Take-profits never placed yet (a waiting monitor's first entry fill) were placed. */
+  | "tp-placed"
+  /** Exit orders found working while a waiting monitor has no position were cancelled. */
+  | "exit-cancelled-flat";
 
 export type WriteAction = Extract<Action, { kind: "place" | "amend" | "cancel" }>;
 

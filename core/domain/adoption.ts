@@ -1,0 +1,94 @@
+/**
+ * Inferring a monitor from what is found on the exchange: the position and the orders on
+ * its symbol. Orders carrying this monitor's Warden linkIds are matched by id; foreign
+ * orders by role, keeping their linkIds as they are:
+ * - non-reduce-only limits on the position's side: entries (up to 3, nearest to the mark first);
+ * - reduce-only limits on the closing side: TPs, TP1 nearest to entry (up to 4); the ladder is
+ *   inferred from their quantity shares (1 TP: fast, more: conservative);
+ * - reduce-only conditional orders on the closing side with the trigger on the losing side
+ *   of the mark: the stop (the one covering most size).
+ * Foreign orders without an orderLinkId cannot be amended or cancelled through the port, so
+ * they are not tracked; a foreign stop of that kind still counts as "an exit order working"
+ * for `evaluate`, which therefore never places a second stop beside it.
+ */
+import { trackedFrom } from "./evaluate.ts";
+import { isOwnLinkId, parseLinkId } from "./link-id.ts";
+import { closingSide, newMonitor, openingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
+import { conservativePlan, DEFAULT_LADDER, fastPlan, MAX_ENTRIES, MAX_RUNGS, sharesFromQtys, type Plan } from "./plan.ts";
+import type { AccountId, ExchangeOrder, ExchangePosition, MonitorId } from "./types.ts";
+import { monitorId } from "./types.ts";
+
+const isOpen = (o: ExchangeOrder): boolean => o.status === "open" || o.status === "untriggered";
+
+export interface Adoption {
+  readonly orders: TrackedOrder[];
+  readonly plan: Plan;
+  readonly seq: number;
+}
+
+/** Orders of `id`'s symbol that belong to it: its own by linkId, foreign ones by role. */
+export function inferOrders(id: MonitorId, position: Pick<ExchangePosition, "side" | "entryPrice" | "markPrice">, orders: readonly ExchangeOrder[]): Adoption {
+  const open = orders.filter(isOpen);
+  const own = open.filter((o) => isOwnLinkId(o.linkId, id));
+  const tracked: TrackedOrder[] = own.map((o) => {
+    const parsed = parseLinkId(o.linkId)!;
+    return trackedFrom(o, parsed.role, parsed.index);
+  });
+  const seq = own.reduce((max, o) => Math.max(max, parseLinkId(o.linkId)!.seq), 0);
+  const has = (role: TrackedOrder["role"]) => tracked.some((o) => o.role === role);
+  const foreign = open.filter((o) => o.linkId !== "" && parseLinkId(o.linkId) === undefined);
+  const closing = closingSide(position.side);
+  const long = position.side === "long";
+
+  if (!has("entry")) {
+    const entries = foreign
+      .filter((o) => !o.reduceOnly && o.type === "limit" && o.triggerPrice === undefined && o.price !== undefined && o.side === openingSide(position.side))
+      .sort((a, b) => Math.abs(a.price! - position.markPrice) - Math.abs(b.price! - position.markPrice) || a.linkId.localeCompare(b.linkId))
+      .slice(0, MAX_ENTRIES);
+    entries.forEach((o, i) => tracked.push(trackedFrom(o, "entry", i)));
+  }
+  if (!has("tp")) {
+    const tps = foreign
+      .filter((o) => o.reduceOnly && o.type === "limit" && o.triggerPrice === undefined && o.price !== undefined && o.side === closing)
+      .sort((a, b) => (long ? a.price! - b.price! : b.price! - a.price!) || a.linkId.localeCompare(b.linkId))
+      .slice(0, MAX_RUNGS);
+    tps.forEach((o, i) => tracked.push(trackedFrom(o, "tp", i)));
+  }
+  if (!has("sl")) {
+    const stop = foreign
+      .filter((o) => o.reduceOnly && o.triggerPrice !== undefined && o.side === closing)
+      .filter((o) => !(position.markPrice > 0) || (long ? o.triggerPrice! < position.markPrice : o.triggerPrice! > position.markPrice))
+      .sort((a, b) => b.qty - a.qty || a.linkId.localeCompare(b.linkId))[0];
+    if (stop !== undefined) tracked.push(trackedFrom(stop, "sl", 0));
+  }
+  return { orders: tracked, plan: planFrom(tracked), seq };
+}
+
+/** 1 TP: fast; several: conservative with the ladder of their qty shares; none: fast, or conservative 85/5/5/5 when entries are working. */
+export function planFrom(orders: readonly TrackedOrder[]): Plan {
+  const tps = orders.filter((o) => o.role === "tp").sort((a, b) => a.index - b.index);
+  const entries = orders.some((o) => o.role === "entry");
+  if (tps.length === 1 || (tps.length === 0 && !entries)) return fastPlan();
+  if (tps.length === 0) return conservativePlan(DEFAULT_LADDER);
+  return conservativePlan(sharesFromQtys(tps.map((o) => o.qty)));
+}
+
+/** A new monitor for a position Warden did not know. */
+export function adoptPosition(account: AccountId, position: ExchangePosition, orders: readonly ExchangeOrder[], now: number): Monitor {
+  const id = monitorId(account, position.symbol, position.side);
+  const found = inferOrders(id, position, orders.filter((o) => o.symbol === position.symbol));
+  const stop = found.orders.find((o) => o.role === "sl");
+  return newMonitor({
+    account,
+    symbol: position.symbol,
+    side: position.side,
+    plan: found.plan,
+    now,
+    size: position.size,
+    entryPrice: position.entryPrice,
+    orders: found.orders,
+    seq: found.seq,
+    tpPrices: found.orders.filter((o) => o.role === "tp").sort((a, b) => a.index - b.index).map((o) => o.price!),
+    ...(stop?.triggerPrice !== undefined ? { stopPrice: stop.triggerPrice } : {}),
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Deterministic orderLinkIds: `w-<hash>-<role><index>-<seq>`, for example `w-9f3a1c0b-t0-12`.
+ * <hash> is 8 hex digits of the FNV-1a hash of the monitor id (so a mirror twin, whose id
+ * starts with "mirror:", gets different ids); <role> is e (entry), t (take-profit) or
+ * s (stop-loss); <seq> is the monitor's write sequence number. At most 36 characters
+ * (Bybit's limit), stable across runs and runtimes.
+ */
+import type { OrderRole } from "./action.ts";
+import type { MonitorId } from "./types.ts";
+
+export const LINK_ID_MAX = 36;
+
+const ROLE_CODE: Readonly<Record<OrderRole, string>> = { entry: "e", tp: "t", sl: "s" };
+const CODE_ROLE: Readonly<Record<string, OrderRole>> = { e: "entry", t: "tp", s: "sl" };
+const PATTERN = /^w-([0-9a-f]{8})-([ets])(\d{1,2})-(\d{1,15})$/;
+
+export interface ParsedLinkId {
+  readonly hash: string;
+  readonly role: OrderRole;
+  readonly index: number;
+  readonly seq: number;
+}
+
+/** 32-bit FNV-1a over the UTF-8 bytes, as 8 hex digits. */
+export function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
+export function monitorHash(id: MonitorId): string {
+  return fnv1a(id);
+}
+
+export function linkId(monitor: MonitorId, role: OrderRole, index: number, seq: number): string {
+  if (!Number.isInteger(index) || index < 0 || index > 99) throw new RangeError(`order index must be 0..99, got ${index}`);
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`sequence must be a non-negative integer, got ${seq}`);
+  const id = `w-${monitorHash(monitor)}-${ROLE_CODE[role]}${index}-${seq}`;
+  if (id.length > LINK_ID_MAX) throw new RangeError(`orderLinkId longer than ${LINK_ID_MAX} characters: ${id}`);
+  return id;
+}
+
+/** Recognises Warden's own ids; undefined for any other (foreign) id. */
+export function parseLinkId(id: string): ParsedLinkId | undefined {
+  const match = PATTERN.exec(id);
+  if (!match) return undefined;
+  const role = CODE_ROLE[match[2]!];
+  if (role === undefined) return undefined;
+  return { hash: match[1]!, role, index: Number(match[3]), seq: Number(match[4]) };
+}
+
+/** True when the id is one Warden made for this monitor. */
+export function isOwnLinkId(id: string, monitor: MonitorId): boolean {
+  return parseLinkId(id)?.hash === monitorHash(monitor);
+}

@@ -1,0 +1,120 @@
+/**
+ * A monitor being changed by one evaluation: the orders it writes (as actions) and the
+ * bookkeeping each write implies (a new linkId from the write sequence, the tracked order,
+ * the pending entry for the grace window). `evaluate` builds one, applies rules to it and
+ * returns `finish()`. Local mutation only; the input monitor is never touched.
+ */
+import type { Action, OrderRole, RuleName } from "./action.ts";
+import { linkId } from "./link-id.ts";
+import { closingSide, openingSide, type CloseReason, type Monitor, type PendingWrite, type TrackedOrder } from "./monitor.ts";
+import { stopDirection } from "./stop.ts";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export class MonitorEdit {
+  readonly actions: Action[] = [];
+  private readonly state: Mutable<Monitor>;
+  private orders: TrackedOrder[];
+  private pending: PendingWrite[];
+
+  constructor(monitor: Monitor, private readonly now: number) {
+    this.state = { ...monitor };
+    this.orders = [...monitor.orders];
+    this.pending = [...monitor.pending];
+  }
+
+  get monitor(): Monitor {
+    return this.state;
+  }
+
+  tracked(): readonly TrackedOrder[] {
+    return this.orders;
+  }
+
+  set<K extends "size" | "entryPrice" | "tp1Filled" | "breakevenDone" | "slRestoredCount" | "seq" | "nextDueAt">(key: K, value: Monitor[K]): void {
+    this.state[key] = value;
+  }
+
+  rule(rule: RuleName, detail: Record<string, unknown> = {}): void {
+    this.actions.push({ kind: "rule", rule, detail: { monitor: this.state.id, ...detail } });
+  }
+
+  alert(level: "warn" | "error", message: string, detail: Record<string, unknown> = {}): void {
+    this.actions.push({ kind: "alert", level, message, detail: { monitor: this.state.id, ...detail } });
+  }
+
+  update(linkIdOf: string, change: Partial<TrackedOrder>): void {
+    this.orders = this.orders.map((o) => (o.linkId === linkIdOf ? { ...o, ...change } : o));
+  }
+
+  adopt(order: TrackedOrder): void {
+    this.orders.push(order);
+  }
+
+  private markPending(id: string): void {
+    this.pending = [...this.pending.filter((p) => p.linkId !== id), { linkId: id, writtenAt: this.now }];
+  }
+
+  private nextLinkId(role: OrderRole, index: number): string {
+    this.state.seq += 1;
+    return linkId(this.state.id, role, index, this.state.seq);
+  }
+
+  placeStop(qty: number, triggerPrice: number): void {
+    const id = this.nextLinkId("sl", 0);
+    const side = closingSide(this.state.side);
+    this.actions.push({
+      kind: "place", account: this.state.account, symbol: this.state.symbol, role: "sl", linkId: id, side,
+      type: "market", qty, triggerPrice, triggerDirection: stopDirection(this.state.side), reduceOnly: true, closeOnTrigger: true,
+    });
+    this.orders.push({ role: "sl", index: 0, linkId: id, side, triggerPrice, qty, filledQty: 0, state: "working" });
+    this.markPending(id);
+  }
+
+  placeLimit(role: "entry" | "tp", index: number, qty: number, price: number): void {
+    const id = this.nextLinkId(role, index);
+    const side = role === "tp" ? closingSide(this.state.side) : openingSide(this.state.side);
+    const reduceOnly = role === "tp";
+    this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role, linkId: id, side, type: "limit", qty, price, reduceOnly });
+    this.orders.push({ role, index, linkId: id, side, price, qty, filledQty: 0, state: "working" });
+    this.markPending(id);
+  }
+
+  amend(order: TrackedOrder, change: { qty?: number; triggerPrice?: number }): void {
+    this.actions.push({ kind: "amend", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId, ...change });
+    this.update(order.linkId, change);
+    this.markPending(order.linkId);
+  }
+
+  cancel(order: TrackedOrder): void {
+    this.actions.push({ kind: "cancel", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId });
+    this.update(order.linkId, { state: "cancelled" });
+    this.pending = this.pending.filter((p) => p.linkId !== order.linkId);
+  }
+
+  close(reason: CloseReason): void {
+    for (const order of this.orders) if (order.state === "working") this.cancel(order);
+    this.actions.push({ kind: "close", reason });
+    this.state.status = "closed";
+    this.state.closeReason = reason;
+    this.state.closedAt = this.now;
+  }
+
+  /** Drops pending entries no longer needed: expired, seen in a listing taken after the write, or not working. */
+  prunePending(graceMs: number, seenAfterWrite: (linkId: string, writtenAt: number) => boolean): void {
+    const working = new Set(this.orders.filter((o) => o.state === "working").map((o) => o.linkId));
+    this.pending = this.pending.filter(
+      (p) => working.has(p.linkId) && this.now - p.writtenAt < graceMs && !(p.writtenAt < this.now && seenAfterWrite(p.linkId, p.writtenAt)),
+    );
+  }
+
+  finish(): { monitor: Monitor; actions: Action[] } {
+    const monitor: Monitor = {
+      ...this.state,
+      orders: this.orders,
+      pending: this.state.status === "closed" ? [] : this.pending,
+      lastEvaluatedAt: this.now,
+    };
+    return { monitor, actions: this.actions };
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Warden's record of one position on one account: plain JSON-serialisable data, so the
+ * store can persist it as is. Only `evaluate` and `reconcile` change a monitor, and they
+ * return a new one (monitors are never mutated in place).
+ *
+ * A monitor of a conservative plan may exist before its position does ("waiting"): size 0
+ * with working entry limits and no exit orders. It becomes a protected position when the
+ * first entry fills; it is closed when its position goes flat after having existed, or when
+ * it has neither a position nor a working order left.
+ */
+import type { OrderRole } from "./action.ts";
+import type { Plan } from "./plan.ts";
+import { monitorId, type AccountId, type MonitorId, type OrderSide, type Side } from "./types.ts";
+
+export type TrackedState = "working" | "filled" | "cancelled" | "gone";
+export type CloseReason = "stop-hit" | "tp-complete" | "flat" | "position-gone";
+
+export interface TrackedOrder {
+  readonly role: OrderRole;
+  /** Rung for entries and TPs (0 = TP1, nearest to entry), 0 for the stop. */
+  readonly index: number;
+  readonly linkId: string;
+  readonly side: OrderSide;
+  /** Limit price (entries, TPs). */
+  readonly price?: number;
+  /** Trigger price (the stop). */
+  readonly triggerPrice?: number;
+  readonly qty: number;
+  readonly filledQty: number;
+  readonly state: TrackedState;
+}
+
+/** An order we wrote and are waiting to see in a listing (the grace window). */
+export interface PendingWrite {
+  readonly linkId: string;
+  readonly writtenAt: number;
+}
+
+export interface Monitor {
+  readonly id: MonitorId;
+  readonly account: AccountId;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly plan: Plan;
+  readonly status: "active" | "closed";
+  readonly closeReason?: CloseReason;
+  /** Last seen position size (0 while waiting for the first entry) and average entry price. */
+  readonly size: number;
+  readonly entryPrice: number;
+  readonly orders: readonly TrackedOrder[];
+  /** Intended stop trigger, used when a stop must be placed and none was ever seen. */
+  readonly stopPrice?: number;
+  /** Intended TP prices by rung, used to place TPs never placed (a waiting monitor's first fill). */
+  readonly tpPrices: readonly number[];
+  readonly tp1Filled: boolean;
+  readonly breakevenDone: boolean;
+  readonly slRestoredCount: number;
+  /** Write sequence number: the last one used in an orderLinkId. */
+  readonly seq: number;
+  /** Mirror twins: the main monitor this one follows, and the size ratio. */
+  readonly mirrorOf?: MonitorId;
+  readonly ratio?: number;
+  readonly createdAt: number;
+  readonly lastEvaluatedAt: number;
+  readonly nextDueAt: number;
+  readonly closedAt?: number;
+  readonly pending: readonly PendingWrite[];
+}
+
+export interface NewMonitor {
+  readonly account: AccountId;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly plan: Plan;
+  readonly now: number;
+  readonly size?: number;
+  readonly entryPrice?: number;
+  readonly orders?: readonly TrackedOrder[];
+  readonly stopPrice?: number;
+  readonly tpPrices?: readonly number[];
+  readonly seq?: number;
+  readonly mirrorOf?: MonitorId;
+  readonly ratio?: number;
+}
+
+export function newMonitor(input: NewMonitor): Monitor {
+  const monitor: Monitor = {
+    id: monitorId(input.account, input.symbol, input.side),
+    account: input.account,
+    symbol: input.symbol,
+    side: input.side,
+    plan: input.plan,
+    status: "active",
+    size: input.size ?? 0,
+    entryPrice: input.entryPrice ?? 0,
+    orders: input.orders ?? [],
+    tpPrices: input.tpPrices ?? [],
+    tp1Filled: false,
+    breakevenDone: false,
+    slRestoredCount: 0,
+    seq: input.seq ?? 0,
+    createdAt: input.now,
+    lastEvaluatedAt: 0,
+    nextDueAt: input.now,
+    pending: [],
+  };
+  return {
+    ...monitor,
+    ...(input.stopPrice !== undefined ? { stopPrice: input.stopPrice } : {}),
+    ...(input.mirrorOf !== undefined ? { mirrorOf: input.mirrorOf } : {}),
+    ...(input.ratio !== undefined ? { ratio: input.ratio } : {}),
+  };
+}
+
+/** The side that opens (entries) and the side that closes (TPs, stop) a position. */
+export function openingSide(side: Side): OrderSide {
+  return side === "long" ? "buy" : "sell";
+}
+
+export function closingSide(side: Side): OrderSide {
+  return side === "long" ? "sell" : "buy";
+}
+
+export function workingOrders(monitor: Monitor, role?: OrderRole): TrackedOrder[] {
+  return monitor.orders.filter((o) => o.state === "working" && (role === undefined || o.role === role));
+}
+
+/** The working stop, if any (the latest one when several are tracked). */
+export function workingStop(monitor: Monitor): TrackedOrder | undefined {
+  return workingOrders(monitor, "sl").at(-1);
+}
+
+export function isWaiting(monitor: Monitor): boolean {
+  return monitor.status === "active" && monitor.size === 0 && workingOrders(monitor, "entry").length > 0;
+}
