@@ -62,3 +62,22 @@ export function writeStdout(text: string): void {
 export function writeStderr(text: string): void {
   process.stderr.write(text);
 }
+
+/** True while a process with this pid exists on this host (signal 0 probes without signalling). */
+export function isProcessAlive(processId: number): boolean {
+  if (!Number.isInteger(processId) || processId <= 0) return false;
+  try {
+    process.kill(processId, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM"; // exists, owned by someone else
+  }
+}
+
+/** Runs `handler` synchronously when the process exits normally; returns the remover. */
+export function onExit(handler: () => void): () => void {
+  process.on("exit", handler);
+  return () => {
+    process.off("exit", handler);
+  };
+}

@@ -1,0 +1,91 @@
+/** The state store on disk: one state directory (file names in state-store.ts). */
+import { mkdir } from "node:fs/promises";
+import { readCacheStats, writeCacheStats } from "./cache-stats-file.ts";
+import { directoryShelf } from "./checkpoints.ts";
+import { JournalWriter, readJournal, type JournalContents, type JournalRecord } from "./journal.ts";
+import { acquireFileLock, DEFAULT_STALE_LOCK_MS, localIdentity, type LockHandle } from "./lock.ts";
+import { loadMonitorsFile, saveMonitorsFile, type MonitorRecord } from "./monitors-file.ts";
+import { clearRestoreMarker, readRestoreMarker, writeRestoreMarker, type RestoreMarker } from "./restore-marker.ts";
+import { readSettings, writeSettings, type Settings } from "./settings.ts";
+import type { JsonObject } from "./state-json.ts";
+import { StateStoreBase, type StateStoreOptions } from "./state-store.ts";
+
+export class FileStateStore extends StateStoreBase {
+  readonly location: string;
+  readonly #dir: string;
+  readonly #journal: JournalWriter;
+  readonly #staleLockAfterMs: number;
+  /** Saves run one after another, so the last save asked for is the one on disk. */
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(dir: string, options: StateStoreOptions = {}) {
+    super(directoryShelf(dir), options);
+    this.location = dir;
+    this.#dir = dir;
+    this.#journal = new JournalWriter(dir);
+    this.#staleLockAfterMs = options.staleLockAfterMs ?? DEFAULT_STALE_LOCK_MS;
+  }
+
+  async #ensureDir(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+  }
+
+  loadMonitors<T extends MonitorRecord>(): Promise<T[]> {
+    return loadMonitorsFile<T>(this.#dir);
+  }
+
+  saveMonitors<T extends MonitorRecord>(monitors: readonly T[]): Promise<void> {
+    const savedAt = this.isoNow();
+    const snapshot = [...monitors];
+    const save = this.#saving.then(async () => {
+      await this.#ensureDir();
+      await saveMonitorsFile(this.#dir, snapshot, savedAt);
+    });
+    this.#saving = save.catch(() => {});
+    return save;
+  }
+
+  protected async appendJournal(record: JournalRecord): Promise<void> {
+    await this.#ensureDir();
+    await this.#journal.append(record);
+  }
+
+  protected async readJournal(): Promise<JournalContents> {
+    await this.#journal.settled();
+    return readJournal(this.#dir);
+  }
+
+  protected async writeRestoreMarker(marker: RestoreMarker): Promise<void> {
+    await writeRestoreMarker(this.#dir, marker);
+  }
+
+  restoreMarker(): Promise<RestoreMarker | undefined> {
+    return readRestoreMarker(this.#dir);
+  }
+
+  clearRestoreMarker(): Promise<void> {
+    return clearRestoreMarker(this.#dir);
+  }
+
+  lock(command: string): Promise<LockHandle> {
+    return acquireFileLock(this.#dir, command, localIdentity(this.#staleLockAfterMs));
+  }
+
+  settings(): Promise<Settings> {
+    return readSettings(this.#dir);
+  }
+
+  async saveSettings(settings: Settings): Promise<void> {
+    await this.#ensureDir();
+    await writeSettings(this.#dir, settings);
+  }
+
+  async writeCacheStats(stats: JsonObject): Promise<void> {
+    await this.#ensureDir();
+    await writeCacheStats(this.#dir, stats);
+  }
+
+  readCacheStats(): Promise<JsonObject | undefined> {
+    return readCacheStats(this.#dir);
+  }
+}

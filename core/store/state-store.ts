@@ -1,0 +1,159 @@
+/**
+ * The state store port: everything the engine and the operator commands persist.
+ * Two implementations with the same semantics: FileStateStore (a state directory, see
+ * file-state-store.ts) and MemoryStateStore (engine unit tests). Both are checked by one
+ * contract suite (test/store/state-store.contract.ts). The behaviour they share (journal
+ * records, checkpoints and their retention, restore with its safety checkpoint) lives here
+ * in StateStoreBase; the subclasses only say where bytes go.
+ *
+ * Files in a state dir: monitors.json, journal.ndjson, checkpoints/<id>.json, lock,
+ * settings.json, cache-stats.json, restored.json.
+ */
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
+import { Checkpoints, infoOf, type Checkpoint, type CheckpointInfo, type CheckpointListing, type CheckpointReason, type CheckpointShelf } from "./checkpoints.ts";
+import {
+  intentRecord,
+  openIntentsOf,
+  outcomeRecord,
+  type IntentInput,
+  type IntentRecord,
+  type JournalContents,
+  type JournalRecord,
+  type OutcomeInput,
+  type OutcomeRecord,
+} from "./journal.ts";
+import type { LockHandle } from "./lock.ts";
+import { diffMonitors, type MonitorDiff } from "./monitor-diff.ts";
+import type { MonitorRecord } from "./monitors-file.ts";
+import type { RestoreMarker } from "./restore-marker.ts";
+import type { Settings } from "./settings.ts";
+import type { JsonObject } from "./state-json.ts";
+
+export interface StateJournal {
+  /** Records a write before it is sent; returns the record (its id names the outcome). */
+  intent(input: IntentInput): Promise<IntentRecord>;
+  outcome(input: OutcomeInput): Promise<OutcomeRecord>;
+  /** Intents with no outcome or an "unknown" one: look them up by linkId before acting. */
+  openIntents(): Promise<IntentRecord[]>;
+  read(): Promise<JournalContents>;
+}
+
+export interface RestoreResult {
+  readonly from: CheckpointInfo;
+  /** The pre-rollback checkpoint of the state that was replaced: `restore(safety.id)` undoes the restore. */
+  readonly safety: CheckpointInfo;
+  readonly marker: RestoreMarker;
+  readonly changes: MonitorDiff;
+}
+
+export interface StateStore {
+  /** The state dir, or "memory". */
+  readonly location: string;
+  /** [] for fresh state; throws STATE_CORRUPT (InputError) for a corrupt file, never returns [] for it. */
+  loadMonitors<T extends MonitorRecord>(): Promise<T[]>;
+  saveMonitors<T extends MonitorRecord>(monitors: readonly T[]): Promise<void>;
+  readonly journal: StateJournal;
+  /** A checkpoint of the saved monitors. A "pre-run" identical to the newest checkpoint returns that one. */
+  checkpoint(reason: CheckpointReason): Promise<CheckpointInfo>;
+  /** Oldest first; unreadable checkpoint files are listed with `corrupt`. */
+  listCheckpoints(): Promise<CheckpointListing[]>;
+  /** CHECKPOINT_UNKNOWN or CHECKPOINT_CORRUPT (InputError) when it cannot be used. */
+  loadCheckpoint<T extends MonitorRecord>(id: string): Promise<Checkpoint<T>>;
+  /** What `restore(id)` would change; changes nothing. */
+  diffCheckpoint(id: string): Promise<MonitorDiff>;
+  /** Under the lock: safety checkpoint of the present, then the checkpoint's monitors saved, then restored.json. */
+  restore(id: string): Promise<RestoreResult>;
+  restoreMarker(): Promise<RestoreMarker | undefined>;
+  clearRestoreMarker(): Promise<void>;
+  /** Exclusive: LockHeldError (STATE_LOCKED, exit 3) while another live holder has it. */
+  lock(command: string): Promise<LockHandle>;
+  settings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<void>;
+  writeCacheStats(stats: JsonObject): Promise<void>;
+  readCacheStats(): Promise<JsonObject | undefined>;
+}
+
+export interface StateStoreOptions {
+  /** Timestamps of records, checkpoints and saves (not lock ages: those use the wall clock). */
+  readonly clock?: Clock;
+  readonly keepCheckpoints?: number;
+  /** A lock from another host is stale after this long without a refresh. */
+  readonly staleLockAfterMs?: number;
+}
+
+export abstract class StateStoreBase implements StateStore {
+  abstract readonly location: string;
+  protected readonly clock: Clock;
+  readonly #checkpoints: Checkpoints;
+  readonly journal: StateJournal;
+
+  constructor(shelf: CheckpointShelf, options: StateStoreOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.#checkpoints = new Checkpoints(shelf, options.keepCheckpoints);
+    this.journal = {
+      intent: async (input) => {
+        const record = intentRecord(input, this.isoNow());
+        await this.appendJournal(record);
+        return record;
+      },
+      outcome: async (input) => {
+        const record = outcomeRecord(input, this.isoNow());
+        await this.appendJournal(record);
+        return record;
+      },
+      openIntents: async () => openIntentsOf((await this.readJournal()).records),
+      read: () => this.readJournal(),
+    };
+  }
+
+  protected isoNow(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  abstract loadMonitors<T extends MonitorRecord>(): Promise<T[]>;
+  abstract saveMonitors<T extends MonitorRecord>(monitors: readonly T[]): Promise<void>;
+  protected abstract appendJournal(record: JournalRecord): Promise<void>;
+  protected abstract readJournal(): Promise<JournalContents>;
+  protected abstract writeRestoreMarker(marker: RestoreMarker): Promise<void>;
+  abstract restoreMarker(): Promise<RestoreMarker | undefined>;
+  abstract clearRestoreMarker(): Promise<void>;
+  abstract lock(command: string): Promise<LockHandle>;
+  abstract settings(): Promise<Settings>;
+  abstract saveSettings(settings: Settings): Promise<void>;
+  abstract writeCacheStats(stats: JsonObject): Promise<void>;
+  abstract readCacheStats(): Promise<JsonObject | undefined>;
+
+  async checkpoint(reason: CheckpointReason): Promise<CheckpointInfo> {
+    return this.#checkpoints.create(await this.loadMonitors(), reason, this.clock.now());
+  }
+
+  listCheckpoints(): Promise<CheckpointListing[]> {
+    return this.#checkpoints.list();
+  }
+
+  loadCheckpoint<T extends MonitorRecord>(id: string): Promise<Checkpoint<T>> {
+    return this.#checkpoints.load<T>(id);
+  }
+
+  async diffCheckpoint(id: string): Promise<MonitorDiff> {
+    const target = await this.loadCheckpoint(id);
+    return diffMonitors(await this.loadMonitors(), target.monitors);
+  }
+
+  async restore(id: string): Promise<RestoreResult> {
+    await this.loadCheckpoint(id); // unknown or corrupt: refuse before taking the lock or writing anything
+    const lock = await this.lock("rollback");
+    try {
+      const target = await this.loadCheckpoint(id);
+      const present = await this.loadMonitors();
+      const safety = await this.checkpoint("pre-rollback");
+      await this.saveMonitors(target.monitors);
+      const marker: RestoreMarker = { from: id, at: this.isoNow(), safety: safety.id };
+      await this.writeRestoreMarker(marker);
+      return { from: infoOf(target), safety, marker, changes: diffMonitors(present, target.monitors) };
+    } finally {
+      await lock.release();
+    }
+  }
+}
