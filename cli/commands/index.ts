@@ -3,7 +3,8 @@
  * its action so that `--help` and one command never load the others.
  */
 import type { CAC } from "cac";
+import { register as validate } from "./validate.ts";
 
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [validate];

@@ -5,6 +5,13 @@
  */
 export type Level = "debug" | "info" | "warn" | "error";
 
+/** Levels in order of severity: a filter at `info` passes info, warn and error. */
+export const LEVELS: readonly Level[] = ["debug", "info", "warn", "error"];
+
+export function levelRank(level: Level): number {
+  return LEVELS.indexOf(level);
+}
+
 export interface WardenEvent {
   readonly ts: string;
   readonly level: Level;
@@ -15,6 +22,8 @@ export interface WardenEvent {
 
 export interface EventSink {
   emit(event: WardenEvent): void;
+  /** Sinks that hold a resource (a file) release it here, flushing what they buffered. */
+  close?(): void;
 }
 
 export type Emit = (level: Level, event: string, fields?: Record<string, unknown>) => void;

@@ -1,0 +1,85 @@
+/**
+ * Warden's event catalogue: the stable event names and their fields, shared by the emitters
+ * (engine, cache, executor) and the log scanner behind `validate`. Documented in EVENTS.md;
+ * a name here never changes meaning, new fields may be added.
+ */
+import type { Emit, Level } from "./event.ts";
+
+export const EVENT = {
+  runStarted: "run.started",
+  reconcileCompleted: "reconcile.completed",
+  snapshotLoaded: "snapshot.loaded",
+  cacheHit: "cache.hit",
+  fetchUncached: "fetch.uncached",
+  orderPlaced: "order.placed",
+  orderAmended: "order.amended",
+  orderCancelled: "order.cancelled",
+  orderFailed: "order.failed",
+  fillDetected: "fill.detected",
+  ruleApplied: "rule.applied",
+  monitorAdopted: "monitor.adopted",
+  monitorClosed: "monitor.closed",
+  alert: "alert",
+  rateBackoff: "rate.backoff",
+  cycleCompleted: "cycle.completed",
+  runStopped: "run.stopped",
+} as const;
+
+export type EventName = (typeof EVENT)[keyof typeof EVENT];
+
+export type AccountName = "main" | "mirror" | (string & {});
+export type OrderRole = "entry" | "tp" | "sl" | (string & {});
+
+export interface OrderFields {
+  account: AccountName;
+  symbol: string;
+  monitor: string;
+  role: OrderRole;
+  linkId: string;
+  qty: string | number;
+  price?: string | number;
+  triggerPrice?: string | number;
+}
+
+export interface UrgencyBreakdown {
+  critical: number;
+  urgent: number;
+  active: number;
+  idle: number;
+}
+
+/** The fields each event carries. Emitters may add more; the scanner reads only these. */
+export interface EventFields {
+  "run.started": { exchange: string; scenario?: string; stateDir: string; cache: "on" | "off"; monitors: number };
+  "reconcile.completed": { adopted: number; retired: number; monitors: number };
+  "snapshot.loaded": { account: AccountName; positions: number; orders: number; calls: number; ms: number };
+  "cache.hit": { account: AccountName; kind: string };
+  /** A read made for one monitor alone, bypassing the account snapshot (the `--cache off` path). */
+  "fetch.uncached": { account: AccountName; monitor: string; kind: string; calls: number };
+  "order.placed": OrderFields;
+  "order.amended": OrderFields;
+  "order.cancelled": OrderFields;
+  "order.failed": OrderFields & { status: number | string; reason: string };
+  "fill.detected": { monitor: string; role: OrderRole; linkId: string; qty: string | number; price: string | number };
+  "rule.applied": { monitor: string; rule: string; [detail: string]: unknown };
+  "monitor.adopted": { monitor: string; [detail: string]: unknown };
+  "monitor.closed": { monitor: string; reason: string };
+  alert: { level: Level; message: string; [detail: string]: unknown };
+  "rate.backoff": { until: string | number; [detail: string]: unknown };
+  "cycle.completed": {
+    cycle: number;
+    monitors: number;
+    due: number;
+    durationMs: number;
+    restCalls: number;
+    cacheHits: number;
+    cacheMisses: number;
+    urgency: UrgencyBreakdown;
+  };
+  "run.stopped": { reason: string; cycles: number };
+}
+
+/** Emits a catalogued event with its fields checked by the compiler. */
+export function emitEvent<N extends EventName>(emit: Emit, level: Level, name: N, fields: EventFields[N]): void {
+  emit(level, name, fields as Record<string, unknown>);
+}

@@ -1,0 +1,181 @@
+/**
+ * The log scanner behind `validate`: streams every source chunk by chunk in constant memory,
+ * splits lines without holding a file, and hands each line of interest to its format's reader
+ * (`{` starts a Warden NDJSON event, anything else is read as the old Python text format).
+ *
+ * The hot path: a chunk's complete lines are decoded as latin1 (one char per byte, so string
+ * offsets are byte offsets and the UTF-8 text of a line can be decoded from the same bytes
+ * when an indicator needs it); a few keyword cursors (`indexOf` over the whole chunk) mark the
+ * lines worth a regex, and only those are sliced and matched. Every other line costs a newline
+ * search and a structural check of its first bytes.
+ *
+ * Lines that are neither a logging record nor a JSON object (tracebacks, noise, a broken
+ * event) are counted as `unparsed`; blank lines are counted as lines only.
+ */
+import { Buffer } from "node:buffer";
+import { logSources, textChunks, type LogSource } from "./log-source.ts";
+import { DEFAULT_LIMITS, LogTally, type LinePosition, type ValidateLimits, type ValidationReport } from "./log-tally.ts";
+import { PYTHON_KEYWORDS, PythonLogReader, isPythonRecord } from "./python-log.ts";
+import { WARDEN_KEYWORDS, WardenLogReader } from "./warden-log.ts";
+
+export interface ScanOptions {
+  readonly limits?: ValidateLimits;
+  /** Where "-" reads from; stdin by default. */
+  readonly stdin?: () => AsyncIterable<Uint8Array>;
+}
+
+const KEYWORDS: readonly string[] = [...new Set<string>([...PYTHON_KEYWORDS, ...WARDEN_KEYWORDS])];
+/** A line longer than this is counted as one unparsed line and not held in memory. */
+const MAX_LINE_BYTES = 1 << 20;
+const NEWLINE = 10;
+
+class Position implements LinePosition {
+  file = "";
+  line = 0;
+  bytes: Buffer | undefined;
+  start = 0;
+  end = 0;
+  text(): string {
+    return this.bytes === undefined ? "" : this.bytes.toString("utf8", this.start, this.end);
+  }
+}
+
+/** Scans one source after another into one tally. */
+export class LogScanner {
+  readonly tally: LogTally;
+  readonly #python: PythonLogReader;
+  readonly #warden: WardenLogReader;
+  readonly #cursors = new Float64Array(KEYWORDS.length);
+  #files = 0;
+  #lineCount = 0;
+  #unparsed = 0;
+
+  constructor(limits: ValidateLimits = DEFAULT_LIMITS) {
+    this.tally = new LogTally(limits);
+    this.#python = new PythonLogReader(this.tally);
+    this.#warden = new WardenLogReader(this.tally);
+  }
+
+  async scan(source: LogSource): Promise<void> {
+    this.#files++;
+    const at = new Position();
+    at.file = source.name;
+    let carry: Buffer | undefined;
+    let skippingLongLine = false;
+    for await (const chunk of textChunks(source)) {
+      let buf = chunk;
+      const lastNewline = buf.lastIndexOf(NEWLINE);
+      if (skippingLongLine) {
+        if (lastNewline < 0) continue;
+        const firstNewline = buf.indexOf(NEWLINE);
+        skippingLongLine = false;
+        buf = buf.subarray(firstNewline + 1);
+        this.#readLines(at, buf, lastNewline - firstNewline);
+        carry = buf.subarray(lastNewline - firstNewline);
+        continue;
+      }
+      if (lastNewline < 0) {
+        carry = carry === undefined ? Buffer.from(buf) : Buffer.concat([carry, buf]);
+        if (carry.length > MAX_LINE_BYTES) {
+          this.#overlong(at);
+          carry = undefined;
+          skippingLongLine = true;
+        }
+        continue;
+      }
+      if (carry !== undefined && carry.length > 0) {
+        const offset = carry.length;
+        buf = Buffer.concat([carry, buf]);
+        this.#readLines(at, buf, offset + lastNewline + 1);
+        carry = buf.subarray(offset + lastNewline + 1);
+      } else {
+        this.#readLines(at, buf, lastNewline + 1);
+        carry = buf.subarray(lastNewline + 1);
+      }
+    }
+    if (carry !== undefined && carry.length > 0) this.#readLines(at, carry, carry.length);
+  }
+
+  report(): ValidationReport {
+    return this.tally.report(this.#files, this.#lineCount, this.#unparsed);
+  }
+
+  #overlong(at: Position): void {
+    at.line++;
+    this.#lineCount++;
+    this.#unparsed++;
+  }
+
+  /** The lines in bytes [0, length): complete lines, the last one ending at `length`. */
+  #readLines(at: Position, bytes: Buffer, length: number): void {
+    const s = bytes.toString("latin1", 0, length);
+    const n = s.length;
+    const cursors = this.#cursors;
+    const k = KEYWORDS.length;
+    for (let i = 0; i < k; i++) cursors[i] = indexOrEnd(s, KEYWORDS[i] as string, 0, n);
+    at.bytes = bytes;
+    let p = 0;
+    let line = at.line;
+    let lines = 0;
+    let unparsed = 0;
+    while (p < n) {
+      let e = s.indexOf("\n", p);
+      if (e < 0) e = n;
+      line++;
+      lines++;
+      let end = e;
+      if (end > p && s.charCodeAt(end - 1) === 13) end--;
+      let hit = false;
+      for (let i = 0; i < k; i++) {
+        if ((cursors[i] as number) < e) {
+          hit = true;
+          cursors[i] = indexOrEnd(s, KEYWORDS[i] as string, e, n);
+        }
+      }
+      if (end > p) {
+        const c = s.charCodeAt(p);
+        if (c === 123) {
+          if (s.charCodeAt(lastNonSpace(s, p, end)) !== 125) unparsed++;
+          else if (hit) {
+            at.line = line;
+            at.start = p;
+            at.end = end;
+            if (!this.#warden.line(s.slice(p, end), at)) unparsed++;
+          }
+        } else {
+          if (!isPythonRecord(s, p)) unparsed++;
+          if (hit) {
+            at.line = line;
+            at.start = p;
+            at.end = end;
+            this.#python.line(s.slice(p, end), at);
+          }
+        }
+      }
+      p = e + 1;
+    }
+    at.line = line;
+    at.bytes = undefined;
+    this.#lineCount += lines;
+    this.#unparsed += unparsed;
+  }
+}
+
+function indexOrEnd(s: string, keyword: string, from: number, n: number): number {
+  const i = s.indexOf(keyword, from);
+  return i < 0 ? n + 1 : i;
+}
+
+function lastNonSpace(s: string, p: number, end: number): number {
+  let i = end - 1;
+  while (i > p && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i--;
+  return i;
+}
+
+/** Scans the given paths ("-" for stdin, directories expanded) and returns the report. */
+export async function scanLogs(paths: readonly string[], options: ScanOptions = {}): Promise<ValidationReport> {
+  const sources = await logSources(paths, options.stdin);
+  const scanner = new LogScanner(options.limits ?? DEFAULT_LIMITS);
+  for (const source of sources) await scanner.scan(source);
+  return scanner.report();
+}

@@ -1,0 +1,71 @@
+/**
+ * Warden's own NDJSON events (see EVENTS.md). What counts:
+ *
+ * - `cycle.completed`: a cycle of `durationMs`, `restCalls` API calls, `cacheHits` and
+ *   `cacheMisses` lookups (the hit rate is the sum of hits over the sum of lookups).
+ * - `cache.hit`: evidence the cache served a read (for `no-cache-hits`; not added to the
+ *   rate, which `cycle.completed` already carries).
+ * - `fetch.uncached`: a read for one monitor that bypassed the account snapshot: an
+ *   `uncached-fetch`.
+ * - an `alert` whose message says the connection pool is full or overloaded: a
+ *   `pool-warning`.
+ * Other events are valid lines and are skipped without being parsed.
+ */
+import { EVENT } from "./catalogue.ts";
+import type { LinePosition, LogTally } from "./log-tally.ts";
+
+/** Substrings one of which every event of interest holds: the scanner's pre-filter. */
+export const WARDEN_KEYWORDS = [EVENT.cycleCompleted, EVENT.cacheHit, EVENT.fetchUncached, '"alert"'] as const;
+
+const EVENT_NAME = /"event"\s*:\s*"([^"\\]*)"/;
+const POOL = /\bconnection\s+pool\s+is\s+full\b|\bpool\b.*\boverload/i;
+const INTERESTING = new Set<string>([EVENT.cycleCompleted, EVENT.cacheHit, EVENT.fetchUncached, EVENT.alert]);
+
+function num(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+export class WardenLogReader {
+  readonly #tally: LogTally;
+
+  constructor(tally: LogTally) {
+    this.#tally = tally;
+  }
+
+  /** One JSON line that passed the keyword pre-filter; false when it is not valid JSON. */
+  line(text: string, at: LinePosition): boolean {
+    const name = EVENT_NAME.exec(text)?.[1];
+    if (name === undefined || !INTERESTING.has(name)) return true;
+    let event: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return false;
+      event = parsed as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+    const tally = this.#tally;
+    switch (event["event"]) {
+      case EVENT.cycleCompleted: {
+        const ms = num(event["durationMs"]);
+        if (ms === undefined) return false;
+        const hits = num(event["cacheHits"]) ?? 0;
+        tally.cycle(ms / 1000, at, num(event["restCalls"]));
+        tally.lookups(hits, num(event["cacheMisses"]) ?? 0);
+        if (hits > 0) tally.cacheHitSeen();
+        return true;
+      }
+      case EVENT.cacheHit:
+        tally.cacheHitSeen();
+        return true;
+      case EVENT.fetchUncached:
+        tally.uncachedFetch(at);
+        return true;
+      case EVENT.alert:
+        if (typeof event["message"] === "string" && POOL.test(event["message"])) tally.poolWarning(at);
+        return true;
+      default:
+        return true;
+    }
+  }
+}
