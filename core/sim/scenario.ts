@@ -55,7 +55,8 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 function describe(issue: { code: string; message: string; minimum?: unknown; inclusive?: boolean; origin?: string }): string {
   if (issue.code === "too_small" && issue.origin === "number" && issue.minimum === 0 && issue.inclusive === false) return "expected a positive number";
   const m = issue.message.replace(/^Invalid input: /, "");
-  return m.charAt(0).toLowerCase() + m.slice(1);
+  const lower = m.charAt(0).toLowerCase() + m.slice(1);
+  return /^(expected|invalid|too|unrecognized)/.test(lower) ? lower : `expected ${m}`;
 }
 
 export function parseScenario(json: unknown, source: string): Scenario {
