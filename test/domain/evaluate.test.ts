@@ -1,0 +1,234 @@
+import { describe, expect, test } from "bun:test";
+import { evaluate, needsLookup } from "../../core/domain/evaluate.ts";
+import { parseLinkId } from "../../core/domain/link-id.ts";
+import { newMonitor, type Monitor } from "../../core/domain/monitor.ts";
+import { DEFAULT_RULE_CONFIG, fastPlan } from "../../core/domain/plan.ts";
+import { T0, exchangeOrder, foreignOrder, listingOf, makeMonitor, makePosition, makeView, ofKind, order, rules } from "./builders.ts";
+
+const NOW = T0 + 60_000;
+
+function filled(m: Monitor, role: "entry" | "tp" | "sl", index = 0) {
+  const o = order(m, role, index);
+  return { linkId: o.linkId, lookup: new Map([[o.linkId, exchangeOrder(o, { status: "filled", filledQty: o.qty })]]) };
+}
+
+function cancelledByHand(m: Monitor, role: "entry" | "tp" | "sl", index = 0) {
+  const o = order(m, role, index);
+  return { linkId: o.linkId, lookup: new Map([[o.linkId, exchangeOrder(o, { status: o.role === "sl" ? "deactivated" : "cancelled" })]]) };
+}
+
+describe("evaluate", () => {
+  test("does nothing while the position and its orders are as recorded", () => {
+    const m = makeMonitor();
+    const { actions } = evaluate(m, makeView(m), NOW);
+    expect(actions).toEqual([]);
+  });
+
+  test("resizes TPs and SL by amending when an entry fills", () => {
+    const m = makeMonitor();
+    const e0 = filled(m, "entry", 0);
+    const view = makeView(m, { position: makePosition({ size: 0.15 }), orders: listingOf(m, [e0.linkId]), lookups: e0.lookup });
+    const { monitor, actions } = evaluate(m, view, NOW);
+    const amends = ofKind(actions, "amend");
+    expect(ofKind(actions, "place")).toEqual([]);
+    expect(ofKind(actions, "cancel")).toEqual([]);
+    expect(amends.filter((a) => a.role === "tp").map((a) => a.qty)).toEqual([0.127, 0.007, 0.007, 0.009]);
+    expect(amends.find((a) => a.role === "sl")?.qty).toBe(0.15);
+    expect(rules(actions)).toContain("entry-filled-resize");
+    expect(monitor.size).toBe(0.15);
+    expect(monitor.orders.find((o) => o.linkId === e0.linkId)?.state).toBe("filled");
+  });
+
+  test("moves the stop to breakeven and cancels unfilled entries when TP1 fills", () => {
+    const m = makeMonitor();
+    const tp1 = filled(m, "tp", 0);
+    const view = makeView(m, { position: makePosition({ size: 0.015, markPrice: 61_000 }), orders: listingOf(m, [tp1.linkId]), lookups: tp1.lookup });
+    const { monitor, actions } = evaluate(m, view, NOW);
+    expect(ofKind(actions, "cancel").map((a) => a.role)).toEqual(["entry", "entry"]);
+    const stopAmend = ofKind(actions, "amend").filter((a) => a.role === "sl");
+    expect(stopAmend).toEqual([expect.objectContaining({ qty: 0.015, triggerPrice: 60_066 })]);
+    expect(ofKind(actions, "place")).toEqual([]);
+    expect(rules(actions)).toContain("tp1-filled-breakeven");
+    expect(monitor.tp1Filled && monitor.breakevenDone).toBe(true);
+  });
+
+  test("short positions put breakeven below entry", () => {
+    const m = makeMonitor({ side: "short" });
+    const tp1 = filled(m, "tp", 0);
+    const view = makeView(m, { position: makePosition({ side: "short", size: 0.015, markPrice: 59_000 }), orders: listingOf(m, [tp1.linkId]), lookups: tp1.lookup });
+    const stop = ofKind(evaluate(m, view, NOW).actions, "amend").find((a) => a.role === "sl");
+    expect(stop?.triggerPrice).toBe(59_934);
+  });
+
+  test("keeps the stop and alerts while the mark is already past breakeven", () => {
+    const m = makeMonitor();
+    const tp1 = filled(m, "tp", 0);
+    const view = makeView(m, { position: makePosition({ size: 0.015, markPrice: 60_010 }), orders: listingOf(m, [tp1.linkId]), lookups: tp1.lookup });
+    const { monitor, actions } = evaluate(m, view, NOW);
+    expect(ofKind(actions, "alert")).toHaveLength(1);
+    expect(ofKind(actions, "amend").find((a) => a.role === "sl")).toEqual(expect.objectContaining({ qty: 0.015 }));
+    expect(ofKind(actions, "amend").find((a) => a.role === "sl")?.triggerPrice).toBeUndefined();
+    expect(monitor.breakevenDone).toBe(false);
+  });
+
+  test("the stop quantity follows the remaining size when a later TP fills", () => {
+    const first = makeMonitor();
+    const tp1 = filled(first, "tp", 0);
+    const after = evaluate(first, makeView(first, { position: makePosition({ size: 0.015, markPrice: 61_000 }), orders: listingOf(first, [tp1.linkId]), lookups: tp1.lookup }), NOW).monitor;
+    const tp2 = filled(after, "tp", 1);
+    const view = makeView(after, { position: makePosition({ size: 0.01, markPrice: 62_000 }), orders: listingOf(after, [tp2.linkId]), lookups: tp2.lookup, snapshotAt: NOW + 30_000 });
+    const { actions } = evaluate(after, view, NOW + 30_000);
+    expect(ofKind(actions, "amend")).toEqual([expect.objectContaining({ role: "sl", qty: 0.01 })]);
+    expect(rules(actions)).toEqual(["tp-filled-follow"]);
+  });
+
+  test("cancels every order and closes when the stop fills", () => {
+    const m = makeMonitor();
+    const sl = filled(m, "sl");
+    const { monitor, actions } = evaluate(m, makeView(m, { position: null, orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW);
+    expect(ofKind(actions, "cancel")).toHaveLength(6);
+    expect(ofKind(actions, "place")).toEqual([]);
+    expect(ofKind(actions, "close")).toEqual([{ kind: "close", reason: "stop-hit" }]);
+    expect(rules(actions)).toContain("sl-filled-close");
+    expect(monitor.status).toBe("closed");
+    expect(monitor.orders.filter((o) => o.state === "working")).toEqual([]);
+  });
+
+  test("cancels every order and closes when the position is closed by hand", () => {
+    const m = makeMonitor();
+    const { monitor, actions } = evaluate(m, makeView(m, { position: null }), NOW);
+    expect(ofKind(actions, "cancel")).toHaveLength(7);
+    expect(ofKind(actions, "close")).toEqual([{ kind: "close", reason: "flat" }]);
+    expect(monitor.closeReason).toBe("flat");
+  });
+
+  test("closes a fast plan as complete when its one TP fills", () => {
+    const m = makeMonitor({ plan: "fast" });
+    const tp = filled(m, "tp", 0);
+    const { actions } = evaluate(m, makeView(m, { position: null, orders: listingOf(m, [tp.linkId]), lookups: tp.lookup }), NOW);
+    expect(ofKind(actions, "cancel").map((a) => a.role)).toEqual(["sl"]);
+    expect(ofKind(actions, "close")).toEqual([{ kind: "close", reason: "tp-complete" }]);
+  });
+
+  test("restores a stop cancelled by hand exactly once", () => {
+    const m = makeMonitor();
+    const sl = cancelledByHand(m, "sl");
+    const first = evaluate(m, makeView(m, { orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW);
+    const placed = ofKind(first.actions, "place");
+    expect(placed).toEqual([expect.objectContaining({ role: "sl", qty: 0.1, triggerPrice: 59_000, reduceOnly: true, triggerDirection: "fall" })]);
+    expect(placed[0]!.linkId).not.toBe(sl.linkId);
+    expect(parseLinkId(placed[0]!.linkId)?.seq).toBe(m.seq + 1);
+    expect(rules(first.actions)).toContain("sl-restored");
+    expect(first.monitor.slRestoredCount).toBe(1);
+
+    const again = cancelledByHand(first.monitor, "sl");
+    const later = NOW + DEFAULT_RULE_CONFIG.graceMs + 1;
+    const second = evaluate(first.monitor, makeView(first.monitor, { orders: listingOf(first.monitor, [again.linkId]), lookups: again.lookup, snapshotAt: later }), later);
+    expect(ofKind(second.actions, "place")).toEqual([]);
+    expect(ofKind(second.actions, "alert")).toEqual([expect.objectContaining({ level: "error" })]);
+  });
+
+  test("raises an alert and does not replace a TP cancelled by hand", () => {
+    const m = makeMonitor();
+    const tp = cancelledByHand(m, "tp", 2);
+    const { monitor, actions } = evaluate(m, makeView(m, { orders: listingOf(m, [tp.linkId]), lookups: tp.lookup }), NOW);
+    expect(ofKind(actions, "place")).toEqual([]);
+    expect(ofKind(actions, "alert")).toHaveLength(1);
+    expect(monitor.orders.find((o) => o.linkId === tp.linkId)?.state).toBe("cancelled");
+  });
+
+  test("does not declare a just-placed order gone within the grace window", () => {
+    const m = makeMonitor();
+    const sl = cancelledByHand(m, "sl");
+    const restored = evaluate(m, makeView(m, { orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW).monitor;
+    const fresh = order(restored, "sl").linkId;
+    const soon = makeView(restored, { orders: listingOf(restored, [fresh]), snapshotAt: NOW + 1_000 });
+    expect(needsLookup(restored, soon, NOW + 1_000)).toEqual([]);
+    expect(evaluate(restored, soon, NOW + 1_000).actions.filter((a) => a.kind !== "rule")).toEqual([]);
+    const late = NOW + DEFAULT_RULE_CONFIG.graceMs;
+    expect(needsLookup(restored, { ...soon, snapshotAt: late }, late)).toEqual([fresh]);
+  });
+
+  test("does nothing about a missing order until a lookup answers", () => {
+    const m = makeMonitor();
+    const stop = order(m, "sl").linkId;
+    const view = makeView(m, { orders: listingOf(m, [stop]) });
+    expect(needsLookup(m, view, NOW)).toEqual([stop]);
+    const { monitor, actions } = evaluate(m, view, NOW);
+    expect(actions).toEqual([]);
+    expect(order(monitor, "sl").linkId).toBe(stop);
+  });
+
+  test("declares an order found nowhere gone and restores a missing stop", () => {
+    const m = makeMonitor();
+    const stop = order(m, "sl").linkId;
+    const { monitor, actions } = evaluate(m, makeView(m, { orders: listingOf(m, [stop]), lookups: new Map([[stop, null]]) }), NOW);
+    expect(monitor.orders.find((o) => o.linkId === stop)?.state).toBe("gone");
+    expect(ofKind(actions, "place")).toHaveLength(1);
+  });
+
+  test("never re-places a stop while someone else's stop is working; it adopts it", () => {
+    const m = makeMonitor();
+    const sl = cancelledByHand(m, "sl");
+    const theirs = foreignOrder({ linkId: "manual-stop", type: "market", price: undefined, triggerPrice: 58_500, status: "untriggered" });
+    const { monitor, actions } = evaluate(m, makeView(m, { orders: [...listingOf(m, [sl.linkId]), theirs], lookups: sl.lookup }), NOW);
+    expect(ofKind(actions, "place")).toEqual([]);
+    expect(rules(actions)).toContain("sl-adopted");
+    expect(order(monitor, "sl").linkId).toBe("manual-stop");
+  });
+
+  test("places a stop at the default distance for a position that has none", () => {
+    const { stopPrice: _unused, ...bare } = makeMonitor({ sl: false, tps: false, entries: 0 });
+    const { actions } = evaluate(bare, makeView(bare), NOW);
+    expect(ofKind(actions, "place")).toEqual([expect.objectContaining({ role: "sl", qty: 0.1, triggerPrice: 58_800 })]);
+    expect(rules(actions)).toContain("sl-placed");
+  });
+
+  test("places a stop one tick past the mark when the mark has already crossed it", () => {
+    const { stopPrice: _unused, ...bare } = makeMonitor({ sl: false, tps: false, entries: 0 });
+    const { actions } = evaluate(bare, makeView(bare, { position: makePosition({ markPrice: 58_000 }) }), NOW);
+    expect(ofKind(actions, "place")[0]?.triggerPrice).toBe(57_999.9);
+  });
+
+  test("waits with its entries while the position does not exist yet", () => {
+    const m = makeMonitor({ size: 0, tps: false, sl: false });
+    const { monitor, actions } = evaluate(m, makeView(m, { position: null }), NOW);
+    expect(actions).toEqual([]);
+    expect(monitor.status).toBe("active");
+  });
+
+  test("places the stop and the TPs when a waiting monitor's first entry fills", () => {
+    const waiting = newMonitor({ ...makeMonitor({ size: 0, tps: false, sl: false }), now: T0, tpPrices: [61_000, 62_000], stopPrice: 59_000, plan: { kind: "conservative", ladder: [80, 20] } });
+    const e0 = filled(waiting, "entry", 0);
+    const view = makeView(waiting, { position: makePosition({ size: 0.05, markPrice: 59_600 }), orders: listingOf(waiting, [e0.linkId]), lookups: e0.lookup });
+    const { actions } = evaluate(waiting, view, NOW);
+    const placed = ofKind(actions, "place");
+    expect(placed.map((a) => [a.role, a.qty])).toEqual([["sl", 0.05], ["tp", 0.04], ["tp", 0.01]]);
+    expect(new Set(placed.map((a) => a.linkId)).size).toBe(3);
+  });
+
+  test("adopts its own order written just before a crash instead of placing another", () => {
+    const { stopPrice: _unused, ...bare } = makeMonitor({ sl: false, tps: false, entries: 0 });
+    const lostWrite = evaluate(bare, makeView(bare), NOW).actions.find((a) => a.kind === "place");
+    if (lostWrite?.kind !== "place") throw new Error("expected a place");
+    const listed = { ...foreignOrder(), linkId: lostWrite.linkId, type: "market" as const, triggerPrice: lostWrite.triggerPrice, price: undefined };
+    const { monitor, actions } = evaluate(bare, makeView(bare, { orders: [listed] }), NOW);
+    expect(ofKind(actions, "place")).toEqual([]);
+    expect(order(monitor, "sl").linkId).toBe(lostWrite.linkId);
+    expect(monitor.seq).toBe(parseLinkId(lostWrite.linkId)!.seq);
+  });
+
+  test("a closed monitor gives no actions", () => {
+    const closed = evaluate(makeMonitor(), makeView(makeMonitor(), { position: null }), NOW).monitor;
+    expect(evaluate(closed, makeView(closed, { position: null }), NOW + 1).actions).toEqual([]);
+  });
+
+  test("schedules the next evaluation by urgency", () => {
+    const m = makeMonitor({ plan: "fast", entries: 0 });
+    const near = evaluate(m, makeView(m, { position: makePosition({ markPrice: 60_950 }) }), NOW).monitor;
+    const far = evaluate(m, makeView(m, { position: makePosition({ markPrice: 60_000 }) }), NOW).monitor;
+    expect(near.nextDueAt).toBe(NOW);
+    expect(far.nextDueAt).toBe(NOW + 5_000);
+    expect(newMonitor({ account: "main", symbol: "X", side: "long", plan: fastPlan(), now: 5 }).nextDueAt).toBe(5);
+  });
+});
