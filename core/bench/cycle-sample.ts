@@ -1,0 +1,117 @@
+/**
+ * What the bench records for one strategy's cycle, and the strategy's figures made from
+ * those records. Cycle time is real wall time (the simulator's latency is real waiting).
+ */
+import type { StrategyName } from "../engine/read-path.ts";
+import type { CycleFloor } from "./floor.ts";
+import { mean, summarize, type Summary } from "./statistics.ts";
+
+export interface CycleSample {
+  readonly cycle: number;
+  readonly monitors: number;
+  readonly due: number;
+  /** Wall time of the engine cycle, ms. */
+  readonly durationMs: number;
+  /** REST calls the adapters counted (their requestStats) during the cycle. */
+  readonly restCalls: number;
+  /** GET requests through the meter during the cycle (reads), and the others (writes). */
+  readonly readCalls: number;
+  readonly writeCalls: number;
+  /** Entries the simulator appended to its own request log during the cycle. */
+  readonly simRequests: number;
+  readonly hits: number;
+  readonly misses: number;
+  /** Process CPU during the cycle, and the part of it spent inside the simulator. */
+  readonly processCpuMicros: number;
+  readonly simCpuMicros: number;
+  /** Engine CPU: process CPU minus the simulator's own. */
+  readonly cpuMicros: number;
+  readonly rssBytes: number;
+  readonly poolWarnings: number;
+  readonly peakInFlight: number;
+  /** The floor at the start of this cycle, from the simulator's state. */
+  readonly floor: CycleFloor;
+}
+
+export interface StrategyFigures {
+  readonly strategy: StrategyName;
+  readonly cycles: number;
+  readonly monitors: number;
+  readonly cycleMs: Summary;
+  readonly calls: { readonly mean: number; readonly max: number; readonly readsMean: number; readonly writesMean: number; readonly total: number };
+  /** Requests the simulator logged during the cycles (must equal calls.total). */
+  readonly simRequests: number;
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / (hits + misses); null when no monitor was read. */
+  readonly hitRate: number | null;
+  readonly cpuMs: { readonly mean: number; readonly p95: number; readonly max: number; readonly perMonitorMean: number; readonly processMean: number };
+  readonly peakRssBytes: number;
+  readonly poolWarnings: number;
+  readonly peakInFlight: number;
+  /** Per cycle, for charts. */
+  readonly series: { readonly durationMs: readonly number[]; readonly calls: readonly number[]; readonly hitRate: readonly (number | null)[] };
+}
+
+function maxOf(xs: readonly number[]): number {
+  return xs.reduce((m, x) => Math.max(m, x), xs.length === 0 ? Number.NaN : -Infinity);
+}
+
+export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[]): StrategyFigures {
+  const hits = samples.reduce((s, c) => s + c.hits, 0);
+  const misses = samples.reduce((s, c) => s + c.misses, 0);
+  const calls = samples.map((c) => c.restCalls);
+  const cpu = summarize(samples.map((c) => c.cpuMicros / 1000));
+  const monitors = maxOf(samples.map((c) => c.monitors));
+  return {
+    strategy,
+    cycles: samples.length,
+    monitors: Number.isFinite(monitors) ? monitors : 0,
+    cycleMs: summarize(samples.map((c) => c.durationMs)),
+    calls: {
+      mean: mean(calls),
+      max: maxOf(calls),
+      readsMean: mean(samples.map((c) => c.readCalls)),
+      writesMean: mean(samples.map((c) => c.writeCalls)),
+      total: calls.reduce((s, x) => s + x, 0),
+    },
+    simRequests: samples.reduce((s, c) => s + c.simRequests, 0),
+    hits,
+    misses,
+    hitRate: hits + misses === 0 ? null : hits / (hits + misses),
+    cpuMs: {
+      mean: cpu.mean,
+      p95: cpu.p95,
+      max: cpu.max,
+      perMonitorMean: mean(samples.map((c) => (c.monitors > 0 ? c.cpuMicros / 1000 / c.monitors : 0))),
+      processMean: mean(samples.map((c) => c.processCpuMicros / 1000)),
+    },
+    peakRssBytes: maxOf(samples.map((c) => c.rssBytes)),
+    poolWarnings: samples.reduce((s, c) => s + c.poolWarnings, 0),
+    peakInFlight: maxOf(samples.map((c) => c.peakInFlight)),
+    series: {
+      durationMs: samples.map((c) => c.durationMs),
+      calls,
+      hitRate: samples.map((c) => (c.hits + c.misses === 0 ? null : c.hits / (c.hits + c.misses))),
+    },
+  };
+}
+
+export interface FloorFigures {
+  readonly callsMean: number;
+  readonly callsMax: number;
+  /** With the empty page a cursor-following client is forced to read after each non-empty listing. */
+  readonly callsFollowingCursorMean: number;
+  readonly latencyMsMean: number;
+  readonly latencyMsMax: number;
+}
+
+export function floorOf(samples: readonly CycleSample[]): FloorFigures {
+  return {
+    callsMean: mean(samples.map((c) => c.floor.calls)),
+    callsMax: maxOf(samples.map((c) => c.floor.calls)),
+    callsFollowingCursorMean: mean(samples.map((c) => c.floor.callsFollowingCursor)),
+    latencyMsMean: mean(samples.map((c) => c.floor.latencyMs)),
+    latencyMsMax: maxOf(samples.map((c) => c.floor.latencyMs)),
+  };
+}

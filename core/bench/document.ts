@@ -1,0 +1,110 @@
+/**
+ * The bench's result as one JSON document (`--json`), from which the table and the HTML
+ * report are rendered: { scenario, strategies, floor, ratios, gates, sweep? }.
+ */
+import type { StrategyName } from "../engine/read-path.ts";
+import type { LatencyProfile } from "../sim/latency.ts";
+import { figuresOf, floorOf, type CycleSample, type FloorFigures, type StrategyFigures } from "./cycle-sample.ts";
+import { gatesOf, ratiosOf, sweepGates, type Gate, type Ratios, type SweepPoint } from "./gates.ts";
+import type { HarnessRun } from "./harness.ts";
+
+export interface ScenarioInfo {
+  readonly name: string;
+  readonly monitors: number;
+  readonly accounts: readonly string[];
+  readonly latency: LatencyProfile;
+  readonly seed: number;
+  readonly cycles: number;
+}
+
+export interface SweepRow {
+  readonly monitors: number;
+  readonly floor: FloorFigures;
+  readonly strategies: Readonly<Partial<Record<StrategyName, SweepCell>>>;
+}
+
+export interface SweepCell {
+  readonly cycles: number;
+  readonly callsMean: number;
+  readonly readCallsMean: number;
+  readonly cycleP50Ms: number;
+  readonly cycleP95Ms: number;
+  readonly cpuMsMean: number;
+  readonly cpuMsPerMonitor: number;
+  readonly hitRate: number | null;
+}
+
+export interface BenchDocument {
+  readonly scenario: ScenarioInfo;
+  readonly strategies: Readonly<Partial<Record<StrategyName, StrategyFigures>>>;
+  readonly floor: FloorFigures;
+  readonly ratios: Readonly<Partial<Record<StrategyName, Ratios>>>;
+  /** Gates on `warden` (and the sweep's), empty when warden did not run. */
+  readonly gates: readonly Gate[];
+  readonly notes: readonly string[];
+  readonly sweep?: readonly SweepRow[];
+}
+
+/** The strategy whose own simulator gives the scenario's floor: warden's if it ran. */
+function floorSamples(run: HarnessRun, order: readonly StrategyName[]): readonly CycleSample[] {
+  const pick = run.samples.warden ?? order.map((s) => run.samples[s]).find((x) => x !== undefined);
+  return pick ?? [];
+}
+
+export function figuresOfRun(run: HarnessRun, order: readonly StrategyName[]): Partial<Record<StrategyName, StrategyFigures>> {
+  const out: Partial<Record<StrategyName, StrategyFigures>> = {};
+  for (const s of order) {
+    const samples = run.samples[s];
+    if (samples) out[s] = figuresOf(s, samples);
+  }
+  return out;
+}
+
+export function buildDocument(
+  info: Omit<ScenarioInfo, "monitors">,
+  run: HarnessRun,
+  order: readonly StrategyName[],
+  sweep?: readonly SweepPoint[],
+): BenchDocument {
+  const strategies = figuresOfRun(run, order);
+  const floor = floorOf(floorSamples(run, order));
+  const ratios: Partial<Record<StrategyName, Ratios>> = {};
+  for (const s of order) {
+    const f = strategies[s];
+    if (f) ratios[s] = ratiosOf(f, strategies.naive, floor);
+  }
+  const notes: string[] = [];
+  const latencyApplies = info.latency !== "zero";
+  if (!latencyApplies) notes.push("zero latency: the latency-floor gate does not apply (the floor is 0 ms)");
+  const gates: Gate[] = [];
+  if (strategies.warden) gates.push(...gatesOf(strategies.warden, strategies.naive, floor, latencyApplies));
+  else notes.push("warden did not run: no gates");
+  if (strategies.warden && !strategies.naive) notes.push("naive did not run: the ratio gates against naive are left out");
+  const monitors = Math.max(0, ...Object.values(strategies).map((f) => f?.monitors ?? 0));
+  const doc: BenchDocument = { scenario: { ...info, monitors }, strategies, floor, ratios, gates, notes };
+  if (!sweep) return doc;
+  return { ...doc, gates: [...gates, ...sweepGates(sweep)], sweep: sweep.map(sweepRow) };
+}
+
+function sweepRow(p: SweepPoint): SweepRow {
+  const strategies: Partial<Record<StrategyName, SweepCell>> = {};
+  for (const [name, f] of Object.entries(p.figures) as [StrategyName, StrategyFigures | undefined][]) {
+    if (!f) continue;
+    strategies[name] = {
+      cycles: f.cycles,
+      callsMean: f.calls.mean,
+      readCallsMean: f.calls.readsMean,
+      cycleP50Ms: f.cycleMs.p50,
+      cycleP95Ms: f.cycleMs.p95,
+      cpuMsMean: f.cpuMs.mean,
+      cpuMsPerMonitor: f.cpuMs.perMonitorMean,
+      hitRate: f.hitRate,
+    };
+  }
+  return { monitors: p.monitors, floor: p.floor, strategies };
+}
+
+/** Every gate passed (vacuously false when there are none: `--gate` requires warden). */
+export function allPass(doc: BenchDocument): boolean {
+  return doc.gates.length > 0 && doc.gates.every((g) => g.pass);
+}

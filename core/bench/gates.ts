@@ -1,0 +1,110 @@
+/**
+ * Ratios against `naive` and the floor, and the gates `--gate` enforces. A gate is data:
+ * { id, limit, value, pass } with the comparison named in `rule`, so the JSON document and
+ * the table say exactly what was checked.
+ *
+ * Choices, stated once:
+ * - "cycle < 8 s" is checked on the MAX cycle (the old system's criterion was every cycle).
+ * - "< 30 calls per cycle" is checked on the MAX calls of a cycle, writes included.
+ * - "calls at the floor" compares Warden's mean READ calls per cycle (writes are decided by
+ *   the rules, not by the read path) with the floor's mean, counting the one empty page
+ *   Bybit forces after each non-empty listing on a client that follows its cursors
+ *   (DESIGN "Known traps"). A client that stops on a short page can meet the strict floor.
+ * - "p95 within 1.5x the latency floor" is not applicable with zero latency (the floor is
+ *   0 ms) and is then left out, with a note.
+ * - "10x shorter cycles" compares p50 cycle times (medians resist one slow outlier).
+ */
+import type { StrategyName } from "../engine/read-path.ts";
+import type { FloorFigures, StrategyFigures } from "./cycle-sample.ts";
+import { ratio } from "./statistics.ts";
+
+export interface Gate {
+  readonly id: string;
+  readonly rule: "<" | "<=" | ">" | ">=";
+  readonly limit: number;
+  readonly value: number | null;
+  readonly pass: boolean;
+}
+
+export interface Ratios {
+  /** How many times fewer/shorter than naive (naive / this); null without naive. */
+  readonly vsNaive: { readonly callsFewer: number | null; readonly cycleP50Shorter: number | null; readonly cycleP95Shorter: number | null; readonly cpuLess: number | null } | null;
+  /** This / floor: 1 is at the floor. */
+  readonly vsFloor: { readonly calls: number | null; readonly readCalls: number | null; readonly cycleP95: number | null };
+}
+
+export function ratiosOf(s: StrategyFigures, naive: StrategyFigures | undefined, floor: FloorFigures): Ratios {
+  return {
+    vsNaive: naive
+      ? {
+          callsFewer: ratio(naive.calls.mean, s.calls.mean),
+          cycleP50Shorter: ratio(naive.cycleMs.p50, s.cycleMs.p50),
+          cycleP95Shorter: ratio(naive.cycleMs.p95, s.cycleMs.p95),
+          cpuLess: ratio(naive.cpuMs.mean, s.cpuMs.mean),
+        }
+      : null,
+    vsFloor: {
+      calls: ratio(s.calls.mean, floor.callsMean),
+      readCalls: ratio(s.calls.readsMean, floor.callsMean),
+      cycleP95: ratio(s.cycleMs.p95, floor.latencyMsMean),
+    },
+  };
+}
+
+export function gate(id: string, value: number | null, rule: Gate["rule"], limit: number): Gate {
+  const ok = value !== null && Number.isFinite(value);
+  const pass =
+    ok &&
+    (rule === "<" ? value < limit : rule === "<=" ? value <= limit : rule === ">" ? value > limit : value >= limit);
+  return { id, rule, limit, value, pass };
+}
+
+/** The gates on `warden` (or the strategy named) for one scenario. */
+export function gatesOf(
+  s: StrategyFigures,
+  naive: StrategyFigures | undefined,
+  floor: FloorFigures,
+  latencyApplies: boolean,
+): Gate[] {
+  const r = ratiosOf(s, naive, floor);
+  const gates: Gate[] = [
+    gate("old.cycle-max-under-8s", s.cycleMs.max, "<", 8_000),
+    gate("old.hit-rate-over-70pct", s.hitRate, ">", 0.7),
+    gate("old.calls-max-under-30", s.calls.max, "<", 30),
+    gate("old.no-pool-warnings", s.poolWarnings, "<=", 0),
+    gate("warden.read-calls-at-floor", s.calls.readsMean, "<=", floor.callsFollowingCursorMean),
+    gate("warden.hit-rate-95pct", s.hitRate, ">=", 0.95),
+  ];
+  if (latencyApplies) gates.push(gate("warden.cycle-p95-within-1.5x-latency-floor", s.cycleMs.p95, "<=", 1.5 * floor.latencyMsMean));
+  if (naive) {
+    gates.push(gate("warden.calls-20x-fewer-than-naive", r.vsNaive?.callsFewer ?? null, ">=", 20));
+    gates.push(gate("warden.cycle-p50-10x-shorter-than-naive", r.vsNaive?.cycleP50Shorter ?? null, ">=", 10));
+  }
+  return gates;
+}
+
+export interface SweepPoint {
+  readonly monitors: number;
+  readonly figures: Readonly<Partial<Record<StrategyName, StrategyFigures>>>;
+  readonly floor: FloorFigures;
+}
+
+/**
+ * Sweep gates: at every size Warden's read calls follow the pagination floor, and its CPU
+ * per monitor stays flat: the largest size's CPU per monitor is at most 1.5x the smallest
+ * size's (fixed per-cycle costs make small sizes dearer per monitor, so only growth fails).
+ */
+export function sweepGates(points: readonly SweepPoint[], strategy: StrategyName = "warden"): Gate[] {
+  const gates: Gate[] = [];
+  const withS = points.filter((p) => p.figures[strategy] !== undefined);
+  for (const p of withS) {
+    const f = p.figures[strategy] as StrategyFigures;
+    gates.push(gate(`sweep.${p.monitors}.read-calls-at-floor`, f.calls.readsMean, "<=", p.floor.callsFollowingCursorMean));
+  }
+  const first = withS[0]?.figures[strategy];
+  const last = withS[withS.length - 1]?.figures[strategy];
+  if (first && last && withS.length > 1) {
+    gates.push(gate("sweep.cpu-per-monitor-flat", ratio(last.cpuMs.perMonitorMean, first.cpuMs.perMonitorMean), "<=", 1.5));
+  }
+  return gates;
+}

@@ -1,0 +1,100 @@
+/**
+ * `--report FILE.html`: one self-contained page (inline CSS and SVG, no CDN, no external
+ * script). Charts: cycle time per cycle per strategy, calls per cycle, hit rate, and, when
+ * a sweep ran, calls, cycle time and CPU per monitor as monitors grow.
+ *
+ * A small inline script, run by the browser after layout, counts for each chart the marks
+ * that were actually laid out with a non-zero box and writes the count into the chart's
+ * `data-rendered-marks` attribute; scripts/check-report.ts reads it from the DOM headless
+ * Chromium dumps. `<meta name="warden-charts">` says how many charts the page should have.
+ */
+import type { StrategyName } from "../engine/read-path.ts";
+import type { BenchDocument, SweepCell } from "./document.ts";
+import { barChart, escapeXml, lineChart, type Series } from "./svg-chart.ts";
+import { gateLine, renderTable } from "./table.ts";
+
+export const CHART_IDS = ["cycle-time", "calls", "hit-rate"] as const;
+export const SWEEP_CHART_IDS = ["sweep-calls", "sweep-cycle-time", "sweep-cpu-per-monitor"] as const;
+
+export function chartIdsOf(doc: BenchDocument): string[] {
+  return doc.sweep ? [...CHART_IDS, ...SWEEP_CHART_IDS] : [...CHART_IDS];
+}
+
+function charts(doc: BenchDocument): string[] {
+  const names = Object.keys(doc.strategies) as StrategyName[];
+  const per = (pick: (n: StrategyName) => readonly (number | null)[]): Series[] => names.map((n) => ({ name: n, values: pick(n) }));
+  const longest = Math.max(0, ...names.map((n) => doc.strategies[n]?.series.durationMs.length ?? 0));
+  const cycleLabels = Array.from({ length: longest }, (_, i) => String(i + 1));
+  const out = [
+    lineChart(per((n) => doc.strategies[n]?.series.durationMs ?? []), {
+      id: "cycle-time",
+      title: "Cycle time per cycle (ms, log scale)",
+      yLabel: "ms",
+      xLabels: cycleLabels,
+      logY: true,
+    }),
+    lineChart(per((n) => doc.strategies[n]?.series.calls ?? []), {
+      id: "calls",
+      title: "REST calls per cycle (log scale)",
+      yLabel: "calls",
+      xLabels: cycleLabels,
+      logY: true,
+    }),
+    barChart(
+      names.map((n) => ({ label: n, value: doc.strategies[n]?.hitRate === null ? 0 : (doc.strategies[n]?.hitRate ?? 0) * 100 })),
+      { id: "hit-rate", title: "Monitor reads served from cache (%)", yLabel: "%" },
+    ),
+  ];
+  if (doc.sweep) {
+    const sizes = doc.sweep.map((r) => String(r.monitors));
+    const sweepNames = [...new Set(doc.sweep.flatMap((r) => Object.keys(r.strategies)))] as StrategyName[];
+    const col = (pick: (c: SweepCell) => number): Series[] =>
+      sweepNames.map((n) => ({ name: n, values: (doc.sweep ?? []).map((r) => { const c = r.strategies[n]; return c ? pick(c) : null; }) }));
+    const floorSeries: Series = { name: "floor", values: doc.sweep.map((r) => r.floor.callsMean) };
+    out.push(
+      lineChart([...col((c) => c.callsMean), floorSeries], { id: "sweep-calls", title: "Calls per cycle as monitors grow (log scale)", yLabel: "calls", xLabels: sizes, logY: true }),
+      lineChart(col((c) => c.cycleP50Ms), { id: "sweep-cycle-time", title: "p50 cycle time as monitors grow (ms, log scale)", yLabel: "ms", xLabels: sizes, logY: true }),
+      lineChart(col((c) => c.cpuMsPerMonitor * 1000), { id: "sweep-cpu-per-monitor", title: "Engine CPU per monitor per cycle (µs)", yLabel: "µs", xLabels: sizes }),
+    );
+  }
+  return out;
+}
+
+const RENDER_CHECK = `document.querySelectorAll("svg[data-chart]").forEach(function (svg) {
+  var n = 0;
+  svg.querySelectorAll(".mark").forEach(function (m) { var b = m.getBoundingClientRect(); if (b.width > 0 && b.height > 0) n++; });
+  svg.setAttribute("data-rendered-marks", String(n));
+});`;
+
+export function renderReport(doc: BenchDocument): string {
+  const svgs = charts(doc);
+  const s = doc.scenario;
+  const gates = doc.gates.map((g) => `<li class="${g.pass ? "pass" : "fail"}">${escapeXml(gateLine(g))}</li>`).join("");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="warden-charts" content="${svgs.length}">
+<title>warden bench: ${escapeXml(s.name)}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }
+.charts svg { display: block; margin: 1.5em 0; }
+li.pass { color: #1e7d32; } li.fail { color: #b71c1c; font-weight: bold; }
+</style>
+</head>
+<body>
+<h1>warden bench: ${escapeXml(s.name)}</h1>
+<p>${s.monitors} monitors, accounts ${escapeXml(s.accounts.join(" + "))}, latency ${escapeXml(s.latency)}, seed ${s.seed}, up to ${s.cycles} cycles per strategy.</p>
+<div class="charts">
+${svgs.join("\n")}
+</div>
+<h2>Gates</h2>
+<ul>${gates || "<li>none</li>"}</ul>
+<h2>Figures</h2>
+<pre>${escapeXml(renderTable(doc))}</pre>
+<script>${RENDER_CHECK}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,129 @@
+/** The bench's human rendering: plain-text tables of the document (colour is the CLI's business). */
+import type { StrategyName } from "../engine/read-path.ts";
+import type { BenchDocument } from "./document.ts";
+import type { Gate } from "./gates.ts";
+
+export function fmt(n: number | null | undefined, digits = 1): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "-";
+  return n.toFixed(digits);
+}
+
+function pct(n: number | null): string {
+  return n === null || !Number.isFinite(n) ? "-" : `${(n * 100).toFixed(1)}%`;
+}
+
+function times(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? "-" : `${n.toFixed(1)}x`;
+}
+
+/** Columns left-aligned for the first, right-aligned for the rest. */
+export function grid(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ").trimEnd())
+    .join("\n");
+}
+
+export function gateLine(g: Gate): string {
+  const v = g.value === null ? "-" : Number.isInteger(g.value) ? String(g.value) : g.value.toFixed(3);
+  return `${g.pass ? "PASS" : "FAIL"}  ${g.id}: ${v} ${g.rule} ${Number.isInteger(g.limit) ? g.limit : g.limit.toFixed(3)}`;
+}
+
+export function renderTable(doc: BenchDocument): string {
+  const s = doc.scenario;
+  const out: string[] = [];
+  out.push(`scenario ${s.name}: ${s.monitors} monitors, accounts ${s.accounts.join("+")}, latency ${s.latency}, seed ${s.seed}, up to ${s.cycles} cycles`);
+  out.push("");
+  const names = Object.keys(doc.strategies) as StrategyName[];
+  const rows: string[][] = [
+    ["strategy", "cycles", "p50 ms", "p95 ms", "max ms", "calls/cyc", "max", "reads", "writes", "hit rate", "cpu ms/cyc", "cpu µs/mon", "peak RSS MB", "pool warn"],
+  ];
+  for (const n of names) {
+    const f = doc.strategies[n];
+    if (!f) continue;
+    rows.push([
+      n,
+      String(f.cycles),
+      fmt(f.cycleMs.p50),
+      fmt(f.cycleMs.p95),
+      fmt(f.cycleMs.max),
+      fmt(f.calls.mean),
+      String(f.calls.max),
+      fmt(f.calls.readsMean),
+      fmt(f.calls.writesMean),
+      pct(f.hitRate),
+      fmt(f.cpuMs.mean, 2),
+      fmt(f.cpuMs.perMonitorMean * 1000, 1),
+      fmt(f.peakRssBytes / 1048576, 0),
+      String(f.poolWarnings),
+    ]);
+  }
+  rows.push([
+    "floor",
+    "",
+    fmt(doc.floor.latencyMsMean),
+    "",
+    fmt(doc.floor.latencyMsMax),
+    fmt(doc.floor.callsMean),
+    String(doc.floor.callsMax),
+    `${fmt(doc.floor.callsFollowingCursorMean)}*`,
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+  ]);
+  out.push(grid(rows));
+  out.push("* reads a cursor-following client needs: the floor plus Bybit's empty page after each non-empty listing");
+  out.push("");
+  const ratioRows: string[][] = [["vs naive / floor", "calls fewer", "p50 shorter", "p95 shorter", "cpu less", "calls/floor", "p95/latency floor"]];
+  for (const n of names) {
+    const r = doc.ratios[n];
+    if (!r) continue;
+    ratioRows.push([
+      n,
+      times(r.vsNaive?.callsFewer),
+      times(r.vsNaive?.cycleP50Shorter),
+      times(r.vsNaive?.cycleP95Shorter),
+      times(r.vsNaive?.cpuLess),
+      times(r.vsFloor.calls),
+      times(r.vsFloor.cycleP95),
+    ]);
+  }
+  out.push(grid(ratioRows));
+  if (doc.sweep) {
+    out.push("");
+    out.push(renderSweep(doc));
+  }
+  if (doc.gates.length > 0) {
+    out.push("");
+    out.push("gates:");
+    for (const g of doc.gates) out.push(`  ${gateLine(g)}`);
+  }
+  for (const note of doc.notes) out.push(`note: ${note}`);
+  return `${out.join("\n")}\n`;
+}
+
+function renderSweep(doc: BenchDocument): string {
+  const rows: string[][] = [["monitors", "strategy", "calls/cyc", "reads", "floor", "p50 ms", "p95 ms", "cpu ms/cyc", "cpu µs/mon", "hit rate"]];
+  for (const row of doc.sweep ?? []) {
+    for (const [name, c] of Object.entries(row.strategies)) {
+      if (!c) continue;
+      rows.push([
+        String(row.monitors),
+        name,
+        fmt(c.callsMean),
+        fmt(c.readCallsMean),
+        `${fmt(row.floor.callsMean)}/${fmt(row.floor.callsFollowingCursorMean)}`,
+        fmt(c.cycleP50Ms),
+        fmt(c.cycleP95Ms),
+        fmt(c.cpuMsMean, 2),
+        fmt(c.cpuMsPerMonitor * 1000, 1),
+        pct(c.hitRate),
+      ]);
+    }
+  }
+  return `scaling sweep:\n${grid(rows)}`;
+}
