@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "../../core/errors.ts";
@@ -172,6 +172,15 @@ describe("demo-30", () => {
 
   test("the fixture is what the generator writes (scripts/gen-demo-30.ts)", () => {
     expect(JSON.parse(JSON.stringify(demo30()))).toEqual(JSON.parse(JSON.stringify(scenario)));
+  });
+});
+
+describe("fixtures/scenarios/README.md", () => {
+  test("its example is a valid scenario", () => {
+    const readme = readFileSync(new URL("../../fixtures/scenarios/README.md", import.meta.url), "utf8");
+    const example = /```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    expect(parseScenario(JSON.parse(example ?? ""), "README example").name).toBe("basic");
   });
 });
 
