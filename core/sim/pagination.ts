@@ -8,10 +8,11 @@
  *   page; the page after the last one is empty with `nextPageCursor: ""`. (ccxt's
  *   `paginate: true` therefore always makes one extra, empty request.)
  *
- * The cursor names the last record of the page; the next page starts after that record in
- * the current listing. If that record has left the listing in between (an order filled),
- * the next page starts at the first record older than the cursor's time, so a concurrent
- * change never makes a page repeat the whole list.
+ * Listings are ordered by (time descending, id ascending): newest first, ties (many orders
+ * share one virtual millisecond) broken by id. The cursor names the last record of the page,
+ * and the next page starts at the first record after it in that order, whether or not the
+ * record is still listed (an order that filled in between), so concurrent changes never make
+ * a page repeat or skip a record that stayed.
  */
 import { SimError } from "./venue-api.ts";
 
@@ -20,7 +21,7 @@ export interface PageRule {
   readonly maxLimit: number;
 }
 
-/** How one listing keys its records: a stable id and a time (ms) the listing is sorted by, newest first. */
+/** How one listing keys its records: a unique id and the time (ms) it is sorted by. */
 export interface PageKey<T> {
   id(record: T): string;
   time(record: T): number;
@@ -79,7 +80,7 @@ export function decodeCursor(cursor: string): CursorMark {
 }
 
 /**
- * One page of `records` (already filtered and sorted newest first). `lastPage: "cursor"`
+ * One page of `records` (already filtered; ordered here, see above). `lastPage: "cursor"`
  * (orders, positions, executions) gives the last page a cursor too, as Bybit does;
  * `"empty"` (instruments-info, whose recordings end with `""`) ends it with `""`.
  */
@@ -90,25 +91,26 @@ export function paginate<T>(
   key: PageKey<T>,
   lastPage: "cursor" | "empty" = "cursor",
 ): Page<T> {
+  const sorted = [...records].sort((a, b) => key.time(b) - key.time(a) || compareIds(key.id(a), key.id(b)));
   let start = 0;
   if (cursor !== null && cursor !== "") {
     const mark = decodeCursor(cursor);
-    const at = records.findIndex((r) => key.id(r) === mark.id);
-    if (at >= 0) start = at + 1;
-    else {
-      const older = records.findIndex((r) => key.time(r) < mark.time);
-      start = older >= 0 ? older : records.length;
-    }
+    const after = sorted.findIndex((r) => key.time(r) < mark.time || (key.time(r) === mark.time && compareIds(key.id(r), mark.id) > 0));
+    start = after >= 0 ? after : sorted.length;
   }
-  const list = records.slice(start, start + limit);
+  const list = sorted.slice(start, start + limit);
   const first = list[0];
   const last = list[list.length - 1];
   if (first === undefined || last === undefined) return { list: [], nextPageCursor: "" };
-  if (lastPage === "empty" && start + limit >= records.length) return { list, nextPageCursor: "" };
+  if (lastPage === "empty" && start + limit >= sorted.length) return { list, nextPageCursor: "" };
   return {
     list,
     nextPageCursor: encodeCursor({ id: key.id(first), time: key.time(first) }, { id: key.id(last), time: key.time(last) }),
   };
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function numberField(record: Record<string, unknown>, field: string): number {
@@ -131,7 +133,8 @@ export const positionKey: PageKey<Record<string, unknown>> = {
   time: (r) => numberField(r, "updatedTime"),
 };
 
+/** Instruments list alphabetically, as Bybit lists them. */
 export const instrumentKey: PageKey<Record<string, unknown>> = {
   id: (r) => String(r["symbol"] ?? ""),
-  time: (r) => numberField(r, "launchTime"),
+  time: () => 0,
 };

@@ -47,6 +47,7 @@ export interface SimulatorOptions {
 
 export interface Simulator extends SimulatorApi {
   readonly venue: Venue;
+  readonly latency: LatencyProfile;
   /** Requests served per endpoint path, since start (never trimmed). */
   requestCounts(): Record<string, number>;
 }
@@ -157,9 +158,10 @@ export function simulatorOn(venue: Venue, opts: SimulatorOptions = {}): Simulato
       const res = envelope(serverNow, 0, "OK", result, headers);
       return { res: fault === "lost-response" ? { ...res, hang: true } : res, account };
     } catch (error) {
-      if (error instanceof SimError) return { res: envelope(serverNow, error.retCode, error.message, {}, headers), account };
+      // Logged under the account whose key the request carried, signed in or not.
+      if (error instanceof SimError) return { res: envelope(serverNow, error.retCode, error.message, {}, headers), account: account ?? keyAccount };
       // A bug in the simulator: say so plainly rather than pretend to be Bybit.
-      return { res: text(500, `simulator error: ${error instanceof Error ? error.message : String(error)}`), account };
+      return { res: text(500, `simulator error: ${error instanceof Error ? error.message : String(error)}`), account: account ?? keyAccount };
     }
   }
 
@@ -183,6 +185,7 @@ export function simulatorOn(venue: Venue, opts: SimulatorOptions = {}): Simulato
 
   return {
     venue,
+    latency: latency.profile,
     handle,
     step: (n = 1) => venue.step(n),
     finished: () => venue.finished(),

@@ -1,0 +1,92 @@
+import { describe, expect, test } from "bun:test";
+import { createSimulator, type SimulatorOptions } from "../../core/sim/simulator.ts";
+import { buildScenario, envelopeOf, publicGet, signedGet, signedPost } from "../support/sim-requests.ts";
+
+const main = { apiKey: "sim-main-key", apiSecret: "sim-main-secret" };
+const mirror = { apiKey: "sim-mirror-key", apiSecret: "sim-mirror-secret" };
+
+/** A simulator on a wall clock the test moves by hand, so windows never roll by accident. */
+function makeSim(opts: SimulatorOptions = {}) {
+  const clock = { now: 1_800_000_000_000 };
+  const scenario = buildScenario({
+    fields: {
+      accounts: {
+        main: { ...main, balance: 10_000 },
+        mirror: { ...mirror, balance: 10_000, ratio: 0.5 },
+      },
+    },
+  });
+  const sim = createSimulator(scenario, { latency: "zero", wallClock: () => clock.now, ...opts });
+  return { sim, clock };
+}
+
+const order = { category: "linear", symbol: "BTCUSDT", side: "Buy", orderType: "Limit", qty: "0.001", price: "50000" };
+
+describe("per-account endpoint limits", () => {
+  test("the 11th order create within one second gets 10006 with Bybit's limit headers", async () => {
+    const { sim, clock } = makeSim();
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push(await sim.handle(signedPost(main, "/v5/order/create", order, { timestamp: clock.now })));
+    expect(answers.slice(0, 10).map((r) => envelopeOf(r).retCode)).toEqual(Array(10).fill(0));
+    const refused = answers[10]!;
+    expect(refused.status).toBe(200);
+    expect(envelopeOf(refused).retCode).toBe(10006);
+    expect(envelopeOf(refused).retMsg).toBe("Too many visits. Exceeded the API Rate Limit.");
+    expect(refused.headers["X-Bapi-Limit"]).toBe("10");
+    expect(refused.headers["X-Bapi-Limit-Status"]).toBe("0");
+    expect(refused.headers["X-Bapi-Limit-Reset-Timestamp"]).toBe(String(clock.now + 1_000));
+  });
+
+  test("every authenticated response carries the limit headers, counting down", async () => {
+    const { sim, clock } = makeSim();
+    const q = { category: "linear", settleCoin: "USDT" };
+    const a = await sim.handle(signedGet(main, "/v5/position/list", q, { timestamp: clock.now }));
+    const b = await sim.handle(signedGet(main, "/v5/position/list", q, { timestamp: clock.now }));
+    expect([a.headers["X-Bapi-Limit"], a.headers["X-Bapi-Limit-Status"]]).toEqual(["50", "49"]);
+    expect(b.headers["X-Bapi-Limit-Status"]).toBe("48");
+  });
+
+  test("the limit is per endpoint and per account, and resets with the next window", async () => {
+    const { sim, clock } = makeSim();
+    const q = { category: "linear", settleCoin: "USDT" };
+    for (let i = 0; i < 50; i++) await sim.handle(signedGet(main, "/v5/order/realtime", q, { timestamp: clock.now }));
+    expect(envelopeOf(await sim.handle(signedGet(main, "/v5/order/realtime", q, { timestamp: clock.now }))).retCode).toBe(10006);
+    expect(envelopeOf(await sim.handle(signedGet(main, "/v5/position/list", q, { timestamp: clock.now }))).retCode).toBe(0);
+    expect(envelopeOf(await sim.handle(signedGet(mirror, "/v5/order/realtime", q, { timestamp: clock.now }))).retCode).toBe(0);
+    clock.now += 1_000;
+    expect(envelopeOf(await sim.handle(signedGet(main, "/v5/order/realtime", q, { timestamp: clock.now }))).retCode).toBe(0);
+  });
+
+  test("rateLimits: false lets any rate through", async () => {
+    const { sim, clock } = makeSim({ rateLimits: false });
+    const codes = [];
+    for (let i = 0; i < 15; i++) codes.push(envelopeOf(await sim.handle(signedPost(main, "/v5/order/create", order, { timestamp: clock.now }))).retCode);
+    expect(codes).toEqual(Array(15).fill(0));
+  });
+});
+
+describe("per-IP limit", () => {
+  test("the 601st request from one IP within 5 s gets HTTP 403 'access too frequent' as plain text", async () => {
+    const { sim } = makeSim();
+    for (let i = 0; i < 600; i++) expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"))).status).toBe(200);
+    const banned = await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"));
+    expect(banned.status).toBe(403);
+    expect(banned.body).toBe("access too frequent");
+    expect(banned.headers["Content-Type"]).toBe("text/plain");
+  });
+
+  test("other IPs are not affected, and the ban ends with the window by default", async () => {
+    const { sim, clock } = makeSim();
+    for (let i = 0; i < 601; i++) await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"));
+    expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.2"))).status).toBe(200);
+    clock.now += 5_000;
+    expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"))).status).toBe(200);
+  });
+
+  test("ipBanMs keeps the IP banned beyond the window", async () => {
+    const { sim, clock } = makeSim({ ipBanMs: 600_000 });
+    for (let i = 0; i < 601; i++) await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"));
+    clock.now += 60_000;
+    expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"))).status).toBe(403);
+  });
+});
