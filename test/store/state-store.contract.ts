@@ -221,7 +221,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
             ids.push((await f.store.checkpoint(reason)).id);
             clock.advance(1000);
           }
-          expect((await f.store.listCheckpoints()).map((c) => c.id)).toEqual([ids[1], ids[3], ids[4], ids[5]]);
+          expect((await f.store.listCheckpoints()).map((c) => c.id)).toEqual([1, 3, 4, 5].map((i) => ids[i] ?? ""));
         },
         { keepCheckpoints: 3 },
       ));
