@@ -130,3 +130,16 @@ export function amount(value: number): string {
   const trimmed = s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
   return trimmed === "-0" ? "0" : trimmed;
 }
+
+/** The instruments of a scenario by symbol: the listed recorded ones, then the synthetic ones. Throws RangeError for an unknown recorded symbol. */
+export function instrumentMap(recordedSymbols: readonly string[], synthetic: readonly BybitRecord[]): Map<string, InstrumentSpec> {
+  const recorded = new Map(recordedInstruments().map((r) => [String(r.symbol), r]));
+  const specs = new Map<string, InstrumentSpec>();
+  for (const symbol of recordedSymbols) {
+    const r = recorded.get(symbol);
+    if (!r) throw new RangeError(`${symbol} is not a recorded linear instrument`);
+    specs.set(symbol, specOf(r));
+  }
+  for (const partial of synthetic) specs.set(String(partial.symbol), specOf(syntheticRecord(partial)));
+  return specs;
+}

@@ -5,9 +5,7 @@
  */
 import type { AccountState } from "./account.ts";
 import { orderRecord } from "./book.ts";
-import type { Intervention } from "./scenario-schema.ts";
-
-export type InterventionOutcome = Intervention & { outcome: string };
+import type { InterventionOutcome } from "./interventions.ts";
 
 export interface VenueStateInput {
   readonly step: number;

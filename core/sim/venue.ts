@@ -1,19 +1,15 @@
 /**
  * The simulator's matching venue: accounts, instruments, positions, orders and executions,
- * driven by a scenario's price path on a virtual clock. Matching at each step, per symbol
- * whose mark moved, oldest order first:
- * - a resting Buy limit fills at its price when the mark is <= it, a Sell limit when >= it
- *   (maker fee);
- * - a conditional triggers when the mark reaches its trigger in its direction (1 rise, 2
- *   fall), then executes as a market order (or as a limit when it has a price);
- * - market orders, and limits already marketable when placed, fill at once at the mark
- *   (taker fee): the simulator has no order book depth.
- * Ids come from the scenario seed, times from the virtual clock: one scenario played twice
- * gives the same state.
+ * driven by a scenario's price path on a virtual clock (matching rules: matching.ts). At each
+ * step every symbol's mark moves to its next price, the orders of the symbols that moved are
+ * matched, then the step's interventions (things done by hand) happen. Ids come from the
+ * scenario seed, times from the virtual clock: one scenario played twice gives the same state.
  */
 import { AccountState } from "./account.ts";
-import { OPEN_STATUSES, orderRecord, type SimOrder } from "./book.ts";
-import { formatQty, recordedInstruments, roundToTick, specOf, syntheticRecord, type InstrumentSpec } from "./instruments.ts";
+import { orderRecord, type SimOrder } from "./book.ts";
+import { activate, checkTrigger, matchSymbol, protectionPrice } from "./matching.ts";
+import { instrumentMap, type InstrumentSpec } from "./instruments.ts";
+import { intervene, type InterventionOutcome } from "./interventions.ts";
 import { checkCategory, orderRef, paramsError, parseAmend, parseCreate, priceFor, text } from "./order-request.ts";
 import { positionRecord, positionSide } from "./position-book.ts";
 import type { Intervention, Scenario } from "./scenario-schema.ts";
@@ -23,7 +19,8 @@ import { VirtualClock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import { InputError } from "../errors.ts";
 import { seededRng, type Rng } from "../rng.ts";
-import { venueState, type InterventionOutcome } from "./venue-state.ts";
+import { seededUuid } from "./uuid.ts";
+import { venueState } from "./venue-state.ts";
 
 export interface VenueOptions {
   /** A clock to share with the engine; it is set to scenario.start and advanced stepMs per step. */
@@ -32,17 +29,6 @@ export interface VenueOptions {
 
 export function createVenue(scenario: Scenario, options: VenueOptions = {}): Venue {
   return new SimVenue(scenario, options);
-}
-
-function uuid(rng: Rng): string {
-  let hex = "";
-  for (let i = 0; i < 16; i++) {
-    let byte = Math.floor(rng() * 256);
-    if (i === 6) byte = (byte & 0x0f) | 0x40;
-    if (i === 8) byte = (byte & 0x3f) | 0x80;
-    hex += byte.toString(16).padStart(2, "0");
-  }
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function refused(where: string, e: unknown): never {
@@ -54,7 +40,7 @@ export class SimVenue implements Venue {
   readonly #scenario: Scenario;
   readonly #clock: VirtualClock;
   readonly #rng: Rng;
-  readonly #specs = new Map<string, InstrumentSpec>();
+  readonly #specs: Map<string, InstrumentSpec>;
   readonly #paths = new Map<string, readonly number[]>();
   readonly #marks = new Map<string, number>();
   readonly #accounts = new Map<AccountId, AccountState>();
@@ -69,13 +55,11 @@ export class SimVenue implements Venue {
     this.#clock = options.clock ?? new VirtualClock(0);
     this.#clock.set(Date.parse(scenario.start));
     this.#rng = seededRng(scenario.seed);
-    const recorded = new Map(recordedInstruments().map((r) => [String(r.symbol), r]));
-    for (const symbol of scenario.instruments) {
-      const r = recorded.get(symbol);
-      if (!r) throw new InputError("SCENARIO_INVALID", `scenario: instruments: ${symbol} is not a recorded linear instrument`);
-      this.#specs.set(symbol, specOf(r));
+    try {
+      this.#specs = instrumentMap(scenario.instruments, scenario.syntheticInstruments);
+    } catch (e) {
+      throw new InputError("SCENARIO_INVALID", `scenario: instruments: ${(e as Error).message}`);
     }
-    for (const partial of scenario.syntheticInstruments) this.#specs.set(partial.symbol, specOf(syntheticRecord(partial)));
     let length = 0;
     for (const [symbol, path] of Object.entries(scenario.prices)) {
       this.#paths.set(symbol, path);
@@ -83,7 +67,7 @@ export class SimVenue implements Venue {
       length = Math.max(length, path.length);
     }
     this.#length = length;
-    const newId = () => uuid(this.#rng);
+    const newId = () => seededUuid(this.#rng);
     const { main, mirror } = scenario.accounts;
     this.#accounts.set("main", new AccountState({ id: "main", apiKey: main.apiKey, apiSecret: main.apiSecret }, main.balance, newId));
     if (mirror) this.#accounts.set("mirror", new AccountState({ id: "mirror", apiKey: mirror.apiKey, apiSecret: mirror.apiSecret }, mirror.balance, newId));
@@ -183,19 +167,19 @@ export class SimVenue implements Venue {
     let direction = req.triggerDirection;
     if (conditional) {
       if (direction === 0) direction = req.triggerPrice > mark ? 1 : 2;
-      this.#checkTrigger(direction, req.triggerPrice, mark);
+      checkTrigger(direction, req.triggerPrice, mark);
     }
     const now = this.now();
     const o: SimOrder = {
       seq: ++this.#orderSeq,
-      orderId: uuid(this.#rng),
+      orderId: seededUuid(this.#rng),
       orderLinkId: req.orderLinkId,
       symbol,
       spec: req.spec,
       side: req.side,
       orderType: req.orderType,
       qtyLots: req.lots,
-      price: req.orderType === "Limit" ? req.price : conditional ? 0 : this.#protection(req.spec, req.side, mark),
+      price: req.orderType === "Limit" ? req.price : conditional ? 0 : protectionPrice(req.spec, req.side, mark),
       triggerPrice: req.triggerPrice,
       triggerDirection: direction,
       reduceOnly: req.reduceOnly,
@@ -215,7 +199,7 @@ export class SimVenue implements Venue {
       stopLoss: req.stopLoss,
     };
     st.orders.add(o);
-    if (!conditional) this.#execute(st, o, req.timeInForce === "PostOnly");
+    if (!conditional) activate(st, o, mark, now, req.timeInForce === "PostOnly");
     return { orderId: o.orderId, orderLinkId: o.orderLinkId };
   }
 
@@ -230,14 +214,14 @@ export class SimVenue implements Venue {
     if (req.price !== undefined && o.orderType === "Limit") o.price = req.price;
     if (req.triggerPrice !== undefined) {
       if (o.status !== "Untriggered") throw paramsError("triggerPrice can only be amended on an untriggered conditional order");
-      this.#checkTrigger(o.triggerDirection, req.triggerPrice, this.#mark(o.symbol));
+      checkTrigger(o.triggerDirection, req.triggerPrice, this.#mark(o.symbol));
       o.triggerPrice = req.triggerPrice;
     }
     if (req.takeProfit !== undefined) o.takeProfit = req.takeProfit;
     if (req.stopLoss !== undefined) o.stopLoss = req.stopLoss;
     o.updatedTime = this.now();
     st.orders.changed(o);
-    if (o.status === "New") this.#execute(st, o, false);
+    if (o.status === "New") activate(st, o, this.#mark(o.symbol), this.now(), false);
     return { orderId: o.orderId, orderLinkId: o.orderLinkId };
   }
 
@@ -303,7 +287,7 @@ export class SimVenue implements Venue {
         if (next !== this.#marks.get(symbol)) moved.push(symbol);
         this.#marks.set(symbol, next);
       }
-      for (const st of this.#accounts.values()) for (const symbol of moved) this.#match(st, symbol);
+      for (const st of this.#accounts.values()) for (const symbol of moved) matchSymbol(st, symbol, this.#mark(symbol), this.now());
       this.#intervene();
     }
   }
@@ -328,47 +312,6 @@ export class SimVenue implements Venue {
     });
   }
 
-  #match(st: AccountState, symbol: string): void {
-    const mark = this.#mark(symbol);
-    for (const o of st.orders.openOf(symbol)) {
-      if (!OPEN_STATUSES.has(o.status)) continue; // closed earlier in this pass (reduce-only sweep)
-      if (o.status === "Untriggered") {
-        const hit = o.triggerDirection === 1 ? mark >= o.triggerPrice : mark <= o.triggerPrice;
-        if (!hit) continue;
-        o.status = "New";
-        o.updatedTime = this.now();
-        if (o.orderType === "Market") o.price = this.#protection(o.spec, o.side, mark);
-        st.orders.changed(o);
-        this.#execute(st, o, false);
-      } else if (o.orderType === "Limit" && (o.side === "Buy" ? mark <= o.price : mark >= o.price)) {
-        st.fill(o, o.price, true, mark, this.now());
-      }
-    }
-  }
-
-  /** An order that just became active (placed, triggered, amended): fill now if it can. */
-  #execute(st: AccountState, o: SimOrder, postOnly: boolean): void {
-    const mark = this.#mark(o.symbol);
-    const now = this.now();
-    if (o.orderType === "Market") {
-      st.fill(o, mark, false, mark, now);
-      return;
-    }
-    const marketable = o.side === "Buy" ? mark <= o.price : mark >= o.price;
-    if (marketable && !postOnly) st.fill(o, mark, false, mark, now);
-    else if (marketable || o.timeInForce === "IOC") st.cancel(o, now, marketable ? "CancelByUser" : "CancelByIOC");
-  }
-
-  #checkTrigger(direction: 0 | 1 | 2, trigger: number, mark: number): void {
-    if (direction === 1 && trigger <= mark) throw new SimError(110092, `expect Rising, but trigger_price[${trigger}] <= current[${mark}]??LastPrice`);
-    if (direction === 2 && trigger >= mark) throw new SimError(110093, `expect Falling, but trigger_price[${trigger}] >= current[${mark}]??LastPrice`);
-  }
-
-  /** The price Bybit shows on a market order: the mark plus a 3% slippage guard. */
-  #protection(spec: InstrumentSpec, side: "Buy" | "Sell", mark: number): number {
-    return Math.max(spec.tickSize, roundToTick(spec, mark * (side === "Buy" ? 1.03 : 0.97)));
-  }
-
   #findOpen(st: AccountState, body: Params): SimOrder {
     const ref = orderRef(body);
     const o = st.orders.findOpen(ref);
@@ -379,21 +322,7 @@ export class SimVenue implements Venue {
 
   #intervene(): void {
     for (const iv of this.#interventions.get(this.#step) ?? []) {
-      const st = this.#accounts.get(iv.account);
-      let outcome = "no account";
-      if (st && iv.action === "cancel-order") {
-        const o = st.orders.findOpen({ orderLinkId: iv.orderLinkId });
-        if (o && o.symbol === iv.symbol) st.cancel(o, this.now());
-        outcome = o ? "cancelled" : "order not open";
-      } else if (st && iv.action === "close-position") {
-        const pos = st.positions.get(iv.symbol);
-        if (pos && pos.lots !== 0) {
-          const side = pos.lots > 0 ? "Sell" : "Buy";
-          this.createOrder(iv.account, { symbol: iv.symbol, side, orderType: "Market", qty: formatQty(pos.spec, Math.abs(pos.lots)), reduceOnly: true });
-          outcome = "closed";
-        } else outcome = "already flat";
-      }
-      this.#outcomes.push({ ...iv, outcome });
+      this.#outcomes.push(intervene(iv, this.#accounts.get(iv.account), this.now(), (body) => this.createOrder(iv.account, body)));
     }
   }
 
