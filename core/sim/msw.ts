@@ -11,11 +11,11 @@ import type { SimRequest, SimResponse, SimulatorApi } from "./http-types.ts";
 
 export const BYBIT_BASE_URL = "https://api.bybit.com";
 
-/** Resolves never; rejects when the request is aborted. */
-export function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+/** Resolves only when the request is aborted (never, if the client never gives up). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
   });
 }
 
@@ -45,7 +45,11 @@ export function simHandlers(sim: SimulatorApi, baseUrl: string = BYBIT_BASE_URL)
   return [
     http.all(`${base}/*`, async ({ request }) => {
       const res = await sim.handle(await toSimRequest(request));
-      if (res.hang) await untilAborted(request.signal);
+      if (res.hang) {
+        await untilAborted(request.signal);
+        // The client has gone; nobody reads this.
+        return HttpResponse.error();
+      }
       return toHttpResponse(res);
     }),
   ];
