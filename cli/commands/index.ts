@@ -3,8 +3,10 @@
  * its action so that `--help` and one command never load the others.
  */
 import type { CAC } from "cac";
+import { register as rollback } from "./rollback.ts";
 import { register as validate } from "./validate.ts";
+import { register as bench } from "./bench.ts";
 
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [validate];
+export const commands: Register[] = [validate, bench, rollback];
