@@ -236,8 +236,8 @@ class BybitAccount implements AccountExchange {
   }
 
   /** One read with its own response trace; transient failures retried with a bounded backoff, clock skew re-synced once. */
-  async #read<T>(endpoint: string, call: () => Promise<T>): Promise<T> {
-    let resynced = false;
+  async #read<T>(endpoint: string, call: () => Promise<T>, mayResync = true): Promise<T> {
+    let resynced = !mayResync;
     for (let attempt = 0; ; attempt++) {
       const failure = await this.#counter.traced(async (trace) => {
         try {
@@ -246,8 +246,9 @@ class BybitAccount implements AccountExchange {
           return { failure: this.#classify(error, trace) };
         }
       });
-      if ("value" in failure) return failure.value;
-      const f = failure.failure;
+      // ccxt hands back the raw text when a 200 body is not JSON (a proxy's page): a failed read.
+      if ("value" in failure && typeof failure.value !== "string") return failure.value;
+      const f: Failure = "failure" in failure ? failure.failure : { class: "transient", code: "BAD_RESPONSE", reason: "the response was not JSON" };
       if (f.class === "clock-skew" && !resynced) {
         resynced = true;
         if (await this.#resync()) continue;
@@ -283,7 +284,7 @@ class BybitAccount implements AccountExchange {
 
   async #resync(): Promise<boolean> {
     try {
-      await this.#read("/v5/market/time", () => this.#ex.loadTimeDifference());
+      await this.#read("/v5/market/time", () => this.#ex.loadTimeDifference(), false);
       return true;
     } catch {
       return false;
