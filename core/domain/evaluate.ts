@@ -29,7 +29,7 @@ export interface Evaluation {
 }
 
 export function evaluate(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig = DEFAULT_RULE_CONFIG): Evaluation {
-  if (monitor.status === "closed") return { monitor, actions: [] };
+  if (monitor.status === "closed") return sweepClosed(monitor, view, now);
   const { qtyStep: step, tickSize: tick } = view.instrument;
   const position = view.position?.symbol === monitor.symbol && view.position.side === monitor.side ? view.position : undefined;
   const size = position !== undefined && toLots(position.size, step) > 0 ? position.size : 0;
@@ -67,8 +67,23 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
   ensureStop(edit, view, size, mark, config);
   if (edit.monitor.tp1Filled) applyBreakeven(edit, size, mark, tick, config, tp1Now);
   placeMissingTps(edit, size, step);
-  resize(edit, size, step);
+  const unknown = new Set([...sightings].filter(([, seen]) => seen.kind === "unknown").map(([id]) => id));
+  resize(edit, size, step, unknown);
   return schedule(edit, mark, now, config).finish();
+}
+
+/**
+ * A closed monitor writes nothing, except to cancel an order of its own still listed (a
+ * cancel of its closing cycle that failed): no order may stay working on a flat position.
+ */
+function sweepClosed(monitor: Monitor, view: MonitorView, now: number): Evaluation {
+  const own = new Set(monitor.orders.map((o) => o.linkId));
+  const stray = view.orders.filter((o) => own.has(o.linkId) && (o.status === "open" || o.status === "untriggered"));
+  if (stray.length === 0) return { monitor, actions: [] };
+  const edit = new MonitorEdit(monitor, now);
+  edit.alert("warn", `closed monitor still had ${stray.length} order(s) listed; cancelling them`, { linkIds: stray.map((o) => o.linkId) });
+  for (const order of edit.tracked().filter((o) => stray.some((s) => s.linkId === o.linkId))) edit.cancel(order);
+  return edit.finish();
 }
 
 interface Fills {
@@ -207,10 +222,12 @@ function placeMissingTps(edit: MonitorEdit, size: number, step: number): void {
 }
 
 /** Amends what differs from the targets: TPs to their ladder shares (until a TP fills), the stop to the whole size. */
-function resize(edit: MonitorEdit, size: number, step: number): void {
+function resize(edit: MonitorEdit, size: number, step: number, unknown: ReadonlySet<string>): void {
   // A tracked qty is the listing's, or what we wrote ourselves while the write is pending.
   const differs = (order: TrackedOrder, qty: number) => toLots(order.qty, step) !== toLots(qty, step);
-  if (!edit.tracked().some((o) => o.role === "tp" && o.state === "filled")) {
+  // A TP missing from the listing without a lookup answer may just have filled: the ladder waits a cycle.
+  const tpUnknown = edit.tracked().some((o) => o.role === "tp" && unknown.has(o.linkId));
+  if (!tpUnknown && !edit.tracked().some((o) => o.role === "tp" && o.state === "filled")) {
     const qtys = splitQty(size, tpShares(edit.monitor.plan), step);
     for (const tp of edit.tracked().filter((o) => o.role === "tp" && o.state === "working")) {
       const qty = qtys[tp.index];
@@ -218,7 +235,7 @@ function resize(edit: MonitorEdit, size: number, step: number): void {
     }
   }
   const stop = edit.tracked().filter((o) => o.role === "sl" && o.state === "working").at(-1);
-  if (stop !== undefined && differs(stop, size)) edit.amend(stop, { qty: size });
+  if (stop !== undefined && differs(stop, size)) edit.amend(stop, { qty: size }); // even when unknown: a stop follows the size whatever happened
 }
 
 function schedule(edit: MonitorEdit, mark: number, now: number, config: RuleConfig): MonitorEdit {

@@ -218,6 +218,22 @@ describe("evaluate", () => {
     expect(monitor.seq).toBe(parseLinkId(lostWrite.linkId)!.seq);
   });
 
+  test("does not resize the ladder while a TP is missing without a lookup answer", () => {
+    const m = makeMonitor();
+    const tp1 = order(m, "tp", 0).linkId;
+    const { actions } = evaluate(m, makeView(m, { position: makePosition({ size: 0.015 }), orders: listingOf(m, [tp1]) }), NOW);
+    expect(ofKind(actions, "amend")).toEqual([expect.objectContaining({ role: "sl", qty: 0.015 })]);
+  });
+
+  test("a closed monitor cancels an order of its own still listed after a failed cancel", () => {
+    const m = makeMonitor();
+    const closed = evaluate(m, makeView(m, { position: null }), NOW).monitor;
+    const stop = m.orders.find((o) => o.role === "sl")!;
+    const { actions } = evaluate(closed, makeView(closed, { position: null, orders: [exchangeOrder(stop)] }), NOW + 1);
+    expect(ofKind(actions, "cancel").map((a) => a.linkId)).toEqual([stop.linkId]);
+    expect(ofKind(actions, "place")).toEqual([]);
+  });
+
   test("a closed monitor gives no actions", () => {
     const closed = evaluate(makeMonitor(), makeView(makeMonitor(), { position: null }), NOW).monitor;
     expect(evaluate(closed, makeView(closed, { position: null }), NOW + 1).actions).toEqual([]);
