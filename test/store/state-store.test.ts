@@ -1,25 +1,10 @@
-import { createHash } from "node:crypto";
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { FileStateStore } from "../../core/store/file-state-store.ts";
 import { MemoryStateStore } from "../../core/store/memory-state-store.ts";
+import { fingerprintDir } from "./fingerprint.ts";
 import { stateStoreContract } from "./state-store.contract.ts";
-
-/** Names and contents of every file under `dir`, hashed. */
-export async function fingerprintDir(dir: string): Promise<string> {
-  const hash = createHash("sha256");
-  const walk = async (d: string, prefix: string): Promise<void> => {
-    const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-    for (const e of entries) {
-      const rel = `${prefix}${e.name}`;
-      if (e.isDirectory()) await walk(join(d, e.name), `${rel}/`);
-      else hash.update(`${rel}\0`).update(await readFile(join(d, e.name))).update("\0");
-    }
-  };
-  await walk(dir, "");
-  return hash.digest("hex");
-}
 
 stateStoreContract("FileStateStore", async (options) => {
   const dir = join(await mkdtemp(join(tmpdir(), "warden-store-")), "state");
