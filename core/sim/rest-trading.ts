@@ -59,6 +59,16 @@ function openOrders(ctx: RestContext): unknown {
   return { nextPageCursor: page.nextPageCursor, category, list: page.list };
 }
 
+/**
+ * /v5/order/history lists an order in a slightly different record than /v5/order/realtime
+ * (fixtures/bybit/v5-order-history.json vs v5-order-realtime.json, both recorded 2025-09):
+ * no `marketUnit`, plus `extraFees` and the slippage-tolerance fields.
+ */
+function historyRecord(r: BybitRecord): BybitRecord {
+  const { marketUnit: _marketUnit, ...rest } = r;
+  return { ...rest, extraFees: "", slippageTolerance: "0", slippageToleranceType: "UNKNOWN" };
+}
+
 function orderHistory(ctx: RestContext): unknown {
   const q = ctx.query;
   const category = requireCategory(q, LINEAR);
@@ -82,7 +92,7 @@ function orderHistory(ctx: RestContext): unknown {
       return (start === undefined || t >= start) && (end === undefined || t <= end);
     });
   const page = paginate(list, parseLimit(q.get("limit"), PAGE_RULES["/v5/order/history"]), q.get("cursor"), orderKey);
-  return { nextPageCursor: page.nextPageCursor, category, list: page.list };
+  return { nextPageCursor: page.nextPageCursor, category, list: page.list.map(historyRecord) };
 }
 
 function executions(ctx: RestContext): unknown {

@@ -58,8 +58,8 @@ describe("ccxt 4.5.84 against sim serve", () => {
       triggerDirection: "descending",
       clientOrderId: "acc-sl",
     });
-    tpId = tp.id;
-    slId = sl.id;
+    tpId = String(tp.id);
+    slId = String(sl.id);
     const open = await bybit.fetchOpenOrders(SYMBOL, undefined, undefined, { paginate: true });
     const sent = open.filter((o) => o.id === tpId || o.id === slId);
     expect(sent.map((o) => [o.clientOrderId, o.type, o.reduceOnly, o.price ?? null, o.triggerPrice ?? null]).sort()).toEqual([
@@ -77,7 +77,7 @@ describe("ccxt 4.5.84 against sim serve", () => {
   test("cancels an order", async () => {
     const victim = (await bybit.fetchOpenOrders(SYMBOL, undefined, undefined, { paginate: true })).find((o) => o.clientOrderId === "extra-0");
     expect(victim).toBeDefined();
-    await bybit.cancelOrder(victim!.id, SYMBOL);
+    await bybit.cancelOrder(String(victim!.id), SYMBOL);
     const open = await bybit.fetchOpenOrders(SYMBOL, undefined, undefined, { paginate: true });
     expect(open.some((o) => o.id === victim!.id)).toBe(false);
     const cancelled = await bybit.fetchCanceledOrders(SYMBOL);
