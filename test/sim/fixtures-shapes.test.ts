@@ -98,7 +98,7 @@ beforeAll(async () => {
       const url = new URL(request.url);
       const name = url.searchParams.get("status") === "PreLaunch" ? "v5-market-instruments-info-empty" : REPLAY[url.pathname];
       if (name === undefined) return HttpResponse.text("not recorded", { status: 404 });
-      return HttpResponse.json(fixture(name));
+      return new HttpResponse(JSON.stringify(fixture(name)), { headers: { "Content-Type": "application/json" } });
     }),
   );
   replay.listen({ onUnhandledRequest: "error" });
