@@ -208,9 +208,14 @@ function applyBreakeven(edit: MonitorEdit, size: number, mark: number, tick: num
   edit.rule("tp1-filled-breakeven", { linkId: stop.linkId, triggerPrice: price, qty: size, cancelledEntries: entries.map((o) => o.linkId), late: !tp1Now });
 }
 
+/** Once any TP has filled, even in part, the ladder is left as it is: only the stop follows the size. */
+function tpStarted(edit: MonitorEdit): boolean {
+  return edit.tracked().some((o) => o.role === "tp" && (o.state === "filled" || o.filledQty > 0));
+}
+
 /** TPs the plan has a price for but that were never placed, while no TP has filled. */
 function placeMissingTps(edit: MonitorEdit, size: number, step: number): void {
-  if (edit.tracked().some((o) => o.role === "tp" && o.state === "filled")) return;
+  if (tpStarted(edit)) return;
   const shares = tpShares(edit.monitor.plan);
   const qtys = splitQty(size, shares, step);
   edit.monitor.tpPrices.forEach((price, index) => {
@@ -227,7 +232,7 @@ function resize(edit: MonitorEdit, size: number, step: number, unknown: Readonly
   const differs = (order: TrackedOrder, qty: number) => toLots(order.qty, step) !== toLots(qty, step);
   // A TP missing from the listing without a lookup answer may just have filled: the ladder waits a cycle.
   const tpUnknown = edit.tracked().some((o) => o.role === "tp" && unknown.has(o.linkId));
-  if (!tpUnknown && !edit.tracked().some((o) => o.role === "tp" && o.state === "filled")) {
+  if (!tpUnknown && !tpStarted(edit)) {
     const qtys = splitQty(size, tpShares(edit.monitor.plan), step);
     for (const tp of edit.tracked().filter((o) => o.role === "tp" && o.state === "working")) {
       const qty = qtys[tp.index];

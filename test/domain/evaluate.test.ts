@@ -218,6 +218,14 @@ describe("evaluate", () => {
     expect(monitor.seq).toBe(parseLinkId(lostWrite.linkId)!.seq);
   });
 
+  test("leaves the ladder alone once TP1 has partly filled; only the stop follows the size", () => {
+    const m = makeMonitor();
+    const tp1 = order(m, "tp", 0);
+    const orders = listingOf(m).map((o) => (o.linkId === tp1.linkId ? { ...o, filledQty: 0.02 } : o));
+    const { actions } = evaluate(m, makeView(m, { position: makePosition({ size: 0.08 }), orders }), NOW);
+    expect(ofKind(actions, "amend")).toEqual([expect.objectContaining({ role: "sl", qty: 0.08 })]);
+  });
+
   test("does not resize the ladder while a TP is missing without a lookup answer", () => {
     const m = makeMonitor();
     const tp1 = order(m, "tp", 0).linkId;
