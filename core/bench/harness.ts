@@ -12,7 +12,8 @@
  * noise over all strategies in the same minutes, and rotating the order removes the bias
  * of always going first (a warmer JIT, a fresher heap). Ratios stay true on a noisy machine.
  *
- * Per cycle it records wall time (latency is real waiting), the adapters' REST calls, the
+ * Per cycle it records the engine's wall time (latency is real waiting; the price step
+ * after the cycle is not part of it), the adapters' REST calls, the
  * meter's reads/writes, in-flight peak and pool warnings, the simulator's own log entries,
  * read hits/misses, CPU and RSS. CPU: process.cpuUsage over the cycle, minus the CPU spent
  * inside the simulator (measured by the session around the simulator's request handling
@@ -55,9 +56,7 @@ export async function measureCycle(session: BenchSession, index: number, latency
   const sim0 = session.simRequests();
   const simCpu0 = session.simCpuMicros();
   const cpu0 = cpuMicros();
-  const t0 = performance.now();
   const report = await session.cycle();
-  const durationMs = performance.now() - t0;
   const processCpuMicros = cpuMicros() - cpu0;
   const simCpuMicros = session.simCpuMicros() - simCpu0;
   const pool1 = session.pool.counts();
@@ -65,7 +64,7 @@ export async function measureCycle(session: BenchSession, index: number, latency
     cycle: index,
     monitors: report.monitors,
     due: report.due,
-    durationMs,
+    durationMs: report.durationMs,
     restCalls: report.restCalls,
     readCalls: pool1.reads - pool0.reads,
     writeCalls: pool1.writes - pool0.writes,
@@ -80,7 +79,6 @@ export async function measureCycle(session: BenchSession, index: number, latency
     peakInFlight: pool1.peakInFlight,
     floor,
   };
-  session.step();
   return sample;
 }
 

@@ -11,6 +11,8 @@ import type { AccountCounts } from "./floor.ts";
 
 /** What one engine cycle reported that the bench uses. */
 export interface SessionCycle {
+  /** Wall time of the engine cycle as the engine measured it, ms. */
+  readonly durationMs: number;
   readonly monitors: number;
   readonly due: number;
   /** REST calls the adapters counted (requestStats) during the cycle. */
@@ -25,10 +27,8 @@ export interface BenchSession {
   readonly pool: ConnectionPoolMeter;
   /** Positions and open orders per account right now, from the simulator's state. */
   accountCounts(): AccountCounts[];
-  /** One engine cycle (not the price step). */
+  /** One engine cycle, then the price path advances one step (virtual clock). */
   cycle(): Promise<SessionCycle>;
-  /** Advance the price path one step (virtual clock); not part of the measured cycle. */
-  step(): void;
   finished(): boolean;
   /** Entries in the simulator's own request log so far. */
   simRequests(): number;

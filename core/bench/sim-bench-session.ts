@@ -1,0 +1,109 @@
+/**
+ * The bench's one coupling to the engine and the simulator: a BenchSession over the
+ * engine's `openSimSession` (a fresh simulator, adapters and engine per strategy).
+ *
+ * It adds what the bench measures and the session does not:
+ * - the connection-pool meter on the transport itself (inside any test wrapper, so a request
+ *   a test adds is counted as sent, and one a test holds back is in flight once it is sent);
+ * - the simulator's own CPU. The simulator's `handle()` is wrapped and the CPU of its
+ *   synchronous part is counted: with zero latency that is ALL of its work (no timer is
+ *   awaited), so the engine CPU the bench reports is exact there, which is where the CPU
+ *   target is measured. With latency, the part after the first half-delay timer (routing,
+ *   auth, the venue's listing) runs later and only the venue's methods are caught (by
+ *   wrapping them too, counted only outside handle()'s own synchronous part); the rest
+ *   (signature check, envelope) is then counted as engine CPU: an overestimate of the
+ *   engine's cost, never an underestimate. The price step's matching is counted as the
+ *   simulator's. msw's interception and the Response objects count as the engine's
+ *   transport, as a real fetch's HTTP parsing would.
+ */
+import { openSimSession, type SimSession } from "../engine/sim-session.ts";
+import { cpuMicros } from "../runtime.ts";
+import type { Simulator } from "../sim/simulator.ts";
+import type { Scenario } from "../sim/scenario-schema.ts";
+import { ConnectionPoolMeter } from "./connection-pool.ts";
+import type { AccountCounts } from "./floor.ts";
+import type { BenchSession, SessionCycle, SessionOptions } from "./session-port.ts";
+
+export interface SimBenchSession extends BenchSession {
+  /** The engine's session underneath (tests read the simulator's own log from it). */
+  readonly inner: SimSession;
+}
+
+/** CPU spent inside the simulator, counted once even when its parts nest. */
+class SimCpu {
+  micros = 0;
+  #depth = 0;
+  run<T>(fn: () => T): T {
+    if (this.#depth > 0) return fn();
+    this.#depth++;
+    const t0 = cpuMicros();
+    try {
+      return fn();
+    } finally {
+      this.micros += cpuMicros() - t0;
+      this.#depth--;
+    }
+  }
+}
+
+const VENUE_METHODS = [
+  "instruments", "tickers", "positions", "openOrders", "orderHistory", "executions", "walletBalance",
+  "createOrder", "amendOrder", "cancelOrder", "cancelAllOrders", "tradingStop", "step",
+] as const;
+
+function meterSimulator(sim: Simulator, cpu: SimCpu): void {
+  const handle = sim.handle.bind(sim);
+  (sim as { handle: Simulator["handle"] }).handle = (req) => cpu.run(() => handle(req));
+  const step = sim.step.bind(sim);
+  (sim as { step: Simulator["step"] }).step = (n) => cpu.run(() => step(n));
+  const venue = sim.venue as unknown as Record<string, unknown>;
+  for (const name of VENUE_METHODS) {
+    const fn = venue[name];
+    if (typeof fn !== "function") continue;
+    const bound = (fn as (...a: unknown[]) => unknown).bind(sim.venue);
+    venue[name] = (...args: unknown[]) => cpu.run(() => bound(...args));
+  }
+}
+
+interface StateAccounts {
+  readonly accounts?: Record<string, { positions?: unknown[]; openOrders?: { count?: number } }>;
+}
+
+export function accountCountsOf(state: unknown): AccountCounts[] {
+  const accounts = (state as StateAccounts).accounts ?? {};
+  return Object.entries(accounts).map(([account, a]) => ({
+    account,
+    positions: a.positions?.length ?? 0,
+    orders: a.openOrders?.count ?? 0,
+  }));
+}
+
+export async function openBenchSession(scenario: Scenario, opts: SessionOptions): Promise<SimBenchSession> {
+  const pool = new ConnectionPoolMeter();
+  const extra = opts.fetch;
+  const inner = await openSimSession(scenario, {
+    strategy: opts.strategy,
+    latency: opts.latency,
+    seed: opts.seed,
+    fetch: (f) => (extra ? extra(pool.wrap(f)) : pool.wrap(f)),
+  });
+  const cpu = new SimCpu();
+  meterSimulator(inner.sim, cpu);
+  const requests = (): number => Object.values(inner.sim.requestCounts()).reduce((a, b) => a + b, 0);
+  return {
+    strategy: opts.strategy,
+    pool,
+    inner,
+    accountCounts: () => accountCountsOf(inner.sim.state()),
+    async cycle(): Promise<SessionCycle> {
+      const r = await inner.runCycle();
+      // A lookup is a call made on one monitor's behalf: the engine counts it out of the hits.
+      const hits = Math.max(0, r.read.hits - r.lookups);
+      return { durationMs: r.durationMs, monitors: r.monitors, due: r.due, restCalls: r.restCalls, hits, misses: r.read.misses + (r.read.hits - hits) };
+    },
+    finished: () => inner.finished(),
+    simRequests: requests,
+    simCpuMicros: () => cpu.micros,
+    close: () => inner.close(),
+  };
+}

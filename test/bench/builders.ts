@@ -1,0 +1,85 @@
+/** Builders for bench tests: fake sessions and samples with sensible defaults. */
+import { ConnectionPoolMeter } from "../../core/bench/connection-pool.ts";
+import type { CycleSample } from "../../core/bench/cycle-sample.ts";
+import type { AccountCounts } from "../../core/bench/floor.ts";
+import type { BenchSession, OpenSession, SessionOptions } from "../../core/bench/session-port.ts";
+import type { StrategyName } from "../../core/engine/read-path.ts";
+
+export function makeSample(over: Partial<CycleSample> = {}): CycleSample {
+  return {
+    cycle: 1,
+    monitors: 30,
+    due: 30,
+    durationMs: 150,
+    restCalls: 5,
+    readCalls: 5,
+    writeCalls: 0,
+    simRequests: 5,
+    hits: 30,
+    misses: 0,
+    processCpuMicros: 3_000,
+    simCpuMicros: 1_000,
+    cpuMicros: 2_000,
+    rssBytes: 100 * 1048576,
+    poolWarnings: 0,
+    peakInFlight: 4,
+    floor: { calls: 5, callsFollowingCursor: 9, latencyMs: 130 },
+    ...over,
+  };
+}
+
+export interface FakeBehaviour {
+  readonly durationMs: number;
+  readonly calls: number;
+  readonly hits: number;
+  readonly misses: number;
+}
+
+/** How each strategy behaves in the fake: demo-30-like figures. */
+export const FAKE_BEHAVIOUR: Record<StrategyName, FakeBehaviour> = {
+  naive: { durationMs: 2_600, calls: 160, hits: 0, misses: 30 },
+  ttl: { durationMs: 700, calls: 40, hits: 21, misses: 9 },
+  warden: { durationMs: 140, calls: 5, hits: 30, misses: 0 },
+};
+
+export const DEMO_ACCOUNTS: AccountCounts[] = [
+  { account: "main", positions: 20, orders: 90 },
+  { account: "mirror", positions: 10, orders: 45 },
+];
+
+/**
+ * A session that reports the behaviour given, sends `calls` real requests per cycle through
+ * its pool meter (and, when asked, the test's fetch wrapper), and logs each one as the
+ * simulator would. No real waiting: the duration is reported, not slept.
+ */
+export function fakeOpen(behaviour: Partial<Record<StrategyName, Partial<FakeBehaviour>>> = {}, steps = 1_000): OpenSession & { opened: SessionOptions[] } {
+  const opened: SessionOptions[] = [];
+  const open = async (_scenario: unknown, opts: SessionOptions): Promise<BenchSession> => {
+    opened.push(opts);
+    const b = { ...FAKE_BEHAVIOUR[opts.strategy], ...behaviour[opts.strategy] };
+    const pool = new ConnectionPoolMeter();
+    const log: string[] = [];
+    const base = (async (input: RequestInfo | URL) => {
+      log.push(String(input));
+      return new Response("{}");
+    }) as typeof fetch;
+    const transport = opts.fetch ? opts.fetch(pool.wrap(base)) : pool.wrap(base);
+    let step = 0;
+    return {
+      strategy: opts.strategy,
+      pool,
+      accountCounts: () => DEMO_ACCOUNTS,
+      async cycle() {
+        const before = log.length;
+        await Promise.all(Array.from({ length: b.calls }, () => transport("https://api.bybit.sim.invalid/v5/order/realtime")));
+        step++;
+        return { durationMs: b.durationMs, monitors: 30, due: 30, restCalls: log.length - before, hits: b.hits, misses: b.misses };
+      },
+      finished: () => step >= steps,
+      simRequests: () => log.length,
+      simCpuMicros: () => 0,
+      close: async () => {},
+    };
+  };
+  return Object.assign(open as OpenSession, { opened });
+}

@@ -1,0 +1,89 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runBench } from "../../core/bench/bench.ts";
+import type { BenchDocument } from "../../core/bench/document.ts";
+import { checkRenderedDom, checkStaticHtml } from "../../core/bench/report-check.ts";
+import { CHART_IDS, SWEEP_CHART_IDS, chartIdsOf, renderReport } from "../../core/bench/report-html.ts";
+import { renderTable } from "../../core/bench/table.ts";
+import { checkReportInChromium, chromiumPath } from "../../scripts/check-report.ts";
+import { fakeOpen } from "./builders.ts";
+
+async function benchDoc(sweep: boolean): Promise<BenchDocument> {
+  return runBench({ cycles: 4, latency: "recorded", seed: 1, open: fakeOpen(), ...(sweep ? { monitors: [6, 12] } : {}) });
+}
+
+function svgIds(html: string): string[] {
+  return [...html.matchAll(/<svg\b[^>]*data-chart="([^"]+)"/g)].map((m) => m[1] as string);
+}
+
+describe("HTML report", () => {
+  test("has exactly one svg per chart, each with data marks", async () => {
+    const html = renderReport(await benchDoc(false));
+    expect(svgIds(html)).toEqual([...CHART_IDS]);
+    const check = checkStaticHtml(html);
+    expect(check.problems).toEqual([]);
+    expect(check.charts.every((c) => c.marks > 0)).toBe(true);
+    expect(check.charts.find((c) => c.id === "cycle-time")?.marks).toBe(12);
+  });
+
+  test("adds the scaling charts when a sweep ran", async () => {
+    const doc = await benchDoc(true);
+    const html = renderReport(doc);
+    expect(svgIds(html)).toEqual([...CHART_IDS, ...SWEEP_CHART_IDS]);
+    expect(chartIdsOf(doc).length).toBe(6);
+    expect(checkStaticHtml(html).ok).toBe(true);
+  });
+
+  test("is self-contained: no external script, stylesheet or image", async () => {
+    const html = renderReport(await benchDoc(true));
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  test("the static check fails a chart without marks and a missing chart", () => {
+    const html = `<meta name="warden-charts" content="2"><svg data-chart="a"><circle class="mark"/></svg><svg data-chart="b"></svg>`;
+    const check = checkStaticHtml(html);
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual(['chart "b" has no data marks']);
+    expect(checkStaticHtml(html.replace('content="2"', 'content="3"')).problems).toContain("expected 3 charts, found 2");
+  });
+
+  test("the rendered-DOM check needs the browser's render counts", () => {
+    const rendered = `<meta name="warden-charts" content="1"><svg data-chart="a" data-rendered-marks="4"></svg>`;
+    expect(checkRenderedDom(rendered).ok).toBe(true);
+    expect(checkRenderedDom(rendered.replace('"4"', '"0"')).ok).toBe(false);
+    expect(checkRenderedDom(rendered.replace(' data-rendered-marks="4"', "")).ok).toBe(false);
+  });
+
+  test("renders in headless Chromium with every chart's marks laid out (static check when Chromium is absent)", async () => {
+    const html = renderReport(await benchDoc(true));
+    const browser = chromiumPath();
+    if (browser === undefined) {
+      process.stderr.write("report test: no chromium installed; checked the static HTML only\n");
+      expect(checkStaticHtml(html).ok).toBe(true);
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), "warden-report-"));
+    try {
+      const file = join(dir, "report.html");
+      writeFileSync(file, html);
+      const check = checkReportInChromium(file, browser);
+      expect(check.problems).toEqual([]);
+      expect(check.charts.map((c) => c.id)).toEqual([...CHART_IDS, ...SWEEP_CHART_IDS]);
+      expect(check.charts.every((c) => c.marks > 0)).toBe(true);
+      process.stderr.write(`report test: rendered in ${browser}: ${check.charts.map((c) => `${c.id}=${c.marks}`).join(" ")}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe("table", () => {
+  test("shows each strategy, the floor, the ratios and every gate with its verdict", async () => {
+    const text = renderTable(await benchDoc(false));
+    for (const word of ["naive", "ttl", "warden", "floor", "gates:", "PASS  warden.hit-rate-95pct"]) expect(text).toContain(word);
+  });
+});
