@@ -1,10 +1,12 @@
 /** The state store on disk: one state directory (file names in state-store.ts). */
 import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "./atomic-file.ts";
 import { readCacheStats, writeCacheStats } from "./cache-stats-file.ts";
 import { directoryShelf } from "./checkpoints.ts";
 import { JournalWriter, readJournal, type JournalContents, type JournalRecord } from "./journal.ts";
 import { acquireFileLock, DEFAULT_STALE_LOCK_MS, localIdentity, type LockHandle } from "./lock.ts";
-import { loadMonitorsFile, saveMonitorsFile, type MonitorRecord } from "./monitors-file.ts";
+import { encodeMonitorsDoc, loadMonitorsFile, MONITORS_FILE, type MonitorRecord } from "./monitors-file.ts";
 import { clearRestoreMarker, readRestoreMarker, writeRestoreMarker, type RestoreMarker } from "./restore-marker.ts";
 import { readSettings, writeSettings, type Settings } from "./settings.ts";
 import type { JsonObject } from "./state-json.ts";
@@ -30,16 +32,16 @@ export class FileStateStore extends StateStoreBase {
     await mkdir(this.#dir, { recursive: true });
   }
 
-  loadMonitors<T extends MonitorRecord>(): Promise<T[]> {
+  async loadMonitors<T extends MonitorRecord>(): Promise<T[]> {
+    await this.#saving; // a save still in flight is part of the state
     return loadMonitorsFile<T>(this.#dir);
   }
 
-  saveMonitors<T extends MonitorRecord>(monitors: readonly T[]): Promise<void> {
-    const savedAt = this.isoNow();
-    const snapshot = [...monitors];
+  async saveMonitors<T extends MonitorRecord>(monitors: readonly T[]): Promise<void> {
+    const text = encodeMonitorsDoc(monitors, this.isoNow()); // encoded now: later changes to the objects are not saved
     const save = this.#saving.then(async () => {
       await this.#ensureDir();
-      await saveMonitorsFile(this.#dir, snapshot, savedAt);
+      await writeFileAtomic(join(this.#dir, MONITORS_FILE), text);
     });
     this.#saving = save.catch(() => {});
     return save;

@@ -112,6 +112,15 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(error.message).toContain("empty file");
       }));
 
+    test("a save keeps the monitors as they were when it was asked for", () =>
+      withStore(async (f) => {
+        const monitor = { ...makeMonitor(), size: 1 };
+        const saving = f.store.saveMonitors([monitor]);
+        monitor.size = 2;
+        await saving;
+        expect((await f.reopen().loadMonitors<TestMonitor>())[0]?.size).toBe(1);
+      }));
+
     test("will not save two monitors with one id", () =>
       withStore(async ({ store }) => {
         await expect(store.saveMonitors([makeMonitor(), makeMonitor()])).rejects.toThrow(/share the id/);
