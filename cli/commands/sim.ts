@@ -1,0 +1,81 @@
+/**
+ * `warden sim serve [--scenario NAME|FILE] [--port N] [--latency PROFILE] [--seed N]`: the
+ * Bybit v5 simulator on a loopback HTTP server, for any ccxt client (override its API URLs).
+ * Prints `listening on http://127.0.0.1:PORT` as its first line and serves until SIGINT or
+ * SIGTERM. Credentials: WARDEN_MAIN_API_KEY/_SECRET and WARDEN_MIRROR_API_KEY/_SECRET
+ * replace the scenario's where set. Bad flags or scenario: one line, exit 2.
+ */
+import type { CAC } from "cac";
+import { InputError, UsageError } from "../../core/errors.ts";
+import { env, onSignals, writeStdout } from "../../core/runtime.ts";
+import type { LatencyProfile } from "../../core/sim/latency.ts";
+import type { Scenario } from "../../core/sim/scenario-schema.ts";
+import { intFlag, stringFlag } from "../options.ts";
+
+interface SimFlags {
+  scenario?: unknown;
+  port?: unknown;
+  latency?: unknown;
+  seed?: unknown;
+}
+
+export const DEFAULT_SCENARIO = "demo-30";
+
+/** The scenario with the accounts' credentials taken from the environment where set. */
+export function withEnvCredentials(scenario: Scenario, read: (name: string) => string | undefined = env): Scenario {
+  const pick = (prefix: string): { apiKey: string; apiSecret: string } | undefined => {
+    const apiKey = read(`${prefix}_API_KEY`);
+    const apiSecret = read(`${prefix}_API_SECRET`);
+    if (apiKey === undefined && apiSecret === undefined) return undefined;
+    if (apiKey === undefined || apiSecret === undefined) {
+      throw new InputError("SIM_CREDENTIALS", `${prefix}_API_KEY and ${prefix}_API_SECRET must be set together`);
+    }
+    return { apiKey, apiSecret };
+  };
+  const main = pick("WARDEN_MAIN");
+  const mirror = pick("WARDEN_MIRROR");
+  const { accounts } = scenario;
+  return {
+    ...scenario,
+    accounts: {
+      main: { ...accounts.main, ...main },
+      ...(accounts.mirror !== undefined ? { mirror: { ...accounts.mirror, ...mirror } } : {}),
+    },
+  };
+}
+
+export function register(cli: CAC): void {
+  cli
+    .command("sim <action>", "Bybit v5 simulator: `sim serve` runs it on a loopback HTTP server")
+    .option("--scenario <name|file>", `Scenario name in fixtures/scenarios/ or a JSON file (default ${DEFAULT_SCENARIO})`)
+    .option("--port <n>", "Port on 127.0.0.1; 0 picks a free one (default 0)")
+    .option("--latency <profile>", "recorded, zero or fixed:MS (default: the scenario's)")
+    .option("--seed <n>", "Seed for latency and faults (default: the scenario's)")
+    .action(async (action: string, flags: SimFlags) => {
+      if (action !== "serve") throw new UsageError("USAGE_BAD_ACTION", `unknown sim action "${action}"; the only action is "serve"`);
+      const { parseLatencyProfile } = await import("../../core/sim/latency.ts");
+      const port = intFlag("port", flags.port, { min: 0, max: 65535 }) ?? 0;
+      const seed = intFlag("seed", flags.seed);
+      const latencyText = stringFlag("latency", flags.latency);
+      let latency: LatencyProfile | undefined;
+      if (latencyText !== undefined) {
+        latency = parseLatencyProfile(latencyText);
+        if (latency === undefined) throw new UsageError("USAGE_BAD_FLAG", `--latency must be recorded, zero or fixed:MS, got "${latencyText}"`);
+      }
+      const { loadScenario } = await import("../../core/sim/scenario.ts");
+      const { createSimulator } = await import("../../core/sim/simulator.ts");
+      const { startServer } = await import("../../core/sim/server.ts");
+      const scenario = withEnvCredentials(loadScenario(stringFlag("scenario", flags.scenario) ?? DEFAULT_SCENARIO));
+      const sim = createSimulator(scenario, { ...(latency !== undefined ? { latency } : {}), ...(seed !== undefined ? { seed } : {}) });
+      const server = await startServer(sim, { port, host: "127.0.0.1" });
+      writeStdout(`listening on ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const off = onSignals(["SIGINT", "SIGTERM"], () => {
+          off();
+          resolve();
+        });
+      });
+      await server.close();
+      return 0;
+    });
+}
