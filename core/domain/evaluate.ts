@@ -199,7 +199,7 @@ function applyBreakeven(edit: MonitorEdit, size: number, mark: number, tick: num
   const { side, entryPrice } = edit.monitor;
   const price = breakevenPrice(side, entryPrice, config.breakevenBufferBps, tick);
   if (stop === undefined) return;
-  if (!stopOnRightSide(side, price, mark, tick)) {
+  if (mark > 0 && !stopOnRightSide(side, price, mark, tick)) {
     edit.alert("warn", `breakeven stop ${price} is past the mark ${mark}; keeping the stop at ${stop.triggerPrice} for now`, { linkId: stop.linkId });
     return;
   }
