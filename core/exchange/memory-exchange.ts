@@ -1,0 +1,334 @@
+/**
+ * The exchange port in memory: the fake for engine unit tests. Same semantics as the ccxt
+ * adapter on the simulator (the contract suite checks both): a duplicate linkId is `exists`,
+ * cancelling or amending an order that is not open is `gone`, a reduce-only order on a flat
+ * or same-side position is refused (110017) and never increases or flips a position, a
+ * conditional whose trigger is already crossed is refused, market orders fill at the mark.
+ * Scripting: `setMark`, `setPosition`, `fill`, `trigger`, `cancelByHand`, `failNext`.
+ * Requests are counted as the adapter would make them (one per page of 200 positions / 50 orders).
+ */
+import type { Clock } from "../clock.ts";
+import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderStatus, Side } from "../domain/types.ts";
+import { ExchangeReadError, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
+import type { AccountExchange, AmendOrder, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
+
+export type InjectedFailure = "rate-limited" | "ip-banned" | "timeout" | "server-error" | "clock-skew" | "auth" | "lost-response";
+
+const FACTS: Readonly<Record<InjectedFailure, FailureFacts>> = {
+  "rate-limited": { retCode: 10006, retMsg: "Too many visits. Exceeded the API Rate Limit." },
+  "ip-banned": { httpStatus: 403, retMsg: "access too frequent" },
+  timeout: { noResponse: true, retMsg: "request timed out" },
+  "lost-response": { noResponse: true, retMsg: "request timed out" },
+  "server-error": { retCode: 10016, retMsg: "Service is restarting, please retry later." },
+  "clock-skew": { retCode: 10002, retMsg: "invalid request, please check your server timestamp or recv_window param" },
+  auth: { retCode: 10003, retMsg: "API key is invalid." },
+};
+
+export const DEFAULT_INSTRUMENTS: readonly Instrument[] = [
+  { symbol: "BTCUSDT", tickSize: 0.1, qtyStep: 0.001, minQty: 0.001 },
+  { symbol: "ETHUSDT", tickSize: 0.01, qtyStep: 0.01, minQty: 0.01 },
+  { symbol: "LTCUSDT", tickSize: 0.01, qtyStep: 0.1, minQty: 0.1 },
+];
+
+export interface MemoryExchangeOptions {
+  readonly instruments?: readonly Instrument[];
+  /** Mark prices by symbol (needed for market orders and trigger checks). */
+  readonly marks?: Readonly<Record<string, number>>;
+  readonly clock?: Clock;
+}
+
+interface MemOrder {
+  id: string;
+  linkId: string;
+  symbol: string;
+  side: "buy" | "sell";
+  type: "limit" | "market";
+  price: number | undefined;
+  triggerPrice: number | undefined;
+  qty: number;
+  filledQty: number;
+  reduceOnly: boolean;
+  status: OrderStatus;
+  updatedAt: number;
+  seq: number;
+}
+
+const OPEN: ReadonlySet<OrderStatus> = new Set(["open", "untriggered"]);
+
+export class MemoryExchange implements AccountExchange {
+  readonly account: AccountId;
+  readonly #instruments: Map<string, Instrument>;
+  readonly #marks = new Map<string, number>();
+  readonly #positions = new Map<string, { side: Side; size: number; entryPrice: number }>();
+  readonly #orders = new Map<string, MemOrder>();
+  readonly #linkIds = new Set<string>();
+  readonly #clock: Clock;
+  readonly #failures: InjectedFailure[] = [];
+  readonly #byEndpoint = new Map<string, number>();
+  #total = 0;
+  #seq = 0;
+  #marketsLoaded = false;
+
+  constructor(account: AccountId = "main", opts: MemoryExchangeOptions = {}) {
+    this.account = account;
+    this.#instruments = new Map((opts.instruments ?? DEFAULT_INSTRUMENTS).map((i) => [i.symbol, i]));
+    for (const [s, p] of Object.entries(opts.marks ?? {})) this.#marks.set(s, p);
+    this.#clock = opts.clock ?? { now: () => Date.now() };
+  }
+
+  // ---- scripting -------------------------------------------------------------------------
+
+  setMark(symbol: string, price: number): void {
+    this.#marks.set(symbol, price);
+  }
+
+  /** Sets (or with size 0 removes) a position. */
+  setPosition(symbol: string, side: Side, size: number, entryPrice = this.#marks.get(symbol) ?? 0): void {
+    if (size <= 0) this.#positions.delete(symbol);
+    else this.#positions.set(symbol, { side, size: this.#lot(symbol, size), entryPrice });
+  }
+
+  /** Fills an open order (all of it, or `qty`) at its limit price, or the mark for market orders. */
+  fill(linkId: string, qty?: number): void {
+    const o = this.#byLink(linkId);
+    if (!o || !OPEN.has(o.status)) throw new Error(`fill: no open order with linkId ${linkId}`);
+    const q = this.#lot(o.symbol, Math.min(qty ?? o.qty - o.filledQty, o.qty - o.filledQty));
+    const price = o.type === "limit" && o.price !== undefined ? o.price : this.#mark(o.symbol);
+    this.#applyFill(o, q, price);
+  }
+
+  /** A conditional order's trigger is hit: a market conditional fills at the mark, a limit one rests. */
+  trigger(linkId: string): void {
+    const o = this.#byLink(linkId);
+    if (!o || o.status !== "untriggered") throw new Error(`trigger: no untriggered order with linkId ${linkId}`);
+    o.status = "open";
+    o.updatedAt = this.#clock.now();
+    if (o.type === "market") this.#applyFill(o, o.qty, this.#mark(o.symbol));
+  }
+
+  /** Somebody cancels the order by hand on the exchange. */
+  cancelByHand(linkId: string): void {
+    const o = this.#byLink(linkId);
+    if (!o || !OPEN.has(o.status)) throw new Error(`cancelByHand: no open order with linkId ${linkId}`);
+    o.status = o.status === "untriggered" ? "deactivated" : "cancelled";
+    o.updatedAt = this.#clock.now();
+  }
+
+  /** The next `count` requests fail this way (reads throw ExchangeReadError, writes return the outcome). */
+  failNext(kind: InjectedFailure, count = 1): void {
+    for (let i = 0; i < count; i++) this.#failures.push(kind);
+  }
+
+  /** Every order ever placed, newest first (for assertions). */
+  allOrders(): ExchangeOrder[] {
+    return [...this.#orders.values()].sort((a, b) => b.seq - a.seq).map(toOrder);
+  }
+
+  // ---- the port -------------------------------------------------------------------------
+
+  requestStats(): RequestStats {
+    return { total: this.#total, byEndpoint: Object.fromEntries(this.#byEndpoint) };
+  }
+
+  async instruments(): Promise<ReadonlyMap<string, Instrument>> {
+    if (!this.#marketsLoaded) {
+      this.#read("/v5/market/instruments-info");
+      this.#read("/v5/market/instruments-info");
+      this.#marketsLoaded = true;
+    }
+    return new Map(this.#instruments);
+  }
+
+  async positions(): Promise<ExchangePosition[]> {
+    const all = [...this.#positions.keys()].sort().flatMap((s) => this.#position(s) ?? []);
+    this.#pages("/v5/position/list", all.length, 200);
+    return all;
+  }
+
+  async openOrders(symbol?: string): Promise<ExchangeOrder[]> {
+    const open = [...this.#orders.values()].filter((o) => OPEN.has(o.status) && (symbol === undefined || o.symbol === symbol)).sort((a, b) => b.seq - a.seq);
+    this.#pages("/v5/order/realtime", open.length, 50);
+    return open.map(toOrder);
+  }
+
+  async position(symbol: string): Promise<ExchangePosition | undefined> {
+    this.#read("/v5/position/list");
+    return this.#position(symbol);
+  }
+
+  async lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined> {
+    this.#read("/v5/order/realtime");
+    const o = this.#byLink(linkId);
+    if (o && o.symbol === symbol && OPEN.has(o.status)) return toOrder(o);
+    this.#read("/v5/order/history");
+    return o && o.symbol === symbol ? toOrder(o) : undefined;
+  }
+
+  async place(order: PlaceOrder): Promise<WriteOutcome> {
+    return this.#write("create", "/v5/order/create", () => {
+      if (order.linkId !== "" && this.#linkIds.has(order.linkId)) return { status: "exists" };
+      const instrument = this.#instruments.get(order.symbol);
+      if (!instrument) return rejected(10001, `params error: unknown symbol ${order.symbol}`);
+      const qty = this.#lot(order.symbol, order.qty);
+      if (qty < instrument.minQty) return rejected(10001, `qty ${order.qty} is below minOrderQty for ${order.symbol}`);
+      if (order.type === "limit" && order.price === undefined) return rejected(10001, "price is required for a limit order");
+      const pos = this.#positions.get(order.symbol);
+      if (order.reduceOnly || order.closeOnTrigger) {
+        if (!pos || sideOf(order.side) === pos.side) return rejected(110017, "Reduce-only rule not satisfied");
+      }
+      const mark = this.#mark(order.symbol);
+      if (order.triggerPrice !== undefined) {
+        const rise = order.triggerDirection === undefined ? order.triggerPrice > mark : order.triggerDirection === "rise";
+        if (rise && order.triggerPrice <= mark) return rejected(110092, `expect Rising, but trigger_price[${order.triggerPrice}] <= current[${mark}]`);
+        if (!rise && order.triggerPrice >= mark) return rejected(110093, `expect Falling, but trigger_price[${order.triggerPrice}] >= current[${mark}]`);
+      }
+      const o: MemOrder = {
+        id: `mem-${this.account}-${++this.#seq}`,
+        linkId: order.linkId,
+        symbol: order.symbol,
+        side: order.side,
+        type: order.type,
+        price: order.type === "limit" ? this.#tick(order.symbol, order.price ?? 0) : undefined,
+        triggerPrice: order.triggerPrice === undefined ? undefined : this.#tick(order.symbol, order.triggerPrice),
+        qty,
+        filledQty: 0,
+        reduceOnly: order.reduceOnly,
+        status: order.triggerPrice !== undefined ? "untriggered" : "open",
+        updatedAt: this.#clock.now(),
+        seq: this.#seq,
+      };
+      this.#orders.set(o.id, o);
+      if (o.linkId !== "") this.#linkIds.add(o.linkId);
+      if (o.type === "market" && o.status === "open") this.#applyFill(o, qty, mark);
+      return { status: "ok", orderId: o.id };
+    });
+  }
+
+  async amend(order: AmendOrder): Promise<WriteOutcome> {
+    return this.#write("amend", "/v5/order/amend", () => {
+      const o = this.#byLink(order.linkId);
+      if (!o || o.symbol !== order.symbol || !OPEN.has(o.status)) return gone();
+      if (order.qty !== undefined) {
+        const qty = this.#lot(o.symbol, order.qty);
+        if (qty <= o.filledQty) return rejected(10001, "qty must be greater than the filled quantity");
+        o.qty = qty;
+      }
+      if (order.price !== undefined && o.type === "limit") o.price = this.#tick(o.symbol, order.price);
+      if (order.triggerPrice !== undefined) {
+        if (o.status !== "untriggered") return rejected(10001, "triggerPrice can only be amended on an untriggered conditional order");
+        o.triggerPrice = this.#tick(o.symbol, order.triggerPrice);
+      }
+      o.updatedAt = this.#clock.now();
+      return { status: "ok", orderId: o.id };
+    });
+  }
+
+  async cancel(symbol: string, linkId: string): Promise<WriteOutcome> {
+    return this.#write("cancel", "/v5/order/cancel", () => {
+      const o = this.#byLink(linkId);
+      if (!o || o.symbol !== symbol || !OPEN.has(o.status)) return gone();
+      o.status = o.status === "untriggered" ? "deactivated" : "cancelled";
+      o.updatedAt = this.#clock.now();
+      return { status: "ok", orderId: o.id };
+    });
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  #count(endpoint: string): void {
+    this.#total += 1;
+    this.#byEndpoint.set(endpoint, (this.#byEndpoint.get(endpoint) ?? 0) + 1);
+  }
+
+  /** One read request: counted, and failing if a failure was injected. */
+  #read(endpoint: string): void {
+    this.#count(endpoint);
+    const kind = this.#failures.shift();
+    if (kind !== undefined) throw new ExchangeReadError(endpoint, classify(FACTS[kind], this.#clock.now()));
+  }
+
+  /** As many page requests as the adapter makes: it stops at the first short page. */
+  #pages(endpoint: string, items: number, limit: number): void {
+    const pages = Math.floor(items / limit) + 1;
+    for (let i = 0; i < pages; i++) this.#read(endpoint);
+  }
+
+  #write(op: WriteOp, endpoint: string, apply: () => WriteOutcome): WriteOutcome {
+    this.#count(endpoint);
+    const kind = this.#failures.shift();
+    if (kind === "lost-response") apply();
+    if (kind !== undefined) return toWriteOutcome(classify(FACTS[kind], this.#clock.now(), op));
+    return apply();
+  }
+
+  #byLink(linkId: string): MemOrder | undefined {
+    let found: MemOrder | undefined;
+    for (const o of this.#orders.values()) if (o.linkId === linkId && (!found || o.seq > found.seq)) found = o;
+    return found;
+  }
+
+  #mark(symbol: string): number {
+    const m = this.#marks.get(symbol);
+    if (m === undefined) throw new Error(`MemoryExchange: no mark price for ${symbol}; call setMark first`);
+    return m;
+  }
+
+  #position(symbol: string): ExchangePosition | undefined {
+    const p = this.#positions.get(symbol);
+    if (!p) return undefined;
+    return { symbol, side: p.side, size: p.size, entryPrice: p.entryPrice, markPrice: this.#marks.get(symbol) ?? p.entryPrice };
+  }
+
+  #applyFill(o: MemOrder, qty: number, price: number): void {
+    const pos = this.#positions.get(o.symbol);
+    const side = sideOf(o.side);
+    let q = qty;
+    if (o.reduceOnly) q = pos && pos.side !== side ? Math.min(q, pos.size) : 0;
+    if (q > 0) {
+      if (!pos) this.#positions.set(o.symbol, { side, size: q, entryPrice: price });
+      else if (pos.side === side) {
+        const size = this.#lot(o.symbol, pos.size + q);
+        this.#positions.set(o.symbol, { side, size, entryPrice: (pos.entryPrice * pos.size + price * q) / size });
+      } else {
+        const left = this.#lot(o.symbol, pos.size - q);
+        if (left > 0) this.#positions.set(o.symbol, { ...pos, size: left });
+        else if (left < 0) this.#positions.set(o.symbol, { side, size: -left, entryPrice: price });
+        else this.#positions.delete(o.symbol);
+      }
+    }
+    // A reduce-only order clipped to the position leaves its rest cancelled (Bybit: PartiallyFilledCanceled).
+    o.filledQty = this.#lot(o.symbol, o.filledQty + q);
+    const clipped = q < qty;
+    o.status = o.filledQty >= o.qty ? "filled" : clipped ? (o.filledQty > 0 ? "filled" : "cancelled") : "open";
+    o.updatedAt = this.#clock.now();
+  }
+
+  #lot(symbol: string, qty: number): number {
+    return roundTo(qty, this.#instruments.get(symbol)?.qtyStep ?? 1e-8);
+  }
+
+  #tick(symbol: string, price: number): number {
+    return roundTo(price, this.#instruments.get(symbol)?.tickSize ?? 1e-8);
+  }
+}
+
+function roundTo(value: number, step: number): number {
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step)));
+  return Number((Math.round(value / step) * step).toFixed(decimals));
+}
+
+function sideOf(orderSide: "buy" | "sell"): Side {
+  return orderSide === "buy" ? "long" : "short";
+}
+
+function rejected(retCode: number, retMsg: string): WriteOutcome {
+  return { status: "rejected", code: `BYBIT_${retCode}`, reason: retMsg };
+}
+
+function gone(): WriteOutcome {
+  return { status: "gone" };
+}
+
+function toOrder(o: MemOrder): ExchangeOrder {
+  return { id: o.id, linkId: o.linkId, symbol: o.symbol, side: o.side, type: o.type, price: o.price, triggerPrice: o.triggerPrice, qty: o.qty, filledQty: o.filledQty, reduceOnly: o.reduceOnly, status: o.status, updatedAt: o.updatedAt };
+}
