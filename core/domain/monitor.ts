@@ -131,5 +131,5 @@ export function workingStop(monitor: Monitor): TrackedOrder | undefined {
 }
 
 export function isWaiting(monitor: Monitor): boolean {
-  return monitor.status === "active" && monitor.size === 0 && workingOrders(monitor, "entry").length > 0;
+  return monitor.status === "active" && !(monitor.size > 0) && workingOrders(monitor, "entry").length > 0;
 }
