@@ -4,6 +4,7 @@
  * each, and prints MB/s of log text (uncompressed bytes) per second of wall time.
  *
  *   bun scripts/validate-throughput.ts [--mb 300] [--runs 3]
+ *   deno run -A scripts/validate-throughput.ts [--mb 300] [--runs 3]
  */
 import { spawnSync } from "node:child_process";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeSync, openSync, closeSync } from "node:fs";
@@ -24,6 +25,7 @@ function flag(name: string, fallback: number): number {
 
 const targetMb = flag("mb", 300);
 const runs = flag("runs", 3);
+const onDeno = (globalThis as Record<string, unknown>)["Deno"] !== undefined;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "warden-validate-"));
 const plain = join(dir, "bot.log");
@@ -48,7 +50,8 @@ function measure(file: string, bytes: number): { seconds: number; mbps: number; 
   let verdict = "";
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const result = spawnSync(process.execPath, [join(root, "cli/main.ts"), "validate", file, "--json"], { encoding: "utf8", maxBuffer: 1 << 24 });
+    const runtimeArgs = onDeno ? ["run", "-A"] : [];
+    const result = spawnSync(process.execPath, [...runtimeArgs, join(root, "cli/main.ts"), "validate", file, "--json"], { encoding: "utf8", maxBuffer: 1 << 24 });
     const seconds = (performance.now() - started) / 1000;
     if (result.status !== 0 && result.status !== 1) throw new Error(`validate exited ${result.status}: ${result.stderr}`);
     verdict = (JSON.parse(result.stdout) as { verdict: string }).verdict;
@@ -66,7 +69,7 @@ try {
   const mb = (n: number) => (n / 1e6).toFixed(1);
   process.stdout.write(
     [
-      `validate throughput (best of ${runs}, whole CLI process, ${process.execPath.includes("deno") ? "deno" : "bun"})`,
+      `validate throughput (best of ${runs}, whole CLI process, ${onDeno ? "deno" : "bun"})`,
       `  plain: ${mb(bytes)} MB in ${p.seconds.toFixed(2)} s = ${p.mbps.toFixed(0)} MB/s (verdict ${p.verdict})`,
       `  gzip:  ${mb(gzBytes)} MB compressed, ${mb(bytes)} MB of text in ${z.seconds.toFixed(2)} s = ${z.mbps.toFixed(0)} MB/s of text (verdict ${z.verdict})`,
       "",

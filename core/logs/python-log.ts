@@ -15,8 +15,19 @@
  */
 import type { LinePosition, LogTally } from "./log-tally.ts";
 
-/** Substrings one of which every line of interest holds: the scanner's pre-filter. */
-export const PYTHON_KEYWORDS = ["ache", "etch", "rocessed", "ool", "ACHE", "ETCH", "ROCESSED", "OOL"] as const;
+const HIT_WORD = 1;
+const FETCH_WORD = 2;
+const CYCLE_WORD = 4;
+const POOL_WORD = 8;
+
+/**
+ * The scanner's pre-filter: a line of interest holds one of these words (any case; each
+ * leaves out its first letter, so "Cache" and "cache" both hold "ache"). The scanner passes
+ * back the bits of the words a line holds, so it is matched only against the patterns those
+ * words can start.
+ */
+export const PYTHON_KEYWORDS: Readonly<Record<string, number>> = { ache: HIT_WORD, etch: FETCH_WORD, rocessed: CYCLE_WORD, ool: POOL_WORD };
+export const PYTHON_BITS = HIT_WORD | FETCH_WORD | CYCLE_WORD | POOL_WORD;
 
 const CYCLE = /\bprocessed\s+(\d+)\s+monitors?\s+in\s+(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds)?\b/i;
 const FETCH = /\bfetch(?:ing)?\b.*?\bfrom\s+(?:the\s+)?(?:exchange|api|bybit)\b/i;
@@ -51,14 +62,14 @@ export class PythonLogReader {
     this.#tally = tally;
   }
 
-  /** One line that passed the keyword pre-filter. */
-  line(text: string, at: LinePosition): void {
+  /** One line that passed the keyword pre-filter; `words` has the bits of the PYTHON_KEYWORDS it holds. */
+  line(text: string, at: LinePosition, words = PYTHON_BITS): void {
     const tally = this.#tally;
-    if (POOL.test(text)) {
+    if ((words & POOL_WORD) !== 0 && POOL.test(text)) {
       tally.poolWarning(at);
       return;
     }
-    const cycle = CYCLE.exec(text);
+    const cycle = (words & CYCLE_WORD) !== 0 ? CYCLE.exec(text) : null;
     if (cycle !== null) {
       const value = Number(cycle[2]);
       const seconds = cycle[3]?.toLowerCase() === "ms" ? value / 1000 : value;
@@ -67,21 +78,23 @@ export class PythonLogReader {
       this.#fetchPending = false;
       return;
     }
-    const pages = PAGES.exec(text);
-    if (pages !== null) {
-      const n = Number(pages[1]);
-      this.#calls(this.#fetchPending ? n - 1 : n);
-      this.#fetchPending = false;
-      return;
+    if ((words & FETCH_WORD) !== 0) {
+      const pages = PAGES.exec(text);
+      if (pages !== null) {
+        const n = Number(pages[1]);
+        this.#calls(this.#fetchPending ? n - 1 : n);
+        this.#fetchPending = false;
+        return;
+      }
+      if (FETCH.test(text)) {
+        this.#calls(1);
+        this.#fetchPending = true;
+        tally.lookups(0, 1);
+        if (ZERO_CACHED.test(text)) tally.uncachedFetch(at);
+        return;
+      }
     }
-    if (FETCH.test(text)) {
-      this.#calls(1);
-      this.#fetchPending = true;
-      tally.lookups(0, 1);
-      if (ZERO_CACHED.test(text)) tally.uncachedFetch(at);
-      return;
-    }
-    if (HIT.test(text)) {
+    if ((words & HIT_WORD) !== 0 && HIT.test(text)) {
       tally.cacheHitSeen();
       tally.lookups(1, 0);
     }

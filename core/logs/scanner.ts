@@ -5,8 +5,8 @@
  *
  * The hot path: a chunk's complete lines are decoded as latin1 (one char per byte, so string
  * offsets are byte offsets and the UTF-8 text of a line can be decoded from the same bytes
- * when an indicator needs it); a few keyword cursors (`indexOf` over the whole chunk) mark the
- * lines worth a regex, and only those are sliced and matched. Every other line costs a newline
+ * when an indicator needs it); one case-insensitive alternation of a few keywords, run over the
+ * whole chunk, marks the lines worth a regex, and only those are sliced and matched. Every other line costs a newline
  * search and a structural check of its first bytes.
  *
  * Lines that are neither a logging record nor a JSON object (tracebacks, noise, a broken
@@ -15,7 +15,7 @@
 import { Buffer } from "node:buffer";
 import { logSources, textChunks, type LogSource } from "./log-source.ts";
 import { DEFAULT_LIMITS, LogTally, type LinePosition, type ValidateLimits, type ValidationReport } from "./log-tally.ts";
-import { PYTHON_KEYWORDS, PythonLogReader, isPythonRecord } from "./python-log.ts";
+import { PYTHON_BITS, PYTHON_KEYWORDS, PythonLogReader, isPythonRecord } from "./python-log.ts";
 import { WARDEN_KEYWORDS, WardenLogReader } from "./warden-log.ts";
 
 export interface ScanOptions {
@@ -24,7 +24,18 @@ export interface ScanOptions {
   readonly stdin?: () => AsyncIterable<Uint8Array>;
 }
 
-const KEYWORDS: readonly string[] = [...new Set<string>([...PYTHON_KEYWORDS, ...WARDEN_KEYWORDS])];
+/**
+ * All pre-filter words in one case-insensitive alternation, run over the whole chunk (one
+ * native pass), and each word's bit found by its first character, which must be unique.
+ */
+const KEYWORDS: Readonly<Record<string, number>> = { ...PYTHON_KEYWORDS, ...WARDEN_KEYWORDS };
+const KEYWORD_PATTERN = new RegExp(Object.keys(KEYWORDS).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gi");
+const BIT_BY_FIRST = new Uint8Array(128);
+for (const [word, bit] of Object.entries(KEYWORDS)) {
+  const first = word.charCodeAt(0) | 0x20;
+  if (BIT_BY_FIRST[first] !== 0) throw new Error(`pre-filter words must start with distinct letters: ${word}`);
+  BIT_BY_FIRST[first] = bit;
+}
 /** A line longer than this is counted as one unparsed line and not held in memory. */
 const MAX_LINE_BYTES = 1 << 20;
 const NEWLINE = 10;
@@ -45,7 +56,6 @@ export class LogScanner {
   readonly tally: LogTally;
   readonly #python: PythonLogReader;
   readonly #warden: WardenLogReader;
-  readonly #cursors = new Float64Array(KEYWORDS.length);
   #files = 0;
   #lineCount = 0;
   #unparsed = 0;
@@ -110,9 +120,10 @@ export class LogScanner {
   #readLines(at: Position, bytes: Buffer, length: number): void {
     const s = bytes.toString("latin1", 0, length);
     const n = s.length;
-    const cursors = this.#cursors;
-    const k = KEYWORDS.length;
-    for (let i = 0; i < k; i++) cursors[i] = indexOrEnd(s, KEYWORDS[i] as string, 0, n);
+    const keywords = KEYWORD_PATTERN;
+    keywords.lastIndex = 0;
+    let match = keywords.exec(s);
+    let hitAt = match === null ? n + 1 : match.index;
     at.bytes = bytes;
     let p = 0;
     let line = at.line;
@@ -125,18 +136,17 @@ export class LogScanner {
       lines++;
       let end = e;
       if (end > p && s.charCodeAt(end - 1) === 13) end--;
-      let hit = false;
-      for (let i = 0; i < k; i++) {
-        if ((cursors[i] as number) < e) {
-          hit = true;
-          cursors[i] = indexOrEnd(s, KEYWORDS[i] as string, e, n);
-        }
+      let mask = 0;
+      while (hitAt < e && match !== null) {
+        mask |= BIT_BY_FIRST[match[0].charCodeAt(0) | 0x20] ?? 0;
+        match = keywords.exec(s);
+        hitAt = match === null ? n + 1 : match.index;
       }
       if (end > p) {
         const c = s.charCodeAt(p);
         if (c === 123) {
           if (s.charCodeAt(lastNonSpace(s, p, end)) !== 125) unparsed++;
-          else if (hit) {
+          else if (mask !== 0) {
             at.line = line;
             at.start = p;
             at.end = end;
@@ -144,11 +154,11 @@ export class LogScanner {
           }
         } else {
           if (!isPythonRecord(s, p)) unparsed++;
-          if (hit) {
+          if ((mask & PYTHON_BITS) !== 0) {
             at.line = line;
             at.start = p;
             at.end = end;
-            this.#python.line(s.slice(p, end), at);
+            this.#python.line(s.slice(p, end), at, mask & PYTHON_BITS);
           }
         }
       }
@@ -159,11 +169,6 @@ export class LogScanner {
     this.#lineCount += lines;
     this.#unparsed += unparsed;
   }
-}
-
-function indexOrEnd(s: string, keyword: string, from: number, n: number): number {
-  const i = s.indexOf(keyword, from);
-  return i < 0 ? n + 1 : i;
 }
 
 function lastNonSpace(s: string, p: number, end: number): number {

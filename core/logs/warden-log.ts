@@ -9,13 +9,17 @@
  *   `uncached-fetch`.
  * - an `alert` whose message says the connection pool is full or overloaded: a
  *   `pool-warning`.
- * Other events are valid lines and are skipped without being parsed.
+ * Other events are valid lines and are skipped without being parsed; only `cycle.completed`
+ * and `alert` are parsed, the rest count by name.
  */
 import { EVENT } from "./catalogue.ts";
 import type { LinePosition, LogTally } from "./log-tally.ts";
 
-/** Substrings one of which every event of interest holds: the scanner's pre-filter. */
-export const WARDEN_KEYWORDS = [EVENT.cycleCompleted, EVENT.cacheHit, EVENT.fetchUncached, '"alert"'] as const;
+/**
+ * The scanner's pre-filter words for events of interest, beyond the Python reader's ("ache"
+ * and "etch" already catch `cache.hit` and `fetch.uncached`), with their bits.
+ */
+export const WARDEN_KEYWORDS: Readonly<Record<string, number>> = { "cycle.completed": 16, '"alert"': 32 };
 
 const EVENT_NAME = /"event"\s*:\s*"([^"\\]*)"/;
 const POOL = /\bconnection\s+pool\s+is\s+full\b|\bpool\b.*\boverload/i;
@@ -36,6 +40,15 @@ export class WardenLogReader {
   line(text: string, at: LinePosition): boolean {
     const name = EVENT_NAME.exec(text)?.[1];
     if (name === undefined || !INTERESTING.has(name)) return true;
+    // These two count by name alone: no field of theirs is needed, so they are not parsed.
+    if (name === EVENT.cacheHit) {
+      this.#tally.cacheHitSeen();
+      return true;
+    }
+    if (name === EVENT.fetchUncached) {
+      this.#tally.uncachedFetch(at);
+      return true;
+    }
     let event: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -55,12 +68,6 @@ export class WardenLogReader {
         if (hits > 0) tally.cacheHitSeen();
         return true;
       }
-      case EVENT.cacheHit:
-        tally.cacheHitSeen();
-        return true;
-      case EVENT.fetchUncached:
-        tally.uncachedFetch(at);
-        return true;
       case EVENT.alert:
         if (typeof event["message"] === "string" && POOL.test(event["message"])) tally.poolWarning(at);
         return true;
