@@ -26,7 +26,11 @@ export interface BybitAccountOptions {
   readonly testnet?: boolean;
   /** The transport, e.g. the msw-intercepted fetch for the in-process simulator. Default: the global fetch at call time. */
   readonly fetch?: typeof fetch;
-  /** Time for classification (retryAt) and for request timestamps. Default: the wall clock. */
+  /**
+   * The engine's clock: retryAt/until are given in its time. Requests are still signed with
+   * the wall clock (Bybit and the simulator check the receive window against wall time), and
+   * a reset header (wall time) is converted to a wait from now on this clock.
+   */
   readonly clock?: Clock;
   /** Per-request timeout (ms). Default 10 000. */
   readonly timeoutMs?: number;
@@ -117,7 +121,6 @@ class BybitAccount implements AccountExchange {
       const base = opts.baseUrl.replace(/\/+$/, "");
       for (const key of Object.keys(ex.urls.api)) ex.urls.api[key] = base;
     }
-    if (opts.clock) ex.milliseconds = () => this.#clock.now();
     ex.fetchImplementation = this.#counter.wrap(inner);
     this.#ex = ex;
   }
@@ -306,7 +309,7 @@ class BybitAccount implements AccountExchange {
       httpStatus: trace.status,
       retCode: code === undefined ? undefined : Number(code),
       retMsg: msg === undefined ? describe(error, trace) : redact(msg, this.#creds),
-      limitResetAt: trace.limitResetAt,
+      limitResetAt: trace.limitResetAt === undefined ? undefined : this.#clock.now() + (trace.limitResetAt - Date.now()),
       noResponse: trace.status === undefined,
     };
     return classify(facts, this.#clock.now(), op);

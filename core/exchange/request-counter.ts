@@ -3,7 +3,8 @@
  * HTTP request the adapter makes is counted by endpoint path (what the metrics report),
  * and the status and rate-limit header of the last response are recorded in the calling
  * operation's own context (AsyncLocalStorage), so that concurrent reads on one ccxt
- * instance never read each other's response when a failure is classified.
+ * instance never read each other's response when a failure is classified. It also makes
+ * ccxt's timeout hold on transports that ignore the abort signal.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestStats } from "./port.ts";
@@ -30,7 +31,9 @@ export class RequestCounter {
         trace.status = undefined;
         trace.limitResetAt = undefined;
       }
-      const response = await inner(input, init);
+      const response = await abortable(inner(input, init), init?.signal ?? undefined);
+      // Response.error() (status 0) is a network failure, as a real fetch would reject it.
+      if (response.type === "error" || response.status === 0) throw new TypeError("fetch failed: network error");
       if (trace) {
         trace.status = response.status;
         const reset = Number(response.headers.get("x-bapi-limit-reset-timestamp") ?? Number.NaN);
@@ -64,4 +67,24 @@ export function endpointOf(input: RequestInfo | URL): string {
   } catch {
     return url.split("?")[0] ?? url;
   }
+}
+
+/** Rejects with an AbortError when the signal fires, even if the transport ignores it (as msw's getResponse does). */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return pending;
+  if (signal.aborted) return Promise.reject(new DOMException("The operation was aborted.", "AbortError"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DOMException("The operation was aborted.", "AbortError"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
