@@ -5,9 +5,9 @@
  *
  * The hot path: a chunk's complete lines are decoded as latin1 (one char per byte, so string
  * offsets are byte offsets and the UTF-8 text of a line can be decoded from the same bytes
- * when an indicator needs it); one case-insensitive alternation of a few keywords, run over the
- * whole chunk, marks the lines worth a regex, and only those are sliced and matched. Every other line costs a newline
- * search and a structural check of its first bytes.
+ * when an indicator needs it); one case-insensitive alternation of a few keywords, run over
+ * the whole chunk, marks the lines worth a regex, and only those are sliced and matched. Every
+ * other line costs a newline search and a look at its first bytes.
  *
  * Lines that are neither a logging record nor a JSON object (tracebacks, noise, a broken
  * event) are counted as `unparsed`; blank lines are counted as lines only.
@@ -70,40 +70,43 @@ export class LogScanner {
     this.#files++;
     const at = new Position();
     at.file = source.name;
-    let carry: Buffer | undefined;
+    // The start of a line not yet ended, in the pieces it arrived in (joined once it ends).
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     let skippingLongLine = false;
     for await (const chunk of textChunks(source)) {
       let buf = chunk;
-      const lastNewline = buf.lastIndexOf(NEWLINE);
+      let lastNewline = buf.lastIndexOf(NEWLINE);
       if (skippingLongLine) {
         if (lastNewline < 0) continue;
-        const firstNewline = buf.indexOf(NEWLINE);
         skippingLongLine = false;
+        const firstNewline = buf.indexOf(NEWLINE);
         buf = buf.subarray(firstNewline + 1);
-        this.#readLines(at, buf, lastNewline - firstNewline);
-        carry = buf.subarray(lastNewline - firstNewline);
-        continue;
-      }
-      if (lastNewline < 0) {
-        carry = carry === undefined ? Buffer.from(buf) : Buffer.concat([carry, buf]);
-        if (carry.length > MAX_LINE_BYTES) {
+        lastNewline -= firstNewline + 1;
+      } else if (lastNewline < 0) {
+        pending.push(buf);
+        pendingBytes += buf.length;
+        if (pendingBytes > MAX_LINE_BYTES) {
           this.#overlong(at);
-          carry = undefined;
+          pending = [];
+          pendingBytes = 0;
           skippingLongLine = true;
         }
         continue;
+      } else if (pendingBytes > 0) {
+        pending.push(buf);
+        buf = Buffer.concat(pending);
+        lastNewline += pendingBytes;
       }
-      if (carry !== undefined && carry.length > 0) {
-        const offset = carry.length;
-        buf = Buffer.concat([carry, buf]);
-        this.#readLines(at, buf, offset + lastNewline + 1);
-        carry = buf.subarray(offset + lastNewline + 1);
-      } else {
-        this.#readLines(at, buf, lastNewline + 1);
-        carry = buf.subarray(lastNewline + 1);
-      }
+      if (lastNewline >= 0) this.#readLines(at, buf, lastNewline + 1);
+      const rest = buf.subarray(lastNewline + 1);
+      pending = rest.length > 0 ? [rest] : [];
+      pendingBytes = rest.length;
     }
-    if (carry !== undefined && carry.length > 0) this.#readLines(at, carry, carry.length);
+    if (pendingBytes > 0) {
+      const last = Buffer.concat(pending);
+      this.#readLines(at, last, last.length);
+    }
   }
 
   report(): ValidationReport {
