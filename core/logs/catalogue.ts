@@ -8,6 +8,7 @@ import type { Emit, Level } from "./event.ts";
 export const EVENT = {
   runStarted: "run.started",
   reconcileCompleted: "reconcile.completed",
+  journalSettled: "journal.settled",
   snapshotLoaded: "snapshot.loaded",
   cacheHit: "cache.hit",
   fetchUncached: "fetch.uncached",
@@ -19,9 +20,11 @@ export const EVENT = {
   ruleApplied: "rule.applied",
   monitorAdopted: "monitor.adopted",
   monitorClosed: "monitor.closed",
+  mirrorDiverged: "mirror.diverged",
   alert: "alert",
   rateBackoff: "rate.backoff",
   cycleCompleted: "cycle.completed",
+  runStopping: "run.stopping",
   runStopped: "run.stopped",
 } as const;
 
@@ -52,6 +55,8 @@ export interface UrgencyBreakdown {
 export interface EventFields {
   "run.started": { exchange: string; scenario?: string; stateDir: string; cache: "on" | "off"; monitors: number };
   "reconcile.completed": { adopted: number; retired: number; monitors: number };
+  /** An intent left open in the journal by a crash, settled at start-up by looking its linkId up. */
+  "journal.settled": { linkId: string; kind: string; found: boolean; [detail: string]: unknown };
   "snapshot.loaded": { account: AccountName; positions: number; orders: number; calls: number; ms: number };
   "cache.hit": { account: AccountName; kind: string };
   /** A read made for one monitor alone, bypassing the account snapshot (the `--cache off` path). */
@@ -64,6 +69,7 @@ export interface EventFields {
   "rule.applied": { monitor: string; rule: string; [detail: string]: unknown };
   "monitor.adopted": { monitor: string; [detail: string]: unknown };
   "monitor.closed": { monitor: string; reason: string };
+  "mirror.diverged": { monitor: string; main: string; message: string; [detail: string]: unknown };
   alert: { level: Level; message: string; [detail: string]: unknown };
   "rate.backoff": { until: string | number; [detail: string]: unknown };
   "cycle.completed": {
@@ -75,7 +81,12 @@ export interface EventFields {
     cacheHits: number;
     cacheMisses: number;
     urgency: UrgencyBreakdown;
+    /** Snapshot loads, loads that joined one already in flight, and writes sent. */
+    loads?: number;
+    coalesced?: number;
+    writes?: number;
   };
+  "run.stopping": { signal: string; [detail: string]: unknown };
   "run.stopped": { reason: string; cycles: number };
 }
 
