@@ -6,7 +6,8 @@ import type { CAC } from "cac";
 import { register as rollback } from "./rollback.ts";
 import { register as validate } from "./validate.ts";
 import { register as bench } from "./bench.ts";
+import { register as cacheStats } from "./cache-stats.ts";
 
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [validate, bench, rollback];
+export const commands: Register[] = [validate, bench, rollback, cacheStats];

@@ -47,8 +47,6 @@ export interface CacheStatsFile extends CacheStatsWindows {
   readonly cycle: number;
 }
 
-export const CACHE_STATS_FILE = "cache-stats.json";
-
 export function emptyKindStats(): KindStats {
   return { hits: 0, misses: 0, coalesced: 0, loads: 0, restCalls: 0, lastLoadMs: undefined, entries: 0, ageMs: undefined };
 }

@@ -1,0 +1,93 @@
+/**
+ * `warden cache-stats [--state-dir DIR] [--json] [--prometheus] [--watch]`: the snapshot
+ * cache's statistics the engine writes each cycle (`<stateDir>/cache-stats.json`), per
+ * account and kind, over the last cycle and since start. No statistics yet: one line, exit 2.
+ * Default state dir: `.warden/sim-demo-30` when it exists, else the only one under `.warden/`.
+ */
+import type { CAC } from "cac";
+import { InputError, UsageError } from "../../core/errors.ts";
+import type { CacheStatsFile } from "../../core/cache/stats.ts";
+import { boolFlag, stringFlag } from "../options.ts";
+
+interface CacheStatsFlags {
+  stateDir?: unknown;
+  json?: unknown;
+  prometheus?: unknown;
+  watch?: unknown;
+}
+
+export const WATCH_INTERVAL_MS = 2000;
+
+export function register(cli: CAC): void {
+  cli
+    .command("cache-stats", "Show the snapshot cache's statistics: hits, misses, coalesced loads, hit rate, entries and age, loads, REST calls")
+    .option("--state-dir <dir>", "State directory (default: .warden/sim-demo-30, else the only one under .warden/)")
+    .option("--json", "Print the statistics file as JSON")
+    .option("--prometheus", "Print the Prometheus text exposition format")
+    .option("--watch", "Redraw every 2 s until Ctrl-C")
+    .example("warden cache-stats --state-dir .warden/sim-demo-30")
+    .example("warden cache-stats --prometheus > /var/lib/node_exporter/warden.prom")
+    .action((flags: CacheStatsFlags) => cacheStats(flags));
+}
+
+async function cacheStats(flags: CacheStatsFlags): Promise<number> {
+  const json = boolFlag(flags.json);
+  const prometheus = boolFlag(flags.prometheus);
+  const watch = boolFlag(flags.watch);
+  if (json && prometheus) throw new UsageError("USAGE_CACHE_STATS", "--json and --prometheus cannot be combined");
+  const dir = await stateDir(stringFlag("state-dir", flags.stateDir));
+  const { writeStdout } = await import("../../core/runtime.ts");
+  const render = async (): Promise<string> => {
+    const file = await readStats(dir);
+    if (json) return `${JSON.stringify({ stateDir: dir, ...file }, null, 2)}\n`;
+    if (prometheus) return (await import("../../core/cache/stats-format.ts")).renderPrometheus(file);
+    return (await import("../../core/cache/stats-format.ts")).renderStatsTable(file, Date.now(), dir);
+  };
+  const first = await render();
+  if (!watch) {
+    writeStdout(first);
+    return 0;
+  }
+  return watchLoop(first, render);
+}
+
+async function watchLoop(first: string, render: () => Promise<string>): Promise<number> {
+  const { isTTY, onSignals, writeStdout } = await import("../../core/runtime.ts");
+  const clear = isTTY() ? "\x1b[2J\x1b[H" : "";
+  writeStdout(clear + first);
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      render().then(
+        (text) => writeStdout(clear + text),
+        (error: unknown) => writeStdout(`${clear}${error instanceof Error ? error.message : String(error)}\n`),
+      );
+    }, WATCH_INTERVAL_MS);
+    const off = onSignals(["SIGINT", "SIGTERM"], () => {
+      clearInterval(timer);
+      off();
+      resolve();
+    });
+  });
+  return 0;
+}
+
+async function stateDir(explicit: string | undefined): Promise<string> {
+  const { existingStateDir, defaultStateDir } = await import("../../core/store/state-dir.ts");
+  if (explicit !== undefined) return existingStateDir(explicit);
+  const { stat } = await import("node:fs/promises");
+  const demo = defaultStateDir("sim", "demo-30");
+  const isDir = await stat(demo).then((s) => s.isDirectory(), () => false);
+  return isDir ? demo : existingStateDir(undefined);
+}
+
+async function readStats(dir: string): Promise<CacheStatsFile> {
+  const { readCacheStats, CACHE_STATS_FILE } = await import("../../core/store/cache-stats-file.ts");
+  const { join } = await import("node:path");
+  const file = join(dir, CACHE_STATS_FILE);
+  const raw = await readCacheStats(dir);
+  if (raw === undefined) throw new InputError("CACHE_STATS_MISSING", `no cache statistics yet in ${file}: the engine writes them at the end of each cycle of "warden run"`);
+  const { statsFileProblem } = await import("../../core/cache/stats.ts");
+  const problem = statsFileProblem(raw);
+  if (problem !== undefined) throw new InputError("CACHE_STATS_CORRUPT", `${file}: ${problem}`);
+  return raw as unknown as CacheStatsFile;
+}
