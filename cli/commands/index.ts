@@ -6,9 +6,10 @@ import type { CAC } from "cac";
 import { register as rollback } from "./rollback.ts";
 import { register as validate } from "./validate.ts";
 import { register as bench } from "./bench.ts";
+import { register as run } from "./run.ts";
 import { register as sim } from "./sim.ts";
 import { register as cacheStats } from "./cache-stats.ts";
 
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [validate, bench, rollback, cacheStats, sim];
+export const commands: Register[] = [run, validate, bench, rollback, sim, cacheStats];

@@ -1,0 +1,135 @@
+/**
+ * `warden run`: the engine. On the built-in simulator by default (no keys needed); live
+ * with `--exchange bybit` and keys from WARDEN_MAIN_API_KEY/_SECRET (and WARDEN_MIRROR_...).
+ * Flags and config are validated before any network call (exit 2).
+ */
+import type { CAC } from "cac";
+import { UsageError } from "../../core/errors.ts";
+import type { EventSink } from "../../core/logs/event.ts";
+import { env, isTTY, useColor, writeStdout } from "../../core/runtime.ts";
+import { boolFlag, enumFlag, intFlag, stringFlag } from "../options.ts";
+
+interface RunFlags {
+  exchange?: unknown;
+  scenario?: unknown;
+  latency?: unknown;
+  baseUrl?: unknown;
+  testnet?: unknown;
+  once?: unknown;
+  cycles?: unknown;
+  interval?: unknown;
+  stateDir?: unknown;
+  config?: unknown;
+  json?: unknown;
+  logFile?: unknown;
+  quiet?: unknown;
+}
+
+export function register(cli: CAC): void {
+  cli
+    .command("run", "Run the TP/SL engine (default: on the built-in simulator, scenario demo-30)")
+    .option("--exchange <sim|bybit>", "sim: in-process simulator, no keys; bybit: a real or Bybit-compatible REST API", { default: "sim" })
+    .option("--scenario <name|file>", "Simulator scenario (with --exchange sim)", { default: "demo-30" })
+    .option("--latency <profile>", "Simulator latency: recorded, zero or fixed:MS (default: the scenario's)")
+    .option("--base-url <url>", "Bybit-compatible REST URL (testnet, demo, or `warden sim serve`)")
+    .option("--testnet", "Use Bybit's testnet (with --exchange bybit)")
+    .option("--once", "Run one cycle and exit (for cron)")
+    .option("--cycles <n>", "Stop after N cycles")
+    .option("--interval <ms>", "Pause between cycles on a live exchange, ms (default: config intervalMs, 2000)")
+    .option("--state-dir <dir>", "State directory (default: .warden/sim-<scenario> or .warden/bybit-<host>)")
+    .option("--config <file>", "Engine settings (JSON); every problem is listed")
+    .option("--json", "Events as NDJSON on stdout, then the summary as one JSON object")
+    .option("--log-file <file>", "Also append every event as NDJSON to this file")
+    .option("--quiet", "Only warnings and errors on the terminal, then the summary")
+    .example("warden run")
+    .example("warden run --exchange bybit --base-url http://127.0.0.1:8080 --once")
+    .action((flags: RunFlags) => run(flags));
+}
+
+async function run(flags: RunFlags): Promise<number> {
+  const exchange = enumFlag("exchange", flags.exchange, ["sim", "bybit"] as const) ?? "sim";
+  const scenario = stringFlag("scenario", flags.scenario) ?? "demo-30";
+  const latency = stringFlag("latency", flags.latency);
+  if (latency !== undefined && !/^(recorded|zero|fixed:\d+)$/.test(latency)) {
+    throw new UsageError("USAGE_BAD_FLAG", `--latency must be recorded, zero or fixed:MS, got "${latency}"`);
+  }
+  const baseUrl = stringFlag("base-url", flags.baseUrl);
+  if (baseUrl !== undefined && !/^https?:\/\/[^/]+/.test(baseUrl)) throw new UsageError("USAGE_BAD_FLAG", `--base-url must be an http(s) URL, got "${baseUrl}"`);
+  const testnet = boolFlag(flags.testnet);
+  if (exchange === "sim" && (baseUrl !== undefined || testnet)) {
+    throw new UsageError("USAGE_BAD_FLAG", "--base-url and --testnet need --exchange bybit");
+  }
+  const once = boolFlag(flags.once);
+  const cycles = intFlag("cycles", flags.cycles, { min: 1 });
+  const intervalMs = intFlag("interval", flags.interval, { min: 0 });
+  const json = boolFlag(flags.json);
+  const quiet = boolFlag(flags.quiet);
+  const logFile = stringFlag("log-file", flags.logFile);
+  const stateDir = stringFlag("state-dir", flags.stateDir);
+  const configPath = stringFlag("config", flags.config);
+
+  const { defaultEngineConfig, loadEngineConfig } = await import("../../core/engine/config.ts");
+  const config = configPath !== undefined ? loadEngineConfig(configPath) : defaultEngineConfig();
+  const credentials = exchange === "bybit" ? liveCredentials() : {};
+  const secrets = Object.values(credentials).flatMap((c) => [c.apiKey, c.secret]);
+
+  const { RedactingSink } = await import("../../core/logs/redacting-sink.ts");
+  const { TeeSink } = await import("../../core/logs/tee-sink.ts");
+  const { LevelFilterSink } = await import("../../core/logs/level-filter-sink.ts");
+  const sinks: EventSink[] = [];
+  if (json) {
+    const { NdjsonSink } = await import("../../core/logs/ndjson-sink.ts");
+    sinks.push(new NdjsonSink((line) => writeStdout(line)));
+  } else {
+    const { PrettySink } = await import("../../core/logs/pretty-sink.ts");
+    const pretty = new PrettySink((line) => writeStdout(line), { color: useColor() });
+    sinks.push(quiet ? new LevelFilterSink(pretty, "warn") : pretty);
+  }
+  if (logFile !== undefined) {
+    const { FileSink } = await import("../../core/logs/file-sink.ts");
+    sinks.push(new FileSink(logFile));
+  }
+  const sink = new RedactingSink(new TeeSink(...sinks), secrets);
+
+  const { runWarden } = await import("../../core/engine/run.ts");
+  try {
+    const summary = await runWarden({
+      exchange,
+      scenario,
+      ...(latency !== undefined ? { latency: latency as "recorded" } : {}),
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      testnet,
+      once,
+      ...(cycles !== undefined ? { cycles } : {}),
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+      ...(stateDir !== undefined ? { stateDir } : {}),
+      config,
+      sink,
+      credentials,
+    });
+    if (json) writeStdout(`${JSON.stringify({ summary })}\n`);
+    else {
+      const { renderSummary } = await import("../render/run-summary.ts");
+      writeStdout(renderSummary(summary, { color: useColor(), tty: isTTY() }));
+    }
+    return 0;
+  } finally {
+    sink.close?.();
+  }
+}
+
+function liveCredentials(): Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> {
+  const out: Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> = {};
+  for (const account of ["main", "mirror"] as const) {
+    const prefix = `WARDEN_${account.toUpperCase()}_API_`;
+    const apiKey = env(`${prefix}KEY`);
+    const secret = env(`${prefix}SECRET`);
+    if (apiKey === undefined && secret === undefined) continue;
+    if (apiKey === undefined || secret === undefined) {
+      throw new UsageError("USAGE_KEYS", `${prefix}KEY and ${prefix}SECRET must be set together`);
+    }
+    out[account] = { apiKey, secret };
+  }
+  if (out.main === undefined) throw new UsageError("USAGE_KEYS", "--exchange bybit needs WARDEN_MAIN_API_KEY and WARDEN_MAIN_API_SECRET in the environment");
+  return out;
+}

@@ -1,0 +1,319 @@
+/**
+ * The cycle: schedule due monitors -> read (one strategy, see read-path.ts) -> evaluate
+ * (pure) -> execute writes -> persist -> metrics. `start()` reconciles the stored
+ * monitors with the exchange first and refuses to act when it cannot.
+ */
+import type { Clock } from "../clock.ts";
+import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
+import { evaluate, needsLookup, type MonitorView } from "../domain/evaluate.ts";
+import { divergenceAlert } from "../domain/mirror.ts";
+import type { Monitor } from "../domain/monitor.ts";
+import type { RuleConfig } from "../domain/plan.ts";
+import type { AccountId, ExchangeOrder, Instrument } from "../domain/types.ts";
+import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
+import { RuntimeFault } from "../errors.ts";
+import { ExchangeReadError } from "../exchange/failure.ts";
+import type { AccountExchange } from "../exchange/port.ts";
+import { emitter, type Emit, type EventSink } from "../logs/event.ts";
+import { cpuMicros } from "../runtime.ts";
+import type { StateStore } from "../store/state-store.ts";
+import type { EngineConfig } from "./config.ts";
+import { Executor } from "./executor.ts";
+import type { RateBudget } from "./rate-budget.ts";
+import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
+import { startUp, type StartReport } from "./start-up.ts";
+import { ruleConfigOf } from "./rule-config.ts";
+
+export interface EngineDeps {
+  readonly exchanges: ReadonlyMap<AccountId, AccountExchange>;
+  readonly readPath: ReadPath;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly sink: EventSink;
+  readonly config: EngineConfig;
+  /** Mirror size / main size (the scenario's on the simulator, the config's live). */
+  readonly mirrorRatio?: number;
+  /** The budget the adapters' fetch goes through (budgeted-fetch.ts); the engine backs off on it. */
+  readonly budget: RateBudget;
+}
+
+export interface CycleReport {
+  readonly cycle: number;
+  readonly at: number;
+  readonly monitors: number;
+  readonly due: number;
+  readonly durationMs: number;
+  readonly cpuMicros: number;
+  readonly restCalls: number;
+  readonly read: ReadStats;
+  /** Monitor reads that needed a lookup of their own (an order vanished from the listing). */
+  readonly lookups: number;
+  readonly urgency: Readonly<Record<Urgency, number>>;
+  readonly actions: number;
+  readonly writes: number;
+}
+
+export class Engine {
+  readonly #deps: EngineDeps;
+  readonly #emit: Emit;
+  readonly #rules: RuleConfig;
+  readonly #executor: Executor;
+  #monitors: Monitor[] = [];
+  #instruments: ReadonlyMap<string, Instrument> = new Map();
+  #cycle = 0;
+  #started = false;
+  readonly #divergent = new Set<string>();
+  /** Last mark price seen per symbol, for the urgency breakdown of monitors not due this cycle. */
+  readonly #marks = new Map<string, number>();
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+    this.#emit = emitter(deps.sink, "engine", () => deps.clock.now());
+    this.#rules = ruleConfigOf(deps.config);
+    this.#executor = new Executor({
+      exchanges: deps.exchanges,
+      budget: deps.budget,
+      journal: deps.store.journal,
+      readPath: deps.readPath,
+      emit: emitter(deps.sink, "executor", () => deps.clock.now()),
+      now: () => deps.clock.now(),
+    });
+  }
+
+  monitors(): readonly Monitor[] {
+    return this.#monitors;
+  }
+
+  restCalls(): number {
+    let total = 0;
+    for (const exchange of this.#deps.exchanges.values()) total += exchange.requestStats().total;
+    return total;
+  }
+
+  /** Reconcile with the exchange; throws RECONCILE_FAILED (exit 3) rather than act on a guess. */
+  async start(): Promise<StartReport> {
+    const report = await startUp({
+      exchanges: this.#deps.exchanges,
+      store: this.#deps.store,
+      now: this.#deps.clock.now(),
+      emit: this.#emit,
+      ...(this.#deps.mirrorRatio !== undefined ? { mirrorRatio: this.#deps.mirrorRatio } : {}),
+    });
+    this.#monitors = report.monitors;
+    this.#instruments = report.instruments;
+    this.#started = true;
+    return report;
+  }
+
+  async cycle(): Promise<CycleReport> {
+    if (!this.#started) throw new RuntimeFault("ENGINE_NOT_STARTED", "the engine must reconcile (start) before its first cycle");
+    const { clock, readPath, store } = this.#deps;
+    const cycle = ++this.#cycle;
+    const now = clock.now();
+    const cpu0 = cpuMicros();
+    const t0 = performance.now();
+    const calls0 = this.restCalls();
+    readPath.resetCycle();
+
+    let due = this.#monitors.filter((m) => isDue(m, now));
+    if (!(await this.#prepare(uniqueKeys(due)))) due = [];
+
+    const decided = (await Promise.all(due.map((m) => this.#decide(m, now)))).filter((d) => d !== undefined);
+    const next = new Map(this.#monitors.map((m) => [m.id, m]));
+    let actions = 0;
+    let lookups = 0;
+    const writes: Promise<unknown>[] = [];
+    for (const d of decided) {
+      this.#announceFills(next.get(d.monitor.id), d.monitor);
+      next.set(d.monitor.id, d.monitor);
+      actions += d.actions.length;
+      if (d.lookedUp) lookups++;
+      this.#announce(d.monitor, d.actions);
+      const w = d.actions.filter(isWrite);
+      if (w.length > 0) writes.push(this.#executor.execute(d.monitor.id, w as WriteAction[]));
+    }
+    await Promise.all(writes);
+    this.#monitors = [...next.values()];
+    this.#checkMirrors();
+    await store.saveMonitors(this.#monitors);
+
+    const read = readPath.cycleStats();
+    const report: CycleReport = {
+      cycle,
+      at: now,
+      monitors: this.#monitors.filter((m) => m.status === "active").length,
+      due: due.length,
+      durationMs: performance.now() - t0,
+      cpuMicros: cpuMicros() - cpu0,
+      restCalls: this.restCalls() - calls0,
+      read,
+      lookups,
+      urgency: this.#urgencyBreakdown(),
+      actions,
+      writes: this.#executor.takeWriteCount(),
+    };
+    this.#emit("info", "cycle.completed", {
+      cycle,
+      monitors: report.monitors,
+      due: report.due,
+      durationMs: round(report.durationMs),
+      restCalls: report.restCalls,
+      cacheHits: Math.max(0, read.hits - lookups),
+      cacheMisses: read.misses + lookups,
+      loads: read.loads,
+      coalesced: read.coalesced,
+      writes: report.writes,
+      urgency: report.urgency,
+    });
+    return report;
+  }
+
+  /**
+   * Reads for the due monitors. A read the exchange refused for now (rate limit, IP ban,
+   * 5xx, timeout) skips this cycle's decisions: the monitors stay due, nothing is decided
+   * on missing data, and the budget backs off. Only faults that waiting cannot cure throw.
+   */
+  async #prepare(keys: readonly MonitorKey[]): Promise<boolean> {
+    if (keys.length === 0) return true;
+    try {
+      await this.#deps.readPath.prepare(keys);
+      return true;
+    } catch (error) {
+      if (!this.#absorb(error, keys[0]?.account)) throw error;
+      return false;
+    }
+  }
+
+  /** Handles a transient read failure (true), or says it is not one (false). */
+  #absorb(error: unknown, account: AccountId | undefined): boolean {
+    if (!(error instanceof ExchangeReadError)) return false;
+    const now = this.#deps.clock.now();
+    switch (error.readKind) {
+      case "rate-limited": {
+        const until = error.retryAt ?? Date.now() + 1_000;
+        for (const a of account !== undefined ? [account, ...this.#deps.exchanges.keys()] : this.#deps.exchanges.keys()) this.#deps.budget.backOff(a, until);
+        this.#emit("warn", "rate.backoff", { until: new Date(until).toISOString(), endpoint: error.endpoint });
+        return true;
+      }
+      case "ip-banned": {
+        const until = Date.now() + 10 * 60_000;
+        this.#deps.budget.ban(until);
+        this.#emit("error", "alert", { level: "error", message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
+        return true;
+      }
+      case "retryable":
+      case "clock-skew":
+        this.#emit("warn", "read.failed", { endpoint: error.endpoint, code: error.code, reason: error.failure.reason, at: now });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  async #decide(monitor: Monitor, now: number): Promise<{ monitor: Monitor; actions: Action[]; lookedUp: boolean } | undefined> {
+    const instrument = this.#instruments.get(monitor.symbol);
+    if (instrument === undefined) {
+      return { monitor, actions: [{ kind: "alert", level: "error", message: `no instrument ${monitor.symbol} for ${monitor.id}` }], lookedUp: false };
+    }
+    const read = this.#deps.readPath.view(key(monitor));
+    if (read.position !== undefined) this.#marks.set(monitor.symbol, read.position.markPrice);
+    const position = read.position !== undefined && read.position.side === monitor.side ? read.position : undefined;
+    const base: MonitorView = { position, orders: read.orders, instrument, lookups: new Map(), snapshotAt: read.takenAt };
+    const missing = needsLookup(monitor, base, now, this.#rules);
+    let view = base;
+    if (missing.length > 0) {
+      const exchange = this.#exchange(monitor.account);
+      const found = new Map<string, ExchangeOrder | null>();
+      try {
+        for (const linkId of missing) found.set(linkId, (await exchange.lookupOrder(monitor.symbol, linkId)) ?? null);
+      } catch (error) {
+        if (!this.#absorb(error, monitor.account)) throw error;
+        return undefined; // decide on this monitor next cycle, with its lookups answered
+      }
+      view = { ...base, lookups: found };
+    }
+    const result = evaluate(monitor, view, now, this.#rules);
+    return { ...result, lookedUp: missing.length > 0 };
+  }
+
+  #announce(monitor: Monitor, actions: readonly Action[]): void {
+    for (const action of actions) {
+      if (action.kind === "rule") this.#emit("info", "rule.applied", { monitor: monitor.id, rule: action.rule, ...action.detail });
+      else if (action.kind === "alert") this.#emit(action.level, "alert", { level: action.level, message: action.message, ...(action.detail ?? {}) });
+      else if (action.kind === "close") this.#emit("info", "monitor.closed", { monitor: monitor.id, reason: action.reason });
+    }
+  }
+
+  /** evaluate records a fill as a tracked order turning "filled": one event per order. */
+  #announceFills(before: Monitor | undefined, after: Monitor): void {
+    const was = new Map(before?.orders.map((o) => [o.linkId, o.state]) ?? []);
+    for (const order of after.orders) {
+      if (order.state !== "filled" || was.get(order.linkId) === "filled") continue;
+      this.#emit("info", "fill.detected", {
+        monitor: after.id,
+        account: after.account,
+        symbol: after.symbol,
+        role: order.role,
+        index: order.index,
+        linkId: order.linkId,
+        qty: order.filledQty > 0 ? order.filledQty : order.qty,
+        price: order.price ?? order.triggerPrice,
+      });
+    }
+  }
+
+  #checkMirrors(): void {
+    const byId = new Map(this.#monitors.map((m) => [m.id, m]));
+    for (const mirror of this.#monitors) {
+      if (mirror.account !== "mirror" || mirror.mirrorOf === undefined || mirror.status !== "active") continue;
+      const main = byId.get(mirror.mirrorOf);
+      const instrument = this.#instruments.get(mirror.symbol);
+      if (main === undefined || instrument === undefined) continue;
+      const alert = divergenceAlert(main, mirror, mirror.ratio ?? 1, instrument.qtyStep);
+      if (alert === undefined) {
+        this.#divergent.delete(mirror.id);
+      } else if (!this.#divergent.has(mirror.id) && alert.kind === "alert") {
+        this.#divergent.add(mirror.id);
+        this.#emit("warn", "mirror.diverged", { monitor: mirror.id, main: main.id, message: alert.message, ...(alert.detail ?? {}) });
+      }
+    }
+  }
+
+  #urgencyBreakdown(): Record<Urgency, number> {
+    const counts: Record<Urgency, number> = { critical: 0, urgent: 0, active: 0, idle: 0 };
+    for (const m of this.#monitors) {
+      if (m.status !== "active") continue;
+      const mark = this.#lastMark(m);
+      counts[mark === undefined ? "idle" : urgency(m, mark, this.#rules.urgency)]++;
+    }
+    return counts;
+  }
+
+  #lastMark(monitor: Monitor): number | undefined {
+    return this.#marks.get(monitor.symbol);
+  }
+
+  #exchange(account: AccountId): AccountExchange {
+    const exchange = this.#deps.exchanges.get(account);
+    if (exchange === undefined) throw new RuntimeFault("ENGINE_NO_ACCOUNT", `no exchange configured for account ${account}`);
+    return exchange;
+  }
+}
+
+function key(monitor: Monitor): MonitorKey {
+  return { account: monitor.account, symbol: monitor.symbol };
+}
+
+function uniqueKeys(monitors: readonly Monitor[]): MonitorKey[] {
+  const seen = new Map<string, MonitorKey>();
+  for (const m of monitors) seen.set(`${m.account} ${m.symbol}`, key(m));
+  return [...seen.values()];
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  return new Engine(deps);
+}

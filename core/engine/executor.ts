@@ -1,0 +1,157 @@
+/**
+ * Carries out the write actions `evaluate` decided, one monitor's actions in order:
+ * journal the intent (durably) before the request, respect the rate budget, classify the
+ * outcome (the rate budget itself is applied per HTTP request, see budgeted-fetch.ts),
+ * never retry a create blindly (an unknown outcome is looked up by orderLinkId),
+ * journal the outcome, invalidate the account's cached reads, emit an event.
+ */
+import type { WriteAction } from "../domain/action.ts";
+import type { AccountId } from "../domain/types.ts";
+import type { AccountExchange, WriteOutcome } from "../exchange/port.ts";
+import type { Emit } from "../logs/event.ts";
+import type { StateJournal } from "../store/state-store.ts";
+import type { RateBudget } from "./rate-budget.ts";
+import type { ReadPath } from "./read-path.ts";
+
+/** The part of the store's journal the executor needs. */
+export type WriteJournal = Pick<StateJournal, "intent" | "outcome">;
+
+export interface ExecutedWrite {
+  readonly action: WriteAction;
+  readonly outcome: WriteOutcome | { readonly status: "skipped"; readonly reason: string };
+}
+
+export interface ExecutorDeps {
+  readonly exchanges: ReadonlyMap<AccountId, AccountExchange>;
+  readonly budget: RateBudget;
+  readonly journal: WriteJournal;
+  readonly readPath: ReadPath;
+  readonly emit: Emit;
+  readonly now: () => number;
+}
+
+const eventOf: Record<WriteAction["kind"], string> = {
+  place: "order.placed",
+  amend: "order.amended",
+  cancel: "order.cancelled",
+};
+
+/** Outcomes after which the order is where the action wanted it. */
+export function succeeded(outcome: ExecutedWrite["outcome"], kind: WriteAction["kind"]): boolean {
+  switch (outcome.status) {
+    case "ok":
+    case "not-modified":
+      return true;
+    case "exists":
+      return kind === "place";
+    case "gone":
+      return kind === "cancel";
+    default:
+      return false;
+  }
+}
+
+export class Executor {
+  readonly #deps: ExecutorDeps;
+  #writes = 0;
+
+  constructor(deps: ExecutorDeps) {
+    this.#deps = deps;
+  }
+
+  /** Writes made since the last call. */
+  takeWriteCount(): number {
+    const n = this.#writes;
+    this.#writes = 0;
+    return n;
+  }
+
+  /** One monitor's writes, in order; stops at the first write that did not succeed. */
+  async execute(monitor: string, actions: readonly WriteAction[]): Promise<ExecutedWrite[]> {
+    const done: ExecutedWrite[] = [];
+    for (const action of actions) {
+      const result = await this.#one(monitor, action);
+      done.push(result);
+      if (!succeeded(result.outcome, action.kind)) break;
+    }
+    return done;
+  }
+
+  async #one(monitor: string, action: WriteAction): Promise<ExecutedWrite> {
+    const { budget, journal, emit } = this.#deps;
+    const exchange = this.#deps.exchanges.get(action.account);
+    if (exchange === undefined) throw new Error(`no exchange for account ${action.account}`);
+    if (!budget.writesAllowed()) {
+      const outcome = { status: "skipped" as const, reason: `writes stopped by an IP ban until ${new Date(budget.bannedUntil()).toISOString()}` };
+      emit("warn", "order.failed", describe(monitor, action, outcome));
+      return { action, outcome };
+    }
+    const { id } = await journal.intent({ monitor, action });
+    this.#writes++;
+    let outcome = await send(exchange, action);
+    if (outcome.status === "unknown" && action.kind === "place") {
+      // Never re-send a create: ask the exchange whether it landed.
+      const found = await exchange.lookupOrder(action.symbol, action.linkId).catch(() => undefined);
+      if (found !== undefined) outcome = { status: "ok", orderId: found.id };
+    }
+    if (outcome.status === "rate-limited") budget.backOff(action.account, outcome.retryAt);
+    if (outcome.status === "ip-banned") {
+      budget.ban(outcome.until);
+      emit("error", "alert", { level: "error", message: "IP banned by the exchange: all writes stopped", until: new Date(outcome.until).toISOString() });
+    }
+    await journal.outcome({
+      id,
+      status: succeeded(outcome, action.kind) ? "ok" : outcome.status === "unknown" ? "unknown" : "failed",
+      detail: outcome.status,
+      ...(outcome.status === "ok" && outcome.orderId !== undefined ? { orderId: outcome.orderId } : {}),
+    });
+    this.#deps.readPath.invalidate(action.account, action.symbol);
+    if (succeeded(outcome, action.kind)) emit("info", eventOf[action.kind], describe(monitor, action, outcome));
+    else emit("warn", "order.failed", describe(monitor, action, outcome));
+    return { action, outcome };
+  }
+}
+
+function send(exchange: AccountExchange, action: WriteAction): Promise<WriteOutcome> {
+  switch (action.kind) {
+    case "place":
+      return exchange.place({
+        symbol: action.symbol,
+        linkId: action.linkId,
+        side: action.side,
+        type: action.type,
+        qty: action.qty,
+        reduceOnly: action.reduceOnly,
+        ...(action.price !== undefined ? { price: action.price } : {}),
+        ...(action.triggerPrice !== undefined ? { triggerPrice: action.triggerPrice } : {}),
+        ...(action.triggerDirection !== undefined ? { triggerDirection: action.triggerDirection } : {}),
+        ...(action.closeOnTrigger !== undefined ? { closeOnTrigger: action.closeOnTrigger } : {}),
+      });
+    case "amend":
+      return exchange.amend({
+        symbol: action.symbol,
+        linkId: action.linkId,
+        ...(action.qty !== undefined ? { qty: action.qty } : {}),
+        ...(action.price !== undefined ? { price: action.price } : {}),
+        ...(action.triggerPrice !== undefined ? { triggerPrice: action.triggerPrice } : {}),
+      });
+    case "cancel":
+      return exchange.cancel(action.symbol, action.linkId);
+  }
+}
+
+function describe(monitor: string, action: WriteAction, outcome: ExecutedWrite["outcome"]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    account: action.account,
+    symbol: action.symbol,
+    monitor,
+    role: action.role,
+    linkId: action.linkId,
+    status: outcome.status,
+  };
+  if ("qty" in action && action.qty !== undefined) fields["qty"] = action.qty;
+  if ("price" in action && action.price !== undefined) fields["price"] = action.price;
+  if ("triggerPrice" in action && action.triggerPrice !== undefined) fields["triggerPrice"] = action.triggerPrice;
+  if ("reason" in outcome) fields["reason"] = outcome.reason;
+  return fields;
+}

@@ -1,0 +1,24 @@
+/** The read path for a strategy name: `warden` for runs with the cache on, `naive` for `rollback --cache off`. */
+import { NaiveReadPath } from "../bench/naive-read-path.ts";
+import { TtlReadPath } from "../bench/ttl-read-path.ts";
+import { SnapshotCache } from "../cache/snapshot-cache.ts";
+import type { Clock } from "../clock.ts";
+import type { AccountId } from "../domain/types.ts";
+import type { AccountExchange } from "../exchange/port.ts";
+import type { EngineConfig } from "./config.ts";
+import type { ReadPath, StrategyName } from "./read-path.ts";
+import { SnapshotReadPath } from "./snapshot-read-path.ts";
+
+export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig): ReadPath {
+  switch (strategy) {
+    case "naive":
+      return new NaiveReadPath(exchanges, clock);
+    case "ttl":
+      return new TtlReadPath(exchanges, clock);
+    case "warden": {
+      const { freshnessMs, graceMs } = config.cache;
+      const cache = new SnapshotCache([...exchanges.values()], { clock, ttlMs: freshnessMs, freshnessMs, graceMs });
+      return new SnapshotReadPath(cache, { freshnessMs });
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The end-of-run summary, counted from the events themselves (so it says what the log
+ * says): fills, rules applied, orders written, alerts; plus REST calls and read hits from
+ * the cycle reports.
+ */
+import type { EventSink, WardenEvent } from "../logs/event.ts";
+import type { CycleReport } from "./engine.ts";
+
+export interface RunSummary {
+  readonly exchange: string;
+  readonly stateDir: string;
+  readonly strategy: string;
+  readonly stopped: "finished" | "cycles" | "once" | "signal";
+  readonly cycles: number;
+  readonly monitors: { readonly active: number; readonly closed: number };
+  readonly fills: number;
+  readonly rules: Readonly<Record<string, number>>;
+  readonly orders: { readonly placed: number; readonly amended: number; readonly cancelled: number; readonly failed: number };
+  readonly alerts: number;
+  readonly restCalls: { readonly total: number; readonly perCycleMean: number; readonly perCycleMax: number; readonly startUp: number };
+  readonly cacheHitRate: number | null;
+}
+
+/** Passes events through and counts what the summary needs. */
+export class TallySink implements EventSink {
+  readonly #next: EventSink;
+  fills = 0;
+  alerts = 0;
+  readonly rules: Record<string, number> = {};
+  readonly orders = { placed: 0, amended: 0, cancelled: 0, failed: 0 };
+
+  constructor(next: EventSink) {
+    this.#next = next;
+  }
+
+  emit(event: WardenEvent): void {
+    switch (event.event) {
+      case "fill.detected":
+        this.fills++;
+        break;
+      case "rule.applied": {
+        const rule = String(event["rule"]);
+        this.rules[rule] = (this.rules[rule] ?? 0) + 1;
+        break;
+      }
+      case "order.placed":
+        this.orders.placed++;
+        break;
+      case "order.amended":
+        this.orders.amended++;
+        break;
+      case "order.cancelled":
+        this.orders.cancelled++;
+        break;
+      case "order.failed":
+        this.orders.failed++;
+        break;
+      case "alert":
+      case "mirror.diverged":
+        this.alerts++;
+        break;
+    }
+    this.#next.emit(event);
+  }
+}
+
+export function callFigures(reports: readonly CycleReport[], startUp: number): RunSummary["restCalls"] {
+  const calls = reports.map((r) => r.restCalls);
+  const total = calls.reduce((a, b) => a + b, 0);
+  return {
+    total: total + startUp,
+    perCycleMean: calls.length === 0 ? 0 : Math.round((total / calls.length) * 100) / 100,
+    perCycleMax: calls.length === 0 ? 0 : Math.max(...calls),
+    startUp,
+  };
+}
+
+export function hitRate(reports: readonly CycleReport[]): number | null {
+  let hits = 0;
+  let reads = 0;
+  for (const r of reports) {
+    const h = Math.max(0, r.read.hits - r.lookups);
+    hits += h;
+    reads += h + r.read.misses + r.lookups;
+  }
+  return reads === 0 ? null : Math.round((hits / reads) * 10_000) / 10_000;
+}

@@ -1,0 +1,176 @@
+/**
+ * `warden run`: lock the state dir, checkpoint, connect (in-process simulator, or any
+ * Bybit-compatible REST URL), reconcile, then cycle until the scenario ends, N cycles, one
+ * cycle (--once), or a stop signal: the cycle in progress finishes and is persisted first.
+ */
+import { sleep, systemClock } from "../clock.ts";
+import type { AccountId } from "../domain/types.ts";
+import { InputError } from "../errors.ts";
+import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
+import type { AccountExchange } from "../exchange/port.ts";
+import { emitter, type EventSink } from "../logs/event.ts";
+import { onSignals } from "../runtime.ts";
+import type { LatencyProfile } from "../sim/latency.ts";
+import { loadScenario } from "../sim/scenario.ts";
+import { FileStateStore } from "../store/file-state-store.ts";
+import { defaultStateDir } from "../store/state-dir.ts";
+import { budgetedFetch } from "./budgeted-fetch.ts";
+import type { EngineConfig } from "./config.ts";
+import { RateBudget } from "./rate-budget.ts";
+import { createEngine, type CycleReport, type Engine } from "./engine.ts";
+import type { StrategyName } from "./read-path.ts";
+import { readPathFor } from "./read-paths.ts";
+import { callFigures, hitRate, TallySink, type RunSummary } from "./run-summary.ts";
+import { openSimSession } from "./sim-session.ts";
+
+export interface Credentials {
+  readonly apiKey: string;
+  readonly secret: string;
+}
+
+export interface RunOptions {
+  readonly exchange: "sim" | "bybit";
+  readonly scenario: string;
+  readonly latency?: LatencyProfile;
+  readonly baseUrl?: string;
+  readonly testnet: boolean;
+  readonly once: boolean;
+  readonly cycles?: number;
+  readonly intervalMs?: number;
+  readonly stateDir?: string;
+  readonly config: EngineConfig;
+  /** Already redacting: every event goes here. */
+  readonly sink: EventSink;
+  readonly credentials: Partial<Record<AccountId, Credentials>>;
+}
+
+export async function runWarden(opts: RunOptions): Promise<RunSummary> {
+  const stateDir = opts.stateDir ?? defaultStateDir(opts.exchange, opts.exchange === "sim" ? opts.scenario : hostOf(opts));
+  const store = new FileStateStore(stateDir);
+  const lock = await store.lock(opts.once ? "run --once" : "run");
+  const tally = new TallySink(opts.sink);
+  const emit = emitter(tally, "run", () => systemClock.now());
+  let stopping: string | undefined;
+  const unlisten = onSignals(["SIGINT", "SIGTERM"], (signal) => {
+    stopping = signal;
+    emit("info", "run.stopping", { signal, note: "finishing the cycle in progress" });
+  });
+  try {
+    const settings = await store.settings();
+    const strategy: StrategyName = settings.cache === "off" ? "naive" : "warden";
+    const checkpoint = await store.checkpoint("pre-run");
+    const reports: CycleReport[] = [];
+    let engine: Engine;
+    let advance: () => boolean; // false when there is nothing left to play
+    if (opts.exchange === "sim") {
+      const scenario = loadScenario(opts.scenario);
+      // A fresh simulated exchange: monitors stored by an earlier in-process run describe
+      // an exchange that no longer exists. They stay in the pre-run checkpoint.
+      if ((await store.loadMonitors()).length > 0) {
+        await store.saveMonitors([]);
+        emit("info", "state.set-aside", { checkpoint: checkpoint.id, reason: "fresh in-process simulator" });
+      }
+      emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id });
+      const session = await openSimSession(scenario, {
+        strategy,
+        store,
+        sink: tally,
+        config: opts.config,
+        ...(opts.latency !== undefined ? { latency: opts.latency } : {}),
+      });
+      engine = session.engine;
+      advance = () => {
+        if (session.sim.finished()) return false;
+        session.sim.step(1);
+        return true;
+      };
+    } else {
+      const budget = new RateBudget();
+      const exchanges = liveExchanges(opts, budget);
+      const clock = systemClock;
+      emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id });
+      engine = createEngine({
+        exchanges,
+        readPath: readPathFor(strategy, exchanges, clock, opts.config),
+        store,
+        clock,
+        sink: tally,
+        config: opts.config,
+        budget,
+        ...(opts.config.mirror !== undefined ? { mirrorRatio: opts.config.mirror.ratio } : {}),
+      });
+      await engine.start();
+      advance = () => true;
+    }
+    const startUpCalls = engine.restCalls();
+    const limit = opts.once ? 1 : opts.cycles;
+    let stopped: RunSummary["stopped"] = "finished";
+    for (;;) {
+      if (stopping !== undefined) {
+        stopped = "signal";
+        break;
+      }
+      reports.push(await engine.cycle());
+      await store.writeCacheStats(statsFile(reports, engine));
+      await lock.refresh();
+      if (limit !== undefined && reports.length >= limit) {
+        stopped = opts.once ? "once" : "cycles";
+        break;
+      }
+      if (!advance()) break;
+      if (opts.exchange === "bybit") await sleep(opts.intervalMs ?? opts.config.intervalMs);
+    }
+    const active = engine.monitors().filter((m) => m.status === "active").length;
+    const summary: RunSummary = {
+      exchange: opts.exchange,
+      stateDir,
+      strategy,
+      stopped,
+      cycles: reports.length,
+      monitors: { active, closed: engine.monitors().length - active },
+      fills: tally.fills,
+      rules: tally.rules,
+      orders: tally.orders,
+      alerts: tally.alerts,
+      restCalls: callFigures(reports, startUpCalls),
+      cacheHitRate: hitRate(reports),
+    };
+    emit("info", "run.stopped", { reason: stopped, cycles: reports.length, monitorsActive: active });
+    return summary;
+  } finally {
+    unlisten();
+    await lock.release();
+  }
+}
+
+function hostOf(opts: RunOptions): string {
+  if (opts.baseUrl !== undefined) return new URL(opts.baseUrl).host;
+  return opts.testnet ? "api-testnet.bybit.com" : "api.bybit.com";
+}
+
+function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, AccountExchange> {
+  const exchanges = new Map<AccountId, AccountExchange>();
+  for (const account of ["main", "mirror"] as const) {
+    const creds = opts.credentials[account];
+    if (creds === undefined) continue;
+    exchanges.set(
+      account,
+      createBybitAccount({
+        account,
+        apiKey: creds.apiKey,
+        secret: creds.secret,
+        testnet: opts.testnet,
+        fetch: budgetedFetch(((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)) as typeof fetch, budget, account),
+        ...(opts.baseUrl !== undefined ? { baseUrl: opts.baseUrl } : {}),
+      }),
+    );
+  }
+  if (!exchanges.has("main")) throw new InputError("RUN_NO_KEYS", "no main account keys: set WARDEN_MAIN_API_KEY and WARDEN_MAIN_API_SECRET");
+  return exchanges;
+}
+
+/** What `cache-stats` reads: the read path's figures for the last cycle and since start. */
+function statsFile(reports: readonly CycleReport[], engine: Engine): Record<string, unknown> {
+  const last = reports.at(-1);
+  return { writtenAt: new Date().toISOString(), cycle: last?.cycle ?? 0, restCalls: engine.restCalls(), lastCycle: last?.read ?? null };
+}

@@ -1,0 +1,94 @@
+/**
+ * One engine on one in-process simulator: what `run --exchange sim` and each strategy of
+ * `bench` play. The simulator answers through msw handlers (core/sim/msw-fetch.ts), ccxt's
+ * real code runs in the adapters, and the engine's clock is the simulator's virtual clock,
+ * advanced one price step between cycles; request latency is real waiting.
+ */
+import type { Clock } from "../clock.ts";
+import type { AccountId } from "../domain/types.ts";
+import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
+import type { AccountExchange } from "../exchange/port.ts";
+import { nullSink, type EventSink } from "../logs/event.ts";
+import type { LatencyProfile } from "../sim/latency.ts";
+import { simHandlers } from "../sim/msw.ts";
+import { mswFetch } from "../sim/msw-fetch.ts";
+import type { Scenario } from "../sim/scenario-schema.ts";
+import { createSimulator, type Simulator } from "../sim/simulator.ts";
+import { MemoryStateStore } from "../store/memory-state-store.ts";
+import type { StateStore } from "../store/state-store.ts";
+import { budgetedFetch } from "./budgeted-fetch.ts";
+import { RateBudget } from "./rate-budget.ts";
+import { defaultEngineConfig, type EngineConfig } from "./config.ts";
+import { createEngine, type CycleReport, type Engine } from "./engine.ts";
+import type { ReadPath, StrategyName } from "./read-path.ts";
+import { readPathFor } from "./read-paths.ts";
+
+/** The simulated exchange's address; `.invalid` never resolves, so nothing can leak out. */
+export const SIM_BASE_URL = "https://api.bybit.sim.invalid";
+
+export interface SimSessionOptions {
+  readonly strategy: StrategyName;
+  /** Overrides the scenario's latency profile. */
+  readonly latency?: LatencyProfile;
+  readonly seed?: number;
+  readonly sink?: EventSink;
+  /** Wraps the fetch the adapters use (bench: count in-flight requests; tests: slow it down). */
+  readonly fetch?: (f: typeof fetch) => typeof fetch;
+  readonly store?: StateStore;
+  readonly config?: EngineConfig;
+}
+
+export interface SimSession {
+  readonly engine: Engine;
+  readonly sim: Simulator;
+  readonly readPath: ReadPath;
+  readonly exchanges: ReadonlyMap<AccountId, AccountExchange>;
+  readonly clock: Clock;
+  /** One engine cycle, then the price path advances one step. */
+  runCycle(): Promise<CycleReport>;
+  finished(): boolean;
+  close(): Promise<void>;
+}
+
+export async function openSimSession(scenario: Scenario, opts: SimSessionOptions): Promise<SimSession> {
+  const sim = createSimulator(scenario, {
+    ...(opts.latency !== undefined ? { latency: opts.latency } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  });
+  const direct = mswFetch(simHandlers(sim, SIM_BASE_URL));
+  const transport = opts.fetch !== undefined ? opts.fetch(direct) : direct;
+  const clock: Clock = { now: () => sim.venue.now() };
+  const budget = new RateBudget();
+  const exchanges = new Map<AccountId, AccountExchange>();
+  for (const account of sim.venue.accounts()) {
+    const fetch = budgetedFetch(transport, budget, account.id);
+    exchanges.set(account.id, createBybitAccount({ account: account.id, apiKey: account.apiKey, secret: account.apiSecret, baseUrl: SIM_BASE_URL, fetch }));
+  }
+  const config = opts.config ?? defaultEngineConfig();
+  const readPath = readPathFor(opts.strategy, exchanges, clock, config);
+  const engine = createEngine({
+    exchanges,
+    readPath,
+    store: opts.store ?? new MemoryStateStore({ clock }),
+    clock,
+    sink: opts.sink ?? nullSink,
+    config,
+    budget,
+    ...(scenario.accounts.mirror !== undefined ? { mirrorRatio: scenario.accounts.mirror.ratio } : {}),
+  });
+  await engine.start();
+  return {
+    engine,
+    sim,
+    readPath,
+    exchanges,
+    clock,
+    async runCycle() {
+      const report = await engine.cycle();
+      if (!sim.finished()) sim.step(1);
+      return report;
+    },
+    finished: () => sim.finished(),
+    close: async () => {},
+  };
+}
