@@ -127,22 +127,21 @@ export function simulatorOn(venue: Venue, opts: SimulatorOptions = {}): Simulato
   }
 
   /** Answer a request that has arrived at the exchange (after the first half of its latency). */
-  function arrive(req: SimRequest, fault: FaultKind | undefined, keyAccount: SimAccount | undefined, step: number): { res: SimResponse; account: SimAccount | undefined } {
+  function arrive(req: SimRequest, fault: FaultKind | undefined, keyAccount: SimAccount | undefined, step: number): SimResponse {
     const path = req.path;
-    if (fault === "timeout") return { res: { status: 504, headers: {}, body: "", hang: true }, account: keyAccount };
-    if (fault === "403") return { res: text(403, "access too frequent"), account: keyAccount };
+    if (fault === "timeout") return { status: 504, headers: {}, body: "", hang: true };
+    if (fault === "403") return text(403, "access too frequent");
     if (fault === "5xx") {
       const status = gatewayFaults++ % 2 === 0 ? 502 : 503;
-      return { res: text(status, GATEWAY_PAGES[status], "text/html"), account: keyAccount };
+      return text(status, GATEWAY_PAGES[status], "text/html");
     }
     const route: Route | undefined = ROUTES[path];
-    if (route === undefined || route.method !== req.method.toUpperCase()) return { res: text(404, "404 page not found"), account: keyAccount };
+    if (route === undefined || route.method !== req.method.toUpperCase()) return text(404, "404 page not found");
     const serverNow = wall() + faults.skewMs(keyAccount?.id, step);
-    let account: SimAccount | undefined;
     let headers: Record<string, string> = {};
     try {
       if (route.private) {
-        account = authenticate(req, venue.accounts(), serverNow);
+        const account = authenticate(req, venue.accounts(), serverNow);
         if (limitsOn) {
           const verdict = limiter.allowEndpoint(account.id, path);
           headers = verdict.headers;
@@ -154,14 +153,15 @@ export function simulatorOn(venue: Venue, opts: SimulatorOptions = {}): Simulato
         throw new SimError(10006, "Too many visits. Exceeded the API Rate Limit.");
       }
       if (fault === "10016") throw new SimError(10016, "Service is restarting, please retry later.");
+      // Private routes only run signed in; keyAccount is then the signed-in account.
+      const account = route.private ? keyAccount : undefined;
       const result = route.run({ venue, account, query: new URLSearchParams(req.query), body: parseBody(req), serverNow });
       const res = envelope(serverNow, 0, "OK", result, headers);
-      return { res: fault === "lost-response" ? { ...res, hang: true } : res, account };
+      return fault === "lost-response" ? { ...res, hang: true } : res;
     } catch (error) {
-      // Logged under the account whose key the request carried, signed in or not.
-      if (error instanceof SimError) return { res: envelope(serverNow, error.retCode, error.message, {}, headers), account: account ?? keyAccount };
+      if (error instanceof SimError) return envelope(serverNow, error.retCode, error.message, {}, headers);
       // A bug in the simulator: say so plainly rather than pretend to be Bybit.
-      return { res: text(500, `simulator error: ${error instanceof Error ? error.message : String(error)}`), account: account ?? keyAccount };
+      return text(500, `simulator error: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -178,9 +178,10 @@ export function simulatorOn(venue: Venue, opts: SimulatorOptions = {}): Simulato
     }
     const step = venue.stepIndex();
     const fault = faults.pick({ path: req.path, account: keyAccount?.id, step });
-    const { res, account } = arrive(req, fault, keyAccount, step);
+    const res = arrive(req, fault, keyAccount, step);
     if (!res.hang && delay - half > 0) await sleep(delay - half);
-    return record(req, account, res);
+    // Logged under the account whose key the request carried, signed in or not.
+    return record(req, keyAccount, res);
   }
 
   return {
