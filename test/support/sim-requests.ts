@@ -64,8 +64,9 @@ export function signedGet(creds: Credentials, path: string, query: Record<string
   return { method: "GET", path, query: q, body: "", headers: headersFor(creds, q, o), ...(o.ip !== undefined ? { ip: o.ip } : {}) };
 }
 
-export function signedPost(creds: Credentials, path: string, body: Record<string, unknown>, o: SignOptions = {}): SimRequest {
-  const text = JSON.stringify(body);
+/** `body` as an object (sent as JSON) or as raw text, signed as sent. */
+export function signedPost(creds: Credentials, path: string, body: Record<string, unknown> | string, o: SignOptions = {}): SimRequest {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
   return { method: "POST", path, query: "", body: text, headers: headersFor(creds, text, o), ...(o.ip !== undefined ? { ip: o.ip } : {}) };
 }
 
