@@ -18,7 +18,9 @@ import { budgetedFetch } from "./budgeted-fetch.ts";
 import type { EngineConfig } from "./config.ts";
 import { RateBudget } from "./rate-budget.ts";
 import { createEngine, type CycleReport, type Engine } from "./engine.ts";
-import type { StrategyName } from "./read-path.ts";
+import type { ReadPath, StrategyName } from "./read-path.ts";
+import { SnapshotReadPath } from "./snapshot-read-path.ts";
+import { toStatsFile } from "../cache/stats.ts";
 import { readPathFor } from "./read-paths.ts";
 import { callFigures, hitRate, TallySink, type RunSummary } from "./run-summary.ts";
 import { openSimSession } from "./sim-session.ts";
@@ -61,6 +63,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     const checkpoint = await store.checkpoint("pre-run");
     const reports: CycleReport[] = [];
     let engine: Engine;
+    let readPath: ReadPath;
     let advance: () => boolean; // false when there is nothing left to play
     if (opts.exchange === "sim") {
       const scenario = loadScenario(opts.scenario);
@@ -79,6 +82,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         ...(opts.latency !== undefined ? { latency: opts.latency } : {}),
       });
       engine = session.engine;
+      readPath = session.readPath;
       advance = () => {
         if (session.sim.finished()) return false;
         session.sim.step(1);
@@ -89,9 +93,10 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       const exchanges = liveExchanges(opts, budget);
       const clock = systemClock;
       emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id });
+      readPath = readPathFor(strategy, exchanges, clock, opts.config);
       engine = createEngine({
         exchanges,
-        readPath: readPathFor(strategy, exchanges, clock, opts.config),
+        readPath,
         store,
         clock,
         sink: tally,
@@ -110,8 +115,9 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         stopped = "signal";
         break;
       }
-      reports.push(await engine.cycle());
-      await store.writeCacheStats(statsFile(reports, engine));
+      const report = await engine.cycle();
+      reports.push(report);
+      if (readPath instanceof SnapshotReadPath) await store.writeCacheStats({ ...toStatsFile(readPath.cacheStats(), report.cycle, Date.now()) });
       await lock.refresh();
       if (limit !== undefined && reports.length >= limit) {
         stopped = opts.once ? "once" : "cycles";
@@ -169,8 +175,3 @@ function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, Acc
   return exchanges;
 }
 
-/** What `cache-stats` reads: the read path's figures for the last cycle and since start. */
-function statsFile(reports: readonly CycleReport[], engine: Engine): Record<string, unknown> {
-  const last = reports.at(-1);
-  return { writtenAt: new Date().toISOString(), cycle: last?.cycle ?? 0, restCalls: engine.restCalls(), lastCycle: last?.read ?? null };
-}

@@ -47,7 +47,9 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
         emit("info", "snapshot.loaded", { account, positions: positions.length, orders: orders.length, reason: "reconcile" });
       }),
     );
-    const result = reconcile(stored, snapshots, instruments, now, input.mirrorRatio !== undefined ? { mirrorRatio: input.mirrorRatio } : {});
+    const ratio = input.mirrorRatio ?? inferMirrorRatio(snapshots);
+    if (input.mirrorRatio === undefined && ratio !== undefined) emit("info", "mirror.ratio", { ratio, from: "positions at start-up" });
+    const result = reconcile(stored, snapshots, instruments, now, ratio !== undefined ? { mirrorRatio: ratio } : {});
     for (const id of result.adopted) {
       const m = result.monitors.find((x) => x.id === id);
       emit("info", "monitor.adopted", { monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length });
@@ -76,6 +78,25 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
     const why = error instanceof Error ? error.message : String(error);
     throw new RuntimeFault("RECONCILE_FAILED", `reconciliation with the exchange failed, not acting: ${why}`, { cause: error });
   }
+}
+
+/**
+ * With no configured ratio, the mirror's ratio is read off the accounts: the median of
+ * mirror size / main size over the positions both hold (4 significant digits).
+ */
+export function inferMirrorRatio(snapshots: ReadonlyMap<AccountId, AccountSnapshot>): number | undefined {
+  const main = snapshots.get("main");
+  const mirror = snapshots.get("mirror");
+  if (main === undefined || mirror === undefined) return undefined;
+  const ratios: number[] = [];
+  for (const m of mirror.positions) {
+    const twin = main.positions.find((p) => p.symbol === m.symbol && p.side === m.side);
+    if (twin !== undefined && twin.size > 0) ratios.push(m.size / twin.size);
+  }
+  if (ratios.length === 0) return undefined;
+  ratios.sort((a, b) => a - b);
+  const median = ratios[Math.floor(ratios.length / 2)] ?? 1;
+  return Number(median.toPrecision(4));
 }
 
 /** Writes whose outcome a crash swallowed: ask the exchange, record what it says. */
