@@ -5,6 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { setupServer } from "msw/node";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { VirtualClock } from "../../core/clock.ts";
 import { createBybitAccount, type BybitAccountOptions } from "../../core/exchange/ccxt-adapter.ts";
 import { FIXTURE_BASE, replayHandlers, type ReplayLogEntry } from "./bybit-fixtures.ts";
@@ -111,5 +114,21 @@ describe("ccxt adapter on recorded Bybit responses", () => {
     const read = log.find((e) => e.path === "/v5/position/list");
     expect(read?.headers.get("x-bapi-api-key")).toBe("fixture-key");
     expect(read?.query.toString()).not.toContain("fixture-key");
+  });
+
+  test("caches markets on disk and a second run loads none", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "warden-markets-"));
+    try {
+      const path = join(dir, "markets.json");
+      const first = await makeAccount({ marketsCachePath: path }).instruments();
+      expect(log).toHaveLength(2);
+      const second = makeAccount({ marketsCachePath: path });
+      expect(await second.instruments()).toEqual(first);
+      await second.positions();
+      expect(log).toHaveLength(3);
+      expect(second.requestStats().byEndpoint).toEqual({ "/v5/position/list": 1 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
