@@ -8,6 +8,8 @@ import { mean, summarize, type Summary } from "./statistics.ts";
 
 export interface CycleSample {
   readonly cycle: number;
+  /** The engine's cycle failed (its error); its time and calls still count. */
+  readonly error?: string;
   readonly monitors: number;
   readonly due: number;
   /** Wall time of the engine cycle, ms. */
@@ -36,6 +38,9 @@ export interface CycleSample {
 export interface StrategyFigures {
   readonly strategy: StrategyName;
   readonly cycles: number;
+  readonly failedCycles: number;
+  /** The first failure's message, if any. */
+  readonly firstError?: string;
   readonly monitors: number;
   readonly cycleMs: Summary;
   readonly calls: { readonly mean: number; readonly max: number; readonly readsMean: number; readonly writesMean: number; readonly total: number };
@@ -63,9 +68,12 @@ export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[
   const calls = samples.map((c) => c.restCalls);
   const cpu = summarize(samples.map((c) => c.cpuMicros / 1000));
   const monitors = maxOf(samples.map((c) => c.monitors));
+  const failed = samples.filter((c) => c.error !== undefined);
   return {
     strategy,
     cycles: samples.length,
+    failedCycles: failed.length,
+    ...(failed[0]?.error !== undefined ? { firstError: failed[0].error } : {}),
     monitors: Number.isFinite(monitors) ? monitors : 0,
     cycleMs: summarize(samples.map((c) => c.durationMs)),
     calls: {

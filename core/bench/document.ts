@@ -5,7 +5,7 @@
 import type { StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import { figuresOf, floorOf, type CycleSample, type FloorFigures, type StrategyFigures } from "./cycle-sample.ts";
-import { gatesOf, ratiosOf, sweepGates, type Gate, type Ratios, type SweepPoint } from "./gates.ts";
+import { OLD_MONITORS, gatesOf, ratiosOf, sweepGates, type Gate, type Ratios, type SweepPoint } from "./gates.ts";
 import type { HarnessRun } from "./harness.ts";
 
 export interface ScenarioInfo {
@@ -80,6 +80,7 @@ export function buildDocument(
   if (strategies.warden) gates.push(...gatesOf(strategies.warden, strategies.naive, floor, latencyApplies));
   else notes.push("warden did not run: no gates");
   if (strategies.warden && !strategies.naive) notes.push("naive did not run: the ratio gates against naive are left out");
+  if (strategies.warden && strategies.warden.monitors > OLD_MONITORS) notes.push(`over ${OLD_MONITORS} monitors: the old system's cycle and calls limits (set for 30) are not checked`);
   const monitors = Math.max(0, ...Object.values(strategies).map((f) => f?.monitors ?? 0));
   const doc: BenchDocument = { scenario: { ...info, monitors }, strategies, floor, ratios, gates, notes };
   if (!sweep) return doc;

@@ -62,6 +62,7 @@ export async function measureCycle(session: BenchSession, index: number, latency
   const pool1 = session.pool.counts();
   const sample: CycleSample = {
     cycle: index,
+    ...(report.error !== undefined ? { error: report.error } : {}),
     monitors: report.monitors,
     due: report.due,
     durationMs: report.durationMs,

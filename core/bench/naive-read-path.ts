@@ -10,6 +10,7 @@ import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "../engine/read-path.ts";
+import { waitingOutLimits } from "./rate-limit-wait.ts";
 import { ReadTally } from "./read-tally.ts";
 
 export function viewKey(key: MonitorKey): string {
@@ -22,10 +23,13 @@ export function exchangeFor(exchanges: ReadonlyMap<AccountId, AccountExchange>, 
   return ex;
 }
 
-/** One monitor's own read, as the old monitor made it: its position, then every open order of the account. */
+/**
+ * One monitor's own read, as the old monitor made it: its position, then every open order
+ * of the account; each waits out Bybit's rate limits (rate-limit-wait.ts).
+ */
 export async function monitorRead(ex: AccountExchange, symbol: string, clock: Clock): Promise<MonitorReadView> {
-  const position = await ex.position(symbol);
-  const all = await ex.openOrders();
+  const position = await waitingOutLimits(() => ex.position(symbol));
+  const all = await waitingOutLimits(() => ex.openOrders());
   return { position, orders: all.filter((o) => o.symbol === symbol), takenAt: clock.now() };
 }
 

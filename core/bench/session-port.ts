@@ -19,6 +19,8 @@ export interface SessionCycle {
   readonly restCalls: number;
   readonly hits: number;
   readonly misses: number;
+  /** Set when the cycle failed (a read the engine could not do); the figures above still count. */
+  readonly error?: string;
 }
 
 export interface BenchSession {
@@ -27,7 +29,7 @@ export interface BenchSession {
   readonly pool: ConnectionPoolMeter;
   /** Positions and open orders per account right now, from the simulator's state. */
   accountCounts(): AccountCounts[];
-  /** One engine cycle, then the price path advances one step (virtual clock). */
+  /** One engine cycle, then the price path advances one step (virtual clock). A failed cycle is reported, not thrown. */
   cycle(): Promise<SessionCycle>;
   finished(): boolean;
   /** Entries in the simulator's own request log so far. */

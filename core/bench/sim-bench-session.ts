@@ -16,6 +16,7 @@
  *   simulator's. msw's interception and the Response objects count as the engine's
  *   transport, as a real fetch's HTTP parsing would.
  */
+import type { CycleReport } from "../engine/engine.ts";
 import { openSimSession, type SimSession } from "../engine/sim-session.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { Simulator } from "../sim/simulator.ts";
@@ -78,6 +79,12 @@ export function accountCountsOf(state: unknown): AccountCounts[] {
   }));
 }
 
+function adapterCalls(s: SimSession): number {
+  let total = 0;
+  for (const ex of s.exchanges.values()) total += ex.requestStats().total;
+  return total;
+}
+
 export async function openBenchSession(scenario: Scenario, opts: SessionOptions): Promise<SimBenchSession> {
   const pool = new ConnectionPoolMeter();
   const extra = opts.fetch;
@@ -96,7 +103,20 @@ export async function openBenchSession(scenario: Scenario, opts: SessionOptions)
     inner,
     accountCounts: () => accountCountsOf(inner.sim.state()),
     async cycle(): Promise<SessionCycle> {
-      const r = await inner.runCycle();
+      const calls0 = adapterCalls(inner);
+      const t0 = performance.now();
+      let r: CycleReport;
+      try {
+        r = await inner.runCycle();
+      } catch (error) {
+        // The engine gave up on this cycle (a read it could not make): count what it did.
+        const durationMs = performance.now() - t0;
+        if (!inner.sim.finished()) inner.sim.step(1);
+        const read = inner.readPath.cycleStats();
+        const monitors = inner.engine.monitors().length;
+        const message = error instanceof Error ? error.message : String(error);
+        return { durationMs, monitors, due: 0, restCalls: adapterCalls(inner) - calls0, hits: read.hits, misses: read.misses, error: message };
+      }
       // A lookup is a call made on one monitor's behalf: the engine counts it out of the hits.
       const hits = Math.max(0, r.read.hits - r.lookups);
       return { durationMs: r.durationMs, monitors: r.monitors, due: r.due, restCalls: r.restCalls, hits, misses: r.read.misses + (r.read.hits - hits) };

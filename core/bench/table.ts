@@ -102,6 +102,10 @@ export function renderTable(doc: BenchDocument): string {
     out.push("gates:");
     for (const g of doc.gates) out.push(`  ${gateLine(g)}`);
   }
+  for (const n of names) {
+    const f = doc.strategies[n];
+    if (f && f.failedCycles > 0) out.push(`note: ${n}: ${f.failedCycles} of ${f.cycles} cycles failed (first: ${f.firstError ?? "?"})`);
+  }
   for (const note of doc.notes) out.push(`note: ${note}`);
   return `${out.join("\n")}\n`;
 }

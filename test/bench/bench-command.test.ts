@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { cac } from "cac";
+import { benchArgs, register, type BenchFlags } from "../../cli/commands/bench.ts";
+import { main } from "../../cli/main.ts";
+import { UsageError } from "../../core/errors.ts";
+
+function parse(argv: string[]): BenchFlags {
+  const cli = cac("warden");
+  register(cli);
+  const parsed = cli.parse(["bun", "warden", "bench", ...argv], { run: false });
+  return parsed.options as BenchFlags;
+}
+
+describe("warden bench flags", () => {
+  test.each([
+    [[], { json: false, gate: false, quick: false }],
+    [["--gate", "--quick"], { gate: true, quick: true }],
+    [["--strategies", "naive,warden", "--cycles", "5"], { strategies: ["naive", "warden"], cycles: 5 }],
+    [["--monitors", "30,100,300,1000"], { monitors: [30, 100, 300, 1000] }],
+    [["--monitors", "1000", "--latency", "zero"], { monitors: [1000], latency: "zero" }],
+    [["--latency", "fixed:50", "--seed", "9", "--report", "out.html", "--json"], { latency: "fixed:50", seed: 9, report: "out.html", json: true }],
+    [["--scenario", "basic"], { scenario: "basic" }],
+  ] as [string[], Record<string, unknown>][])("%p parses", (argv, expected) => {
+    expect(benchArgs(parse(argv))).toMatchObject(expected);
+  });
+
+  test.each([
+    [["--strategies", "naive,fast"], "--strategies: unknown strategy"],
+    [["--strategies", "warden,warden"], "twice"],
+    [["--monitors", "100,30"], "must increase"],
+    [["--monitors", "0"], "--monitors must be at least 1"],
+    [["--latency", "slow"], "--latency must be recorded, zero or fixed:MS"],
+    [["--cycles", "1.5"], "--cycles expects an integer"],
+    [["--scenario", "demo-30", "--monitors", "30"], "exclude each other"],
+    [["--report", "out.txt"], "--report expects a FILE.html"],
+    [["--gate", "--strategies", "warden"], "--gate needs naive and warden"],
+  ] as [string[], string][])("%p is refused with one line naming the flag", (argv, message) => {
+    expect(() => benchArgs(parse(argv))).toThrow(UsageError);
+    expect(() => benchArgs(parse(argv))).toThrow(message);
+  });
+
+  test("bad flags exit 2 before any bench runs", async () => {
+    expect(await main(["bench", "--latency", "slow"])).toBe(2);
+    expect(await main(["bench", "--no-such-flag"])).toBe(2);
+  });
+});
