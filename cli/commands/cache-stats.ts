@@ -54,19 +54,20 @@ async function cacheStats(flags: CacheStatsFlags): Promise<number> {
 async function watchLoop(first: string, render: () => Promise<string>): Promise<number> {
   const { isTTY, onSignals, writeStdout } = await import("../../core/runtime.ts");
   const clear = isTTY() ? "\x1b[2J\x1b[H" : "";
-  writeStdout(clear + first);
   await new Promise<void>((resolve) => {
+    // The handler is in place before the first draw, so a Ctrl-C right after it is honoured.
+    const off = onSignals(["SIGINT", "SIGTERM"], () => {
+      clearInterval(timer);
+      off();
+      resolve();
+    });
+    writeStdout(clear + first);
     const timer = setInterval(() => {
       render().then(
         (text) => writeStdout(clear + text),
         (error: unknown) => writeStdout(`${clear}${error instanceof Error ? error.message : String(error)}\n`),
       );
     }, WATCH_INTERVAL_MS);
-    const off = onSignals(["SIGINT", "SIGTERM"], () => {
-      clearInterval(timer);
-      off();
-      resolve();
-    });
   });
   return 0;
 }
