@@ -4,7 +4,8 @@
  */
 import type { AccountId, OrderSide } from "./types.ts";
 
-export type OrderRole = "entry" | "tp" | "sl";
+/** "exit": a reduce-only market close (a mirror following its main twin closed by hand). */
+export type OrderRole = "entry" | "tp" | "sl" | "exit";
 
 export type Action =
   | {
@@ -52,6 +53,7 @@ export type RuleName =
   | "position-flat-close"
   | "sl-restored"
   | "order-vanished"
+  | "mirror-close-followed"
   /** A position found without a stop got one (adopted without a stop, or a first entry fill). */
   | "sl-placed"
   /** Our stop vanished and a stop placed by someone else was found working: it is adopted, not doubled. */

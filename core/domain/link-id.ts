@@ -2,7 +2,7 @@
  * Deterministic orderLinkIds: `w-<hash>-<role><index>-<seq>`, for example `w-9f3a1c0b-t0-12`.
  * <hash> is 8 hex digits of the FNV-1a hash of the monitor id (so a mirror twin, whose id
  * starts with "mirror:", gets different ids); <role> is e (entry), t (take-profit) or
- * s (stop-loss); <seq> is the monitor's write sequence number. At most 36 characters
+ * s (stop-loss) or x (market exit); <seq> is the monitor's write sequence number. At most 36 characters
  * (Bybit's limit), stable across runs and runtimes.
  */
 import type { OrderRole } from "./action.ts";
@@ -10,9 +10,9 @@ import type { MonitorId } from "./types.ts";
 
 export const LINK_ID_MAX = 36;
 
-const ROLE_CODE: Readonly<Record<OrderRole, string>> = { entry: "e", tp: "t", sl: "s" };
-const CODE_ROLE: Readonly<Record<string, OrderRole>> = { e: "entry", t: "tp", s: "sl" };
-const PATTERN = /^w-([0-9a-f]{8})-([ets])(\d{1,2})-(\d{1,15})$/;
+const ROLE_CODE: Readonly<Record<OrderRole, string>> = { entry: "e", tp: "t", sl: "s", exit: "x" };
+const CODE_ROLE: Readonly<Record<string, OrderRole>> = { e: "entry", t: "tp", s: "sl", x: "exit" };
+const PATTERN = /^w-([0-9a-f]{8})-([etsx])(\d{1,2})-(\d{1,15})$/;
 
 export interface ParsedLinkId {
   readonly hash: string;

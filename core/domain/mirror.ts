@@ -7,9 +7,11 @@
  * guesswork. Reconcile links a mirror monitor to its main twin (mirrorOf, ratio) and gives
  * it the main's stop and TP targets when it has none. What is left here is the check that
  * the two have not drifted apart: `divergence` reports when the mirror's size differs from
- * ratio x main's size by more than one lot.
+ * ratio x main's size by more than one lot; and `followMainClose`, the one twin the mirror's
+ * own view cannot produce: main closed by hand (or liquidated) while the mirror still holds.
  */
 import type { Action } from "./action.ts";
+import { MonitorEdit } from "./monitor-edit.ts";
 import type { Monitor } from "./monitor.ts";
 import { roundQty, toLots } from "./units.ts";
 
@@ -44,4 +46,21 @@ export function divergenceAlert(main: Monitor, mirror: Monitor, ratio: number, s
     message: `mirror ${mirror.id} holds ${gap.actual} where ${ratio} x main ${main.id} is ${gap.expected} (${gap.lots} lots apart)`,
     detail: { main: main.id, mirror: mirror.id, ratio, expected: gap.expected, actual: gap.actual, lots: gap.lots },
   };
+}
+
+/**
+ * The twin of a main monitor closed because its position went flat by other means than
+ * its own orders (closed by hand, liquidated): the mirror closes its position at market
+ * and cancels its unfilled entries. Its stop and TPs stay until the position is flat
+ * (never a moment without a stop); the next evaluation then cleans up and closes it.
+ * A mirror already flat, closed or exiting gets nothing.
+ */
+export function followMainClose(mirror: Monitor, main: Monitor, now: number): { monitor: Monitor; actions: Action[] } {
+  const working = mirror.orders.filter((o) => o.state === "working");
+  if (mirror.status !== "active" || mirror.size <= 0 || working.some((o) => o.role === "exit")) return { monitor: mirror, actions: [] };
+  const edit = new MonitorEdit(mirror, now);
+  edit.placeMarketExit(mirror.size);
+  for (const order of working.filter((o) => o.role === "entry")) edit.cancel(order);
+  edit.rule("mirror-close-followed", { main: main.id, mainReason: main.closeReason, qty: mirror.size });
+  return edit.finish();
 }

@@ -80,6 +80,15 @@ export class MonitorEdit {
     this.markPending(id);
   }
 
+  /** A reduce-only market order closing `qty` now. */
+  placeMarketExit(qty: number): void {
+    const id = this.nextLinkId("exit", 0);
+    const side = closingSide(this.state.side);
+    this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role: "exit", linkId: id, side, type: "market", qty, reduceOnly: true });
+    this.orders.push({ role: "exit", index: 0, linkId: id, side, qty, filledQty: 0, state: "working" });
+    this.markPending(id);
+  }
+
   amend(order: TrackedOrder, change: { qty?: number; triggerPrice?: number }): void {
     this.actions.push({ kind: "amend", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId, ...change });
     this.update(order.linkId, change);

@@ -6,10 +6,11 @@
 import type { Clock } from "../clock.ts";
 import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
 import { evaluate, needsLookup, type MonitorView } from "../domain/evaluate.ts";
-import { divergenceAlert } from "../domain/mirror.ts";
+import { divergenceAlert, followMainClose } from "../domain/mirror.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
-import type { AccountId, ExchangeOrder, Instrument } from "../domain/types.ts";
+import { revertWrite } from "../domain/write-outcome.ts";
+import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
 import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
 import { RuntimeFault } from "../errors.ts";
 import { ExchangeReadError } from "../exchange/failure.ts";
@@ -18,7 +19,7 @@ import { emitter, type Emit, type EventSink } from "../logs/event.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
-import { Executor } from "./executor.ts";
+import { Executor, retryable } from "./executor.ts";
 import type { RateBudget } from "./rate-budget.ts";
 import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
 import { startUp, type StartReport } from "./start-up.ts";
@@ -63,6 +64,8 @@ export class Engine {
   #cycle = 0;
   #started = false;
   readonly #divergent = new Set<string>();
+  /** Writes not applied for a passing reason, sent again at the start of the next cycle. */
+  readonly #retry = new Map<string, WriteAction[]>();
   /** Last mark price seen per symbol, for the urgency breakdown of monitors not due this cycle. */
   readonly #marks = new Map<string, number>();
 
@@ -115,24 +118,42 @@ export class Engine {
     const calls0 = this.restCalls();
     readPath.resetCycle();
 
+    if (this.#retry.size > 0) {
+      const retry = new Map(this.#retry);
+      this.#retry.clear();
+      const current = new Map(this.#monitors.map((m) => [m.id, m]));
+      await this.#carryOut(retry, current);
+      this.#monitors = [...current.values()];
+    }
     let due = this.#monitors.filter((m) => isDue(m, now));
     if (!(await this.#prepare(uniqueKeys(due)))) due = [];
 
     const decided = (await Promise.all(due.map((m) => this.#decide(m, now)))).filter((d) => d !== undefined);
     const next = new Map(this.#monitors.map((m) => [m.id, m]));
+    const writes = new Map<string, WriteAction[]>();
     let actions = 0;
     let lookups = 0;
-    const writes: Promise<unknown>[] = [];
+    const apply = (monitor: Monitor, done: readonly Action[]) => {
+      this.#announceFills(next.get(monitor.id), monitor);
+      next.set(monitor.id, monitor);
+      actions += done.length;
+      this.#announce(monitor, done);
+      const w = done.filter(isWrite);
+      if (w.length > 0) writes.set(monitor.id, [...(writes.get(monitor.id) ?? []), ...w]);
+    };
     for (const d of decided) {
-      this.#announceFills(next.get(d.monitor.id), d.monitor);
-      next.set(d.monitor.id, d.monitor);
-      actions += d.actions.length;
       if (d.lookedUp) lookups++;
-      this.#announce(d.monitor, d.actions);
-      const w = d.actions.filter(isWrite);
-      if (w.length > 0) writes.push(this.#executor.execute(d.monitor.id, w as WriteAction[]));
+      apply(d.monitor, d.actions);
     }
-    await Promise.all(writes);
+    for (const d of decided) {
+      // main went flat by hand (or liquidation): its mirror twin follows
+      if (d.monitor.account !== "main" || d.monitor.status !== "closed" || d.monitor.closeReason !== "flat") continue;
+      const twin = next.get(monitorId("mirror", d.monitor.symbol, d.monitor.side));
+      if (twin === undefined || twin.mirrorOf !== d.monitor.id) continue;
+      const followed = followMainClose(twin, d.monitor, now);
+      if (followed.actions.length > 0) apply(followed.monitor, followed.actions);
+    }
+    await this.#carryOut(writes, next);
     this.#monitors = [...next.values()];
     this.#checkMirrors();
     await store.saveMonitors(this.#monitors);
@@ -166,6 +187,31 @@ export class Engine {
       urgency: report.urgency,
     });
     return report;
+  }
+
+  /**
+   * Sends each monitor's writes; a write refused for good is taken back from the monitor
+   * (revertWrite), one not applied for a passing reason is queued to be sent again.
+   */
+  async #carryOut(writes: ReadonlyMap<string, WriteAction[]>, monitors: Map<string, Monitor>): Promise<void> {
+    await Promise.all(
+      [...writes.entries()].map(async ([id, actions]) => {
+        const results = await this.#executor.execute(id, actions);
+        for (const { action, outcome } of results) {
+          if (retryable(outcome)) {
+            const monitor = monitors.get(id);
+            if (monitor?.status === "closed" && action.kind !== "cancel") continue;
+            this.#retry.set(id, [...(this.#retry.get(id) ?? []), action]);
+          } else if (outcome.status === "rejected") {
+            const monitor = monitors.get(id);
+            if (monitor !== undefined) monitors.set(id, revertWrite(monitor, action));
+            if (action.kind === "place" && action.role === "sl") {
+              this.#emit("error", "alert", { level: "error", message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); evaluating again next cycle`, monitor: id });
+            }
+          }
+        }
+      }),
+    );
   }
 
   /**
@@ -266,6 +312,7 @@ export class Engine {
     const byId = new Map(this.#monitors.map((m) => [m.id, m]));
     for (const mirror of this.#monitors) {
       if (mirror.account !== "mirror" || mirror.mirrorOf === undefined || mirror.status !== "active") continue;
+      if (mirror.orders.some((o) => o.role === "exit" && o.state === "working")) continue; // following main's close
       const main = byId.get(mirror.mirrorOf);
       const instrument = this.#instruments.get(mirror.symbol);
       if (main === undefined || instrument === undefined) continue;

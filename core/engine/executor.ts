@@ -51,6 +51,11 @@ export function succeeded(outcome: ExecutedWrite["outcome"], kind: WriteAction["
   }
 }
 
+/** Not applied for a passing reason: send the same write again next cycle. */
+export function retryable(outcome: ExecutedWrite["outcome"]): boolean {
+  return outcome.status === "rate-limited" || outcome.status === "ip-banned" || outcome.status === "skipped";
+}
+
 export class Executor {
   readonly #deps: ExecutorDeps;
   #writes = 0;
@@ -66,13 +71,18 @@ export class Executor {
     return n;
   }
 
-  /** One monitor's writes, in order; stops at the first write that did not succeed. */
+  /** One monitor's writes, in order; after the first that did not succeed the rest are skipped (and retried next cycle). */
   async execute(monitor: string, actions: readonly WriteAction[]): Promise<ExecutedWrite[]> {
     const done: ExecutedWrite[] = [];
+    let failed = false;
     for (const action of actions) {
+      if (failed) {
+        done.push({ action, outcome: { status: "skipped", reason: "an earlier write of this monitor did not succeed" } });
+        continue;
+      }
       const result = await this.#one(monitor, action);
       done.push(result);
-      if (!succeeded(result.outcome, action.kind)) break;
+      failed = !succeeded(result.outcome, action.kind);
     }
     return done;
   }

@@ -33,6 +33,13 @@ class Window {
   }
 }
 
+/**
+ * Windows are held a little longer than the exchange's: the exchange opens its window when
+ * a request ARRIVES (after our send plus transit), so a sliding window measured at send time
+ * needs this slack to never cross the exchange's count.
+ */
+const MARGIN_MS = 100;
+
 export type RequestClass = "read" | "write";
 
 export class RateBudget {
@@ -50,7 +57,7 @@ export class RateBudget {
     this.#limits = opts.limits ?? bybitLimits;
     this.#now = opts.now ?? (() => Date.now());
     this.#wait = opts.wait ?? ((ms) => sleep(ms));
-    this.#ip = new Window(this.#limits.ipPer5s, 5_000);
+    this.#ip = new Window(this.#limits.ipPer5s, 5_000 + MARGIN_MS);
   }
 
   /** Waits until one request of this class on this account and endpoint fits, then takes it. */
@@ -92,7 +99,7 @@ export class RateBudget {
     const key = `${account} ${endpoint}`;
     let w = this.#windows.get(key);
     if (w === undefined) {
-      w = new Window(kind === "write" ? this.#limits.writesPerSecond : this.#limits.readsPerSecond, 1_000);
+      w = new Window(kind === "write" ? this.#limits.writesPerSecond : this.#limits.readsPerSecond, 1_000 + MARGIN_MS);
       this.#windows.set(key, w);
     }
     return w;

@@ -21,7 +21,7 @@ describe("RateBudget", () => {
     for (let i = 0; i < 10; i++) await budget.acquire("main", "/v5/order/create", "write");
     expect(waits).toEqual([]);
     await budget.acquire("main", "/v5/order/create", "write");
-    expect(waits).toEqual([1_000]);
+    expect(waits).toEqual([1_100]);
   });
 
   test("counts each account and endpoint separately", async () => {
@@ -47,7 +47,7 @@ describe("RateBudget", () => {
     await budget.acquire("mirror", "/b", "read");
     await budget.acquire("main", "/c", "read");
     await budget.acquire("mirror", "/d", "read");
-    expect(waits).toEqual([5_000]);
+    expect(waits).toEqual([5_100]);
   });
 
   test("stops writes during an IP ban and allows them after", async () => {

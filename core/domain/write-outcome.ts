@@ -1,0 +1,26 @@
+/**
+ * A write `evaluate` decided and the exchange refused for good (110017, 110003, ...): the
+ * monitor's record of it is taken back, so the next evaluation decides again on what the
+ * exchange shows rather than waiting for an order that will never exist. A place is
+ * forgotten, a cancel makes the order working again, an amend leaves its grace window.
+ * Writes not applied for a passing reason (rate limit, IP ban) are retried by the engine
+ * instead, with the same orderLinkId; "unknown" outcomes are settled by lookup.
+ */
+import type { WriteAction } from "./action.ts";
+import type { Monitor } from "./monitor.ts";
+
+export function revertWrite(monitor: Monitor, action: WriteAction): Monitor {
+  const pending = monitor.pending.filter((p) => p.linkId !== action.linkId);
+  switch (action.kind) {
+    case "place":
+      return { ...monitor, orders: monitor.orders.filter((o) => o.linkId !== action.linkId), pending };
+    case "cancel":
+      return {
+        ...monitor,
+        orders: monitor.orders.map((o) => (o.linkId === action.linkId && o.state === "cancelled" ? { ...o, state: "working" as const } : o)),
+        pending,
+      };
+    case "amend":
+      return { ...monitor, pending };
+  }
+}
