@@ -2,7 +2,7 @@
  * The simulator's own cost: requests per second it serves to ccxt 4.5.84 through msw with
  * the zero-latency profile (rate limits off), on demo-30 (main: ~90 open orders, so each
  * paginated open-order listing is 3 requests). Also the bare `handle()` rate without ccxt and
- * msw, to show where the time goes.
+ * msw, and ccxt through the loopback HTTP server, to show where the time goes.
  *
  *   npx bun scripts/sim-throughput.ts [--seconds 3] [--concurrency 8]
  */
@@ -10,6 +10,7 @@ import ccxt from "ccxt";
 import { argv, runtimeName, writeStdout } from "../core/runtime.ts";
 import { signPayload } from "../core/sim/auth.ts";
 import { startMswSim } from "../core/sim/msw.ts";
+import { startServer } from "../core/sim/server.ts";
 import { loadScenario } from "../core/sim/scenario.ts";
 import { createSimulator } from "../core/sim/simulator.ts";
 
@@ -24,9 +25,10 @@ const seconds = flag("seconds", 3);
 const concurrency = flag("concurrency", 8);
 const scenario = loadScenario("demo-30");
 
-async function viaCcxt(): Promise<{ requests: number; elapsed: number }> {
+async function viaCcxt(transport: "msw" | "server"): Promise<{ requests: number; elapsed: number }> {
   const sim = createSimulator(scenario, { latency: "zero", rateLimits: false });
-  const msw = startMswSim(sim);
+  const msw = transport === "msw" ? startMswSim(sim) : undefined;
+  const server = transport === "server" ? await startServer(sim, { port: 0 }) : undefined;
   try {
     const { apiKey, apiSecret } = scenario.accounts.main;
     const bybit = new ccxt.bybit({
@@ -36,7 +38,10 @@ async function viaCcxt(): Promise<{ requests: number; elapsed: number }> {
       options: { fetchMarkets: { types: ["linear"] }, enableUnifiedMargin: false, enableUnifiedAccount: true },
     });
     bybit.has["fetchCurrencies"] = false;
-    bybit.fetchImplementation = globalThis.fetch;
+    if (server !== undefined) {
+      const api = bybit.urls["api"] as Record<string, string>;
+      for (const key of Object.keys(api)) api[key] = server.url;
+    } else bybit.fetchImplementation = globalThis.fetch;
     await bybit.loadMarkets();
     const before = sim.log.length;
     const start = performance.now();
@@ -49,7 +54,8 @@ async function viaCcxt(): Promise<{ requests: number; elapsed: number }> {
     await Promise.all(Array.from({ length: concurrency }, worker));
     return { requests: sim.log.length - before, elapsed: (performance.now() - start) / 1000 };
   } finally {
-    msw.stop();
+    msw?.stop();
+    await server?.close();
   }
 }
 
@@ -77,12 +83,14 @@ async function bare(): Promise<{ requests: number; elapsed: number }> {
   return { requests, elapsed: (performance.now() - start) / 1000 };
 }
 
-const c = await viaCcxt();
+const c = await viaCcxt("msw");
+const h = await viaCcxt("server");
 const b = await bare();
 writeStdout(
   [
     `runtime ${runtimeName()}, scenario demo-30, latency zero, ${seconds}s per measurement`,
     `ccxt via msw (${concurrency} concurrent loops of paginated fetchOpenOrders + fetchPositions): ${Math.round(c.requests / c.elapsed)} requests/s (${c.requests} requests)`,
+    `ccxt via sim serve's HTTP server (same load): ${Math.round(h.requests / h.elapsed)} requests/s (${h.requests} requests)`,
     `bare handle() (signed open-order page of 50, sequential): ${Math.round(b.requests / b.elapsed)} requests/s (${b.requests} requests)`,
     "",
   ].join("\n"),
