@@ -7,8 +7,12 @@
  * IP for HTTP, answered with HTTP 403 "access too frequent". Public market endpoints are only
  * under the IP limit.
  *
- * Windows are fixed: a window opens at the first request and lasts `windowMs`; the
- * `X-Bapi-Limit-Reset-Timestamp` header says when it ends.
+ * Windows roll, as Bybit's docs say ("based on the rolling time window per second and
+ * UID"): a request is allowed when fewer than `limit` allowed requests of the same key lie
+ * in the last `windowMs`. Refused requests do not count. Headers as Bybit documents them:
+ * `X-Bapi-Limit` the limit, `X-Bapi-Limit-Status` the requests left, and
+ * `X-Bapi-Limit-Reset-Timestamp` when the limit resets if it was exceeded, otherwise simply
+ * the current time.
  */
 
 export interface EndpointLimit {
@@ -44,31 +48,48 @@ export interface LimitVerdict {
   readonly headers: Record<string, string>;
 }
 
-interface Window {
-  start: number;
-  count: number;
+/** Times of the allowed requests of one key within the last window, oldest first. */
+class RollingWindow {
+  #times: number[] = [];
+  #head = 0;
+
+  /** Requests still inside the window at `now`. */
+  count(now: number, windowMs: number): number {
+    while (this.#head < this.#times.length && this.#times[this.#head]! <= now - windowMs) this.#head++;
+    if (this.#head > 1024) {
+      this.#times = this.#times.slice(this.#head);
+      this.#head = 0;
+    }
+    return this.#times.length - this.#head;
+  }
+
+  add(now: number): void {
+    this.#times.push(now);
+  }
+
+  /** When the oldest request in the window leaves it. */
+  resetAt(now: number, windowMs: number): number {
+    const oldest = this.#times[this.#head];
+    return oldest === undefined ? now : oldest + windowMs;
+  }
 }
 
 export class RateLimiter {
   readonly #now: () => number;
-  readonly #windows = new Map<string, Window>();
-  readonly #ipWindows = new Map<string, Window>();
+  readonly #windows = new Map<string, RollingWindow>();
+  readonly #ipWindows = new Map<string, RollingWindow>();
   readonly #bannedUntil = new Map<string, number>();
   readonly #ipBanMs: number;
 
-  /** `ipBanMs`: how long an IP stays refused after it broke the IP limit (at least to the end of its window). */
+  /** `ipBanMs`: how long an IP stays refused after it broke the IP limit (at least until its window has room again). */
   constructor(opts: { now?: () => number; ipBanMs?: number } = {}) {
     this.#now = opts.now ?? Date.now;
     this.#ipBanMs = opts.ipBanMs ?? 0;
   }
 
-  #count(map: Map<string, Window>, key: string, windowMs: number, now: number): Window {
+  static #window(map: Map<string, RollingWindow>, key: string): RollingWindow {
     let w = map.get(key);
-    if (w === undefined || now >= w.start + windowMs) {
-      w = { start: now, count: 0 };
-      map.set(key, w);
-    }
-    w.count += 1;
+    if (w === undefined) map.set(key, (w = new RollingWindow()));
     return w;
   }
 
@@ -77,9 +98,12 @@ export class RateLimiter {
     const now = this.#now();
     const banned = this.#bannedUntil.get(ip);
     if (banned !== undefined && now < banned) return false;
-    const w = this.#count(this.#ipWindows, ip, IP_LIMIT.windowMs, now);
-    if (w.count <= IP_LIMIT.limit) return true;
-    this.#bannedUntil.set(ip, Math.max(w.start + IP_LIMIT.windowMs, now + this.#ipBanMs));
+    const w = RateLimiter.#window(this.#ipWindows, ip);
+    if (w.count(now, IP_LIMIT.windowMs) < IP_LIMIT.limit) {
+      w.add(now);
+      return true;
+    }
+    this.#bannedUntil.set(ip, Math.max(w.resetAt(now, IP_LIMIT.windowMs), now + this.#ipBanMs));
     return false;
   }
 
@@ -87,28 +111,31 @@ export class RateLimiter {
   allowEndpoint(account: string, path: string): LimitVerdict {
     const rule = ENDPOINT_LIMITS[path];
     if (rule === undefined) return { allowed: true, headers: {} };
-    const w = this.#count(this.#windows, `${account} ${path}`, rule.windowMs, this.#now());
+    const now = this.#now();
+    const w = RateLimiter.#window(this.#windows, `${account} ${path}`);
+    const used = w.count(now, rule.windowMs);
+    const allowed = used < rule.limit;
+    if (allowed) w.add(now);
     return {
-      allowed: w.count <= rule.limit,
+      allowed,
       headers: {
         "X-Bapi-Limit": String(rule.limit),
-        "X-Bapi-Limit-Status": String(Math.max(0, rule.limit - w.count)),
-        "X-Bapi-Limit-Reset-Timestamp": String(w.start + rule.windowMs),
+        "X-Bapi-Limit-Status": String(allowed ? rule.limit - used - 1 : 0),
+        "X-Bapi-Limit-Reset-Timestamp": String(allowed ? now : w.resetAt(now, rule.windowMs)),
       },
     };
   }
 
-  /** Headers for a response whose request was not counted (e.g. a fault answered first). */
+  /** The headers for a request that is not counted (rate limits switched off). */
   peekHeaders(account: string, path: string): Record<string, string> {
     const rule = ENDPOINT_LIMITS[path];
     if (rule === undefined) return {};
     const now = this.#now();
-    const w = this.#windows.get(`${account} ${path}`);
-    const live = w !== undefined && now < w.start + rule.windowMs;
+    const used = this.#windows.get(`${account} ${path}`)?.count(now, rule.windowMs) ?? 0;
     return {
       "X-Bapi-Limit": String(rule.limit),
-      "X-Bapi-Limit-Status": String(live ? Math.max(0, rule.limit - w.count) : rule.limit),
-      "X-Bapi-Limit-Reset-Timestamp": String(live ? w.start + rule.windowMs : now + rule.windowMs),
+      "X-Bapi-Limit-Status": String(Math.max(0, rule.limit - used)),
+      "X-Bapi-Limit-Reset-Timestamp": String(now),
     };
   }
 }

@@ -46,7 +46,7 @@ describe("per-account endpoint limits", () => {
     expect(b.headers["X-Bapi-Limit-Status"]).toBe("48");
   });
 
-  test("the limit is per endpoint and per account, and resets with the next window", async () => {
+  test("the limit is per endpoint and per account, and frees up a second later", async () => {
     const { sim, clock } = makeSim();
     const q = { category: "linear", settleCoin: "USDT" };
     for (let i = 0; i < 50; i++) await sim.handle(signedGet(main, "/v5/order/realtime", q, { timestamp: clock.now }));
@@ -55,6 +55,27 @@ describe("per-account endpoint limits", () => {
     expect(envelopeOf(await sim.handle(signedGet(mirror, "/v5/order/realtime", q, { timestamp: clock.now }))).retCode).toBe(0);
     clock.now += 1_000;
     expect(envelopeOf(await sim.handle(signedGet(main, "/v5/order/realtime", q, { timestamp: clock.now }))).retCode).toBe(0);
+  });
+
+  test("the window rolls: a request is allowed once the one a second before it has left", async () => {
+    const { sim, clock } = makeSim();
+    const create = async () => envelopeOf(await sim.handle(signedPost(main, "/v5/order/create", order, { timestamp: clock.now }))).retCode;
+    const t0 = clock.now;
+    for (let i = 0; i < 5; i++) expect(await create()).toBe(0);
+    clock.now = t0 + 500;
+    for (let i = 0; i < 5; i++) expect(await create()).toBe(0);
+    clock.now = t0 + 999;
+    expect(await create()).toBe(10006);
+    clock.now = t0 + 1_000; // the five from t0 have left; the five from t0+500 have not
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push(await create());
+    expect(codes).toEqual([0, 0, 0, 0, 0, 10006]);
+  });
+
+  test("a response within the limit says the current time as its reset timestamp, as Bybit documents", async () => {
+    const { sim, clock } = makeSim();
+    const res = await sim.handle(signedPost(main, "/v5/order/create", order, { timestamp: clock.now }));
+    expect(res.headers["X-Bapi-Limit-Reset-Timestamp"]).toBe(String(clock.now));
   });
 
   test("rateLimits: false lets any rate through", async () => {
@@ -75,7 +96,7 @@ describe("per-IP limit", () => {
     expect(banned.headers["Content-Type"]).toBe("text/plain");
   });
 
-  test("other IPs are not affected, and the ban ends with the window by default", async () => {
+  test("other IPs are not affected, and by default the ban ends when the window has room again", async () => {
     const { sim, clock } = makeSim();
     for (let i = 0; i < 601; i++) await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"));
     expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.2"))).status).toBe(200);
