@@ -83,7 +83,7 @@ async function run(flags: RunFlags): Promise<number> {
   } else {
     const { PrettySink } = await import("../../core/logs/pretty-sink.ts");
     const pretty = new PrettySink((line) => writeStdout(line), { color: useColor() });
-    sinks.push(quiet ? new LevelFilterSink(pretty, "warn") : pretty);
+    sinks.push(new LevelFilterSink(pretty, quiet ? "warn" : "info"));
   }
   if (logFile !== undefined) {
     const { FileSink } = await import("../../core/logs/file-sink.ts");

@@ -5,11 +5,12 @@ import { SnapshotCache } from "../cache/snapshot-cache.ts";
 import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import type { AccountExchange } from "../exchange/port.ts";
+import type { Emit } from "../logs/event.ts";
 import type { EngineConfig } from "./config.ts";
 import type { ReadPath, StrategyName } from "./read-path.ts";
 import { SnapshotReadPath } from "./snapshot-read-path.ts";
 
-export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig): ReadPath {
+export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig, emit?: Emit): ReadPath {
   switch (strategy) {
     case "naive":
       return new NaiveReadPath(exchanges, clock);
@@ -18,7 +19,7 @@ export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<Accou
     case "warden": {
       const { freshnessMs, graceMs } = config.cache;
       const cache = new SnapshotCache([...exchanges.values()], { clock, ttlMs: freshnessMs, freshnessMs, graceMs });
-      return new SnapshotReadPath(cache, { freshnessMs });
+      return new SnapshotReadPath(cache, { freshnessMs, ...(emit !== undefined ? { emit } : {}) });
     }
   }
 }

@@ -93,7 +93,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       const exchanges = liveExchanges(opts, budget);
       const clock = systemClock;
       emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id });
-      readPath = readPathFor(strategy, exchanges, clock, opts.config);
+      readPath = readPathFor(strategy, exchanges, clock, opts.config, emitter(tally, "cache", clock.now));
       engine = createEngine({
         exchanges,
         readPath,

@@ -8,7 +8,7 @@ import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
 import type { AccountExchange } from "../exchange/port.ts";
-import { nullSink, type EventSink } from "../logs/event.ts";
+import { emitter, nullSink, type EventSink } from "../logs/event.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import { simHandlers } from "../sim/msw.ts";
 import { mswFetch } from "../sim/msw-fetch.ts";
@@ -65,13 +65,14 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
     exchanges.set(account.id, createBybitAccount({ account: account.id, apiKey: account.apiKey, secret: account.apiSecret, baseUrl: SIM_BASE_URL, fetch }));
   }
   const config = opts.config ?? defaultEngineConfig();
-  const readPath = readPathFor(opts.strategy, exchanges, clock, config);
+  const sink = opts.sink ?? nullSink;
+  const readPath = readPathFor(opts.strategy, exchanges, clock, config, emitter(sink, "cache", clock.now));
   const engine = createEngine({
     exchanges,
     readPath,
     store: opts.store ?? new MemoryStateStore({ clock }),
     clock,
-    sink: opts.sink ?? nullSink,
+    sink,
     config,
     budget,
     ...(scenario.accounts.mirror !== undefined ? { mirrorRatio: scenario.accounts.mirror.ratio } : {}),

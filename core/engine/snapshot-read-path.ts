@@ -7,6 +7,7 @@
 import type { AccountId, AccountSnapshot, ExchangeOrder, ExchangePosition } from "../domain/types.ts";
 import type { SnapshotSource } from "../cache/snapshot-source.ts";
 import type { CacheStatsWindows } from "../cache/stats.ts";
+import type { Emit } from "../logs/event.ts";
 import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "./read-path.ts";
 
 
@@ -26,17 +27,37 @@ export class SnapshotReadPath implements ReadPath {
   #cycle: ReadStats = zero;
   #total: ReadStats = zero;
 
-  constructor(cache: SnapshotSource, opts: { freshnessMs: number }) {
+  readonly #emit: Emit;
+
+  constructor(cache: SnapshotSource, opts: { freshnessMs: number; emit?: Emit }) {
     this.#cache = cache;
     this.#maxAgeMs = opts.freshnessMs;
+    this.#emit = opts.emit ?? (() => {});
   }
 
   async prepare(due: readonly MonitorKey[]): Promise<void> {
     const accounts = [...new Set(due.map((k) => k.account))];
     const coalesced0 = coalescedSoFar(this.#cache.stats());
-    const snapshots = await Promise.all(accounts.map((a) => this.#cache.snapshot(a, { maxAgeMs: this.#maxAgeMs })));
-    for (const snapshot of snapshots) this.#views.set(snapshot.account, index(snapshot));
+    const snapshots = await Promise.all(accounts.map((a) => this.#timed(a)));
+    const stats = this.#cache.stats().lastCycle.accounts;
+    for (const { snapshot, ms } of snapshots) {
+      const account = snapshot.account;
+      const kinds = stats[account];
+      if (this.#views.get(account)?.takenAt !== snapshot.takenAt) {
+        const calls = (kinds?.positions.restCalls ?? 0) + (kinds?.orders.restCalls ?? 0);
+        this.#emit("info", "snapshot.loaded", { account, positions: snapshot.positions.length, orders: snapshot.orders.length, calls, ms: Math.round(ms * 10) / 10 });
+      }
+      this.#views.set(account, index(snapshot));
+      const reads = due.filter((k) => k.account === account).length;
+      this.#emit("debug", "cache.hit", { account, kind: "snapshot", reads });
+    }
     this.#add({ hits: due.length, misses: 0, loads: accounts.length, coalesced: coalescedSoFar(this.#cache.stats()) - coalesced0 });
+  }
+
+  async #timed(account: AccountId): Promise<{ snapshot: AccountSnapshot; ms: number }> {
+    const t0 = performance.now();
+    const snapshot = await this.#cache.snapshot(account, { maxAgeMs: this.#maxAgeMs });
+    return { snapshot, ms: performance.now() - t0 };
   }
 
   view(key: MonitorKey): MonitorReadView {
