@@ -28,10 +28,10 @@ export const QUICK_CYCLES = 40;
 export const QUICK_TTL_CYCLES = 20;
 export const QUICK_NAIVE_CYCLES = 6;
 /**
- * In a sweep the legacy strategies stop at this many monitors: naive at 1,000 monitors
- * would send some 60,000 requests per cycle and spend minutes in Bybit's rate limits.
+ * The legacy strategies run up to this many monitors: naive at 300 monitors sends some
+ * 3,800 reads per cycle, over a minute per cycle at Bybit's 50 reads/s per endpoint.
  */
-export const SWEEP_LEGACY_MAX_MONITORS = 300;
+export const SWEEP_LEGACY_MAX_MONITORS = 100;
 export const SWEEP_LEGACY_CYCLES = 3;
 
 export interface BenchOptions {
@@ -64,7 +64,7 @@ function legacyCap(opts: BenchOptions, cycles: number, monitors: number | undefi
     out.naive = Math.min(cycles, QUICK_NAIVE_CYCLES);
     out.ttl = Math.min(cycles, QUICK_TTL_CYCLES);
   }
-  if (monitors !== undefined && monitors > 100) {
+  if (monitors !== undefined && monitors >= 100) {
     out.naive = Math.min(out.naive ?? cycles, SWEEP_LEGACY_CYCLES);
     out.ttl = Math.min(out.ttl ?? cycles, Math.max(SWEEP_LEGACY_CYCLES * 2, 6));
   }

@@ -16,10 +16,15 @@
  * - "p95 within 1.5x the latency floor" is not applicable with zero latency (the floor is
  *   0 ms) and is then left out, with a note.
  * - "10x shorter cycles" compares p50 cycle times (medians resist one slow outlier).
+ * - with zero latency the bench measures CPU, and Warden's engine is held to under 20 ms
+ *   of CPU per cycle (mean), the target set for 1,000 monitors.
  */
 import type { StrategyName } from "../engine/read-path.ts";
 import type { FloorFigures, StrategyFigures } from "./cycle-sample.ts";
 import { ratio } from "./statistics.ts";
+
+/** Engine CPU per cycle allowed with zero latency (the target for 1,000 monitors). */
+export const ZERO_LATENCY_CPU_MS = 20;
 
 /** The old system's acceptance numbers were for this many monitors. */
 export const OLD_MONITORS = 30;
@@ -84,6 +89,7 @@ export function gatesOf(
     gate("warden.hit-rate-95pct", s.hitRate, ">=", 0.95),
   );
   if (latencyApplies) gates.push(gate("warden.cycle-p95-within-1.5x-latency-floor", s.cycleMs.p95, "<=", 1.5 * floor.latencyMsMean));
+  else gates.push(gate("warden.cpu-ms-per-cycle-under-20-at-zero-latency", s.cpuMs.mean, "<", ZERO_LATENCY_CPU_MS));
   if (naive) {
     gates.push(gate("warden.calls-20x-fewer-than-naive", r.vsNaive?.callsFewer ?? null, ">=", 20));
     gates.push(gate("warden.cycle-p50-10x-shorter-than-naive", r.vsNaive?.cycleP50Shorter ?? null, ">=", 10));

@@ -111,7 +111,7 @@ export function renderTable(doc: BenchDocument): string {
 }
 
 function renderSweep(doc: BenchDocument): string {
-  const rows: string[][] = [["monitors", "strategy", "calls/cyc", "reads", "floor", "p50 ms", "p95 ms", "cpu ms/cyc", "cpu µs/mon", "hit rate"]];
+  const rows: string[][] = [["monitors", "strategy", "calls/cyc", "reads", "floor*", "p50 ms", "p95 ms", "floor ms", "cpu ms/cyc", "cpu µs/mon", "hit rate"]];
   for (const row of doc.sweep ?? []) {
     for (const [name, c] of Object.entries(row.strategies)) {
       if (!c) continue;
@@ -123,11 +123,12 @@ function renderSweep(doc: BenchDocument): string {
         `${fmt(row.floor.callsMean)}/${fmt(row.floor.callsFollowingCursorMean)}`,
         fmt(c.cycleP50Ms),
         fmt(c.cycleP95Ms),
+        fmt(row.floor.latencyMsMean),
         fmt(c.cpuMsMean, 2),
         fmt(c.cpuMsPerMonitor * 1000, 1),
         pct(c.hitRate),
       ]);
     }
   }
-  return `scaling sweep:\n${grid(rows)}`;
+  return `scaling sweep:\n${grid(rows)}\n* floor calls / with Bybit's forced empty pages`;
 }
