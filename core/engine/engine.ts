@@ -102,7 +102,7 @@ export class Engine {
       emit: this.#emit,
       ...(this.#deps.mirrorRatio !== undefined ? { mirrorRatio: this.#deps.mirrorRatio } : {}),
     });
-    this.#monitors = report.monitors;
+    this.#monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, this.#deps.clock.now()) } : m)); // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
     this.#instruments = report.instruments;
     this.#started = true;
     return report;
