@@ -1,0 +1,238 @@
+/**
+ * Test support: real `warden` processes. `spawnWarden` starts `bun cli/main.ts ...` (the bun
+ * binary running the tests), collects stdout lines and stderr, and can wait for a line or the
+ * exit; `startSimServer` starts `warden sim serve` and waits for its `listening on` line.
+ * Every child started here is tracked: call `killAllWardens()` in afterEach/afterAll.
+ * The child's environment is the test's minus every WARDEN_* variable, plus `env`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO_ROOT = resolve(import.meta.dir, "../..");
+const CLI = join(REPO_ROOT, "cli/main.ts");
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface WardenProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Complete stdout lines so far. */
+  readonly lines: string[];
+  /** stdout and stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  readonly exited: Promise<Exit>;
+  /** Resolves with the first stdout line (seen or to come) matching; rejects on exit or timeout. */
+  waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Sends the signal (if still running) and waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<Exit>;
+}
+
+const live = new Set<WardenProcess>();
+
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith("WARDEN_")) out[name] = value;
+  }
+  return { ...out, NO_COLOR: "1", ...extra };
+}
+
+export function spawnWarden(args: readonly string[], opts: { env?: Record<string, string> } = {}): WardenProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(opts.env ?? {}), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let partial = "";
+  const lines: string[] = [];
+  const watchers = new Set<() => void>();
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    out += text;
+    partial += text;
+    const parts = partial.split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts);
+    for (const w of watchers) w();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    err += chunk.toString("utf8");
+  });
+  let exitValue: Exit | undefined;
+  const exited = new Promise<Exit>((done) => {
+    child.on("exit", (code, signal) => {
+      exitValue = { code, signal };
+      done(exitValue);
+    });
+  });
+  const proc: WardenProcess = {
+    child,
+    pid: child.pid ?? -1,
+    lines,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLine(match, timeoutMs = 30_000) {
+      return new Promise((resolveLine, reject) => {
+        let from = 0;
+        const check = (): boolean => {
+          for (; from < lines.length; from++) {
+            const line = lines[from]!;
+            if (match(line)) {
+              finish();
+              resolveLine(line);
+              return true;
+            }
+          }
+          return false;
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`no matching line within ${timeoutMs} ms; stderr: ${err.slice(-500)}`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          watchers.delete(onData);
+        };
+        const onData = () => void check();
+        if (check()) return;
+        watchers.add(onData);
+        void exited.then((e) => {
+          // Give the last stdout chunk a chance to arrive before giving up.
+          setTimeout(() => {
+            if (!watchers.has(onData) || check()) return;
+            finish();
+            reject(new Error(`process exited (code ${e.code}, signal ${e.signal}) before a matching line; stderr: ${err.slice(-500)}`));
+          }, 20);
+        });
+      });
+    },
+    async kill(signal = "SIGKILL") {
+      if (exitValue === undefined) child.kill(signal);
+      return exited;
+    },
+  };
+  live.add(proc);
+  void exited.then(() => live.delete(proc));
+  return proc;
+}
+
+/** Kills every child still running (SIGKILL) and waits for them. */
+export async function killAllWardens(): Promise<void> {
+  await Promise.all([...live].map((p) => p.kill("SIGKILL")));
+}
+
+/** The NDJSON events among stdout lines (the final summary and non-JSON lines are skipped). */
+export function eventsOf(lines: readonly string[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of lines) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const v = JSON.parse(line) as Record<string, unknown>;
+      if (typeof v["event"] === "string") out.push(v);
+    } catch {
+      // not an event
+    }
+  }
+  return out;
+}
+
+export const isEvent = (name: string) => (line: string): boolean => line.includes(`"event":"${name}"`);
+
+export interface SimServerProcess {
+  readonly url: string;
+  readonly process: WardenProcess;
+  step(n: number): Promise<{ step: number; finished: boolean }>;
+  state(): Promise<SimState>;
+  close(): Promise<void>;
+}
+
+export interface SimOrderState {
+  readonly orderId: string;
+  readonly orderLinkId: string;
+  readonly symbol: string;
+  readonly side: "Buy" | "Sell";
+  readonly orderType: string;
+  readonly orderStatus: string;
+  readonly qty: string;
+  readonly price: string;
+  readonly triggerPrice: string;
+  readonly reduceOnly: boolean;
+}
+
+export interface SimAccountState {
+  readonly positions: { symbol: string; side: "Buy" | "Sell"; size: string; avgPrice: number }[];
+  readonly openOrders: { count: number; list: SimOrderState[] };
+}
+
+export interface SimState {
+  readonly step: number;
+  readonly steps: number;
+  readonly finished: boolean;
+  readonly accounts: Record<string, SimAccountState>;
+  readonly requests: Record<string, number>;
+  readonly faultsFired: unknown;
+}
+
+export interface SimServeOptions {
+  readonly scenario?: string;
+  readonly latency?: string;
+  readonly seed?: number;
+  readonly env?: Record<string, string>;
+}
+
+export async function startSimServer(opts: SimServeOptions = {}): Promise<SimServerProcess> {
+  const args = ["sim", "serve", "--port", "0"];
+  if (opts.scenario !== undefined) args.push("--scenario", opts.scenario);
+  if (opts.latency !== undefined) args.push("--latency", opts.latency);
+  if (opts.seed !== undefined) args.push("--seed", String(opts.seed));
+  const proc = spawnWarden(args, { env: opts.env ?? {} });
+  const line = await proc.waitForLine((l) => l.startsWith("listening on "), 20_000);
+  const url = line.slice("listening on ".length).trim();
+  return {
+    url,
+    process: proc,
+    async step(n) {
+      const res = await fetch(`${url}/__sim/step?n=${n}`, { method: "POST" });
+      if (!res.ok) throw new Error(`POST /__sim/step?n=${n}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { step: number; finished: boolean };
+    },
+    async state() {
+      const res = await fetch(`${url}/__sim/state`);
+      if (!res.ok) throw new Error(`GET /__sim/state: ${res.status}`);
+      return (await res.json()) as SimState;
+    },
+    async close() {
+      await proc.kill("SIGTERM");
+    },
+  };
+}
+
+/** A fresh directory under the OS temp dir; `remove()` deletes it. */
+export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `warden-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** The demo-30 scenario's own credentials, as the env of `run --exchange bybit`. */
+export const DEMO_KEYS: Readonly<Record<string, string>> = {
+  WARDEN_MAIN_API_KEY: "sim-main-key",
+  WARDEN_MAIN_API_SECRET: "sim-main-secret",
+  WARDEN_MIRROR_API_KEY: "sim-mirror-key",
+  WARDEN_MIRROR_API_SECRET: "sim-mirror-secret",
+};
+
+/** A port on 127.0.0.1 where nothing listens (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
