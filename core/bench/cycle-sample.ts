@@ -43,6 +43,8 @@ export interface StrategyFigures {
   readonly firstError?: string;
   readonly monitors: number;
   readonly cycleMs: Summary;
+  /** Cycle time over the cycles that wrote nothing (reads only: what the latency floor describes). */
+  readonly cycleMsReadOnly: Summary;
   readonly calls: { readonly mean: number; readonly max: number; readonly readsMean: number; readonly writesMean: number; readonly total: number };
   /** Requests the simulator logged during the cycles (must equal calls.total). */
   readonly simRequests: number;
@@ -76,6 +78,7 @@ export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[
     ...(failed[0]?.error !== undefined ? { firstError: failed[0].error } : {}),
     monitors: Number.isFinite(monitors) ? monitors : 0,
     cycleMs: summarize(samples.map((c) => c.durationMs)),
+    cycleMsReadOnly: summarize(samples.filter((c) => c.writeCalls === 0).map((c) => c.durationMs)),
     calls: {
       mean: mean(calls),
       max: maxOf(calls),
