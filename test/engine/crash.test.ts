@@ -15,7 +15,7 @@ import {
   DEMO_KEYS,
   eventsOf,
   isEvent,
-  killAllWardens,
+  killAllProcesses,
   spawnWarden,
   startSimServer,
   tempDir,
@@ -114,7 +114,7 @@ describe("warden run killed with SIGKILL at random moments against sim serve (de
   });
 
   afterAll(async () => {
-    await killAllWardens();
+    await killAllProcesses();
     await dir.remove();
   });
 

@@ -2,7 +2,8 @@
  * Test support: real `warden` processes. `spawnWarden` starts `bun cli/main.ts ...` (the bun
  * binary running the tests), collects stdout lines and stderr, and can wait for a line or the
  * exit; `startSimServer` starts `warden sim serve` and waits for its `listening on` line.
- * Every child started here is tracked: call `killAllWardens()` in afterEach/afterAll.
+ * Every child started here is tracked: `killAllWardens()` (afterEach) kills the runs,
+ * `killAllProcesses()` (afterAll) the simulators too.
  * The child's environment is the test's minus every WARDEN_* variable, plus `env`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -43,7 +44,13 @@ function childEnv(extra: Record<string, string>): Record<string, string> {
   return { ...out, NO_COLOR: "1", ...extra };
 }
 
-export function spawnWarden(args: readonly string[], opts: { env?: Record<string, string> } = {}): WardenProcess {
+export interface SpawnOptions {
+  readonly env?: Record<string, string>;
+  /** A server that outlives the runs (sim serve): only `killAllProcesses` ends it. */
+  readonly server?: boolean;
+}
+
+export function spawnWarden(args: readonly string[], opts: SpawnOptions = {}): WardenProcess {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(opts.env ?? {}), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -116,14 +123,22 @@ export function spawnWarden(args: readonly string[], opts: { env?: Record<string
       return exited;
     },
   };
-  live.add(proc);
-  void exited.then(() => live.delete(proc));
+  const set = opts.server === true ? servers : live;
+  set.add(proc);
+  void exited.then(() => set.delete(proc));
   return proc;
 }
 
-/** Kills every child still running (SIGKILL) and waits for them. */
+const servers = new Set<WardenProcess>();
+
+/** Kills every run still running (SIGKILL) and waits for them; simulator servers keep running. */
 export async function killAllWardens(): Promise<void> {
   await Promise.all([...live].map((p) => p.kill("SIGKILL")));
+}
+
+/** Kills every child, simulator servers included. */
+export async function killAllProcesses(): Promise<void> {
+  await Promise.all([...live, ...servers].map((p) => p.kill("SIGKILL")));
 }
 
 /** The NDJSON events among stdout lines (the final summary and non-JSON lines are skipped). */
@@ -190,7 +205,7 @@ export async function startSimServer(opts: SimServeOptions = {}): Promise<SimSer
   if (opts.scenario !== undefined) args.push("--scenario", opts.scenario);
   if (opts.latency !== undefined) args.push("--latency", opts.latency);
   if (opts.seed !== undefined) args.push("--seed", String(opts.seed));
-  const proc = spawnWarden(args, { env: opts.env ?? {} });
+  const proc = spawnWarden(args, { env: opts.env ?? {}, server: true });
   const line = await proc.waitForLine((l) => l.startsWith("listening on "), 20_000);
   const url = line.slice("listening on ".length).trim();
   return {
