@@ -4,6 +4,7 @@
  */
 import type { CAC } from "cac";
 import kleur from "kleur";
+import type { OpenSession } from "../../core/bench/session-port.ts";
 import type { StrategyName } from "../../core/engine/read-path.ts";
 import { InputError, UsageError } from "../../core/errors.ts";
 import { isTTY, useColor, writeStderr, writeStdout } from "../../core/runtime.ts";
@@ -104,34 +105,50 @@ export function register(cli: CAC): void {
     .example("warden bench --latency zero --monitors 1000 --strategies warden")
     .action(async (flags: BenchFlags) => {
       const args = benchArgs(flags);
-      const { runBench } = await import("../../core/bench/bench.ts");
       const { openBenchSession } = await import("../../core/bench/sim-bench-session.ts");
-      const progress = isTTY();
-      const doc = await runBench({
-        ...args,
-        open: openBenchSession,
-        ...(progress ? { onProgress: (line: string) => writeStderr(`\r\x1b[K${line}`) } : {}),
-      });
-      if (progress) writeStderr("\r\x1b[K");
-      if (args.report !== undefined) {
-        const { renderReport } = await import("../../core/bench/report-html.ts");
-        const { writeFileSync } = await import("node:fs");
-        try {
-          writeFileSync(args.report, renderReport(doc));
-        } catch (e) {
-          throw new InputError("BENCH_REPORT_UNWRITABLE", `--report ${args.report}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-        }
-        if (!args.json) writeStderr(`report written to ${args.report}\n`);
-      }
-      if (args.json) writeStdout(`${JSON.stringify(doc, null, 2)}\n`);
-      else {
-        const { renderTable } = await import("../../core/bench/table.ts");
-        writeStdout(colour(renderTable(doc)));
-      }
-      if (!args.gate) return 0;
-      const { allPass } = await import("../../core/bench/document.ts");
-      return allPass(doc) ? 0 : 1;
+      return runBenchCommand(args, { open: openBenchSession });
     });
+}
+
+export interface BenchCommandDeps {
+  readonly open: OpenSession;
+  /** Test seam: a fetch wrapper per strategy (slows one down). */
+  readonly fetchFor?: Partial<Record<StrategyName, (f: typeof fetch) => typeof fetch>>;
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+}
+
+/** Runs the bench, prints (table or JSON), writes the report; the exit code (1 when --gate and a gate failed). */
+export async function runBenchCommand(args: BenchArgs, deps: BenchCommandDeps): Promise<number> {
+  const stdout = deps.stdout ?? writeStdout;
+  const stderr = deps.stderr ?? writeStderr;
+  const { runBench } = await import("../../core/bench/bench.ts");
+  const progress = deps.stderr === undefined && isTTY();
+  const doc = await runBench({
+    ...args,
+    open: deps.open,
+    ...(deps.fetchFor ? { fetchFor: deps.fetchFor } : {}),
+    ...(progress ? { onProgress: (line: string) => stderr(`\r\x1b[K${line}`) } : {}),
+  });
+  if (progress) stderr("\r\x1b[K");
+  if (args.report !== undefined) {
+    const { renderReport } = await import("../../core/bench/report-html.ts");
+    const { writeFileSync } = await import("node:fs");
+    try {
+      writeFileSync(args.report, renderReport(doc));
+    } catch (e) {
+      throw new InputError("BENCH_REPORT_UNWRITABLE", `--report ${args.report}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+    }
+    if (!args.json) stderr(`report written to ${args.report}\n`);
+  }
+  if (args.json) stdout(`${JSON.stringify(doc, null, 2)}\n`);
+  else {
+    const { renderTable } = await import("../../core/bench/table.ts");
+    stdout(colour(renderTable(doc)));
+  }
+  if (!args.gate) return 0;
+  const { allPass } = await import("../../core/bench/document.ts");
+  return allPass(doc) ? 0 : 1;
 }
 
 function colour(text: string): string {

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { cac } from "cac";
-import { benchArgs, register, type BenchFlags } from "../../cli/commands/bench.ts";
+import { benchArgs, register, runBenchCommand, type BenchFlags } from "../../cli/commands/bench.ts";
 import { main } from "../../cli/main.ts";
 import { UsageError } from "../../core/errors.ts";
+import { fakeOpen } from "./builders.ts";
 
 function parse(argv: string[]): BenchFlags {
   const cli = cac("warden");
@@ -42,5 +43,35 @@ describe("warden bench flags", () => {
   test("bad flags exit 2 before any bench runs", async () => {
     expect(await main(["bench", "--latency", "slow"])).toBe(2);
     expect(await main(["bench", "--no-such-flag"])).toBe(2);
+  });
+});
+
+describe("warden bench --gate exit code", () => {
+  const quiet = { stdout: () => {}, stderr: () => {} };
+
+  test("exits 0 when every gate passes and 1 when a deliberately slowed warden fails one", async () => {
+    const args = benchArgs(parse(["--gate", "--cycles", "3", "--latency", "recorded"]));
+    expect(await runBenchCommand(args, { open: fakeOpen(), ...quiet })).toBe(0);
+    const slowed = (f: typeof fetch) => (async (input: RequestInfo | URL, init?: RequestInit) => {
+      await f(input, init); // one extra request per request: twice the calls
+      return f(input, init);
+    }) as typeof fetch;
+    expect(await runBenchCommand(args, { open: fakeOpen({ warden: { calls: 9 } }), fetchFor: { warden: slowed }, ...quiet })).toBe(1);
+  });
+
+  test("without --gate a failing gate is printed but the exit is 0", async () => {
+    let printed = "";
+    const args = benchArgs(parse(["--cycles", "2"]));
+    const code = await runBenchCommand(args, { open: fakeOpen({ warden: { durationMs: 900 } }), stdout: (t) => (printed += t), stderr: () => {} });
+    expect(code).toBe(0);
+    expect(printed).toContain("FAIL  warden.cycle-p95-within-1.5x-latency-floor");
+  });
+
+  test("--json prints one document with scenario, strategies, floor, ratios and gates", async () => {
+    let printed = "";
+    await runBenchCommand(benchArgs(parse(["--json", "--cycles", "2"])), { open: fakeOpen(), stdout: (t) => (printed += t), stderr: () => {} });
+    const doc = JSON.parse(printed) as Record<string, unknown>;
+    expect(Object.keys(doc)).toEqual(expect.arrayContaining(["scenario", "strategies", "floor", "ratios", "gates"]));
+    expect(Object.keys(doc["strategies"] as object)).toEqual(["naive", "ttl", "warden"]);
   });
 });
