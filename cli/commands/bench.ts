@@ -122,6 +122,12 @@ export interface BenchCommandDeps {
 export async function runBenchCommand(args: BenchArgs, deps: BenchCommandDeps): Promise<number> {
   const stdout = deps.stdout ?? writeStdout;
   const stderr = deps.stderr ?? writeStderr;
+  if (args.report !== undefined) {
+    const { existsSync } = await import("node:fs");
+    const { dirname } = await import("node:path");
+    // Refuse before minutes of benchmarking, not after.
+    if (!existsSync(dirname(args.report))) throw new InputError("BENCH_REPORT_UNWRITABLE", `--report ${args.report}: no such directory ${dirname(args.report)}`);
+  }
   const { runBench } = await import("../../core/bench/bench.ts");
   const progress = deps.stderr === undefined && isTTY();
   const doc = await runBench({
