@@ -118,6 +118,9 @@ export class Engine {
     const calls0 = this.restCalls();
     readPath.resetCycle();
 
+    // Saved only when something durable changed: a steady cycle (no fill, no write) changes
+    // nothing a restart could not read off the exchange again.
+    let dirty = cycle === 1 || this.#retry.size > 0;
     if (this.#retry.size > 0) {
       const retry = new Map(this.#retry);
       this.#retry.clear();
@@ -134,7 +137,9 @@ export class Engine {
     let actions = 0;
     let lookups = 0;
     const apply = (monitor: Monitor, done: readonly Action[]) => {
-      this.#announceFills(next.get(monitor.id), monitor);
+      const before = next.get(monitor.id);
+      if (done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length) dirty = true;
+      this.#announceFills(before, monitor);
       next.set(monitor.id, monitor);
       actions += done.length;
       this.#announce(monitor, done);
@@ -156,7 +161,7 @@ export class Engine {
     await this.#carryOut(writes, next);
     this.#monitors = [...next.values()];
     this.#checkMirrors();
-    await store.saveMonitors(this.#monitors);
+    if (dirty) await store.saveMonitors(this.#monitors);
 
     const read = readPath.cycleStats();
     const report: CycleReport = {
