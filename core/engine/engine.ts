@@ -130,6 +130,10 @@ export class Engine {
     }
     let due = this.#monitors.filter((m) => isDue(m, now));
     if (!(await this.#prepare(uniqueKeys(due)))) due = [];
+    if (readPath.name === "naive") {
+      // the --cache off rollback path: every monitor read is a fetch of its own
+      for (const m of due) this.#emit("info", "fetch.uncached", { account: m.account, monitor: m.id, kind: "position+orders" });
+    }
 
     const decided = (await Promise.all(due.map((m) => this.#decide(m, now)))).filter((d) => d !== undefined);
     const next = new Map(this.#monitors.map((m) => [m.id, m]));

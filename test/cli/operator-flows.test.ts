@@ -113,3 +113,21 @@ describe("rollback --to, then run, against sim serve", () => {
     expect(restored.monitors).toEqual((JSON.parse(present) as { monitors: unknown[] }).monitors);
   }, 120_000);
 });
+
+describe("rollback --cache off shows in run and in validate", () => {
+  test("run states the setting, reads per monitor, and validate flags the uncached fetches", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "warden-cache-off-"));
+    const stateDir = join(dir, "state");
+    const log = join(dir, "run.ndjson");
+    expect(warden(["run", "--latency", "zero", "--cycles", "1", "--quiet", "--state-dir", stateDir]).code).toBe(0);
+    expect(warden(["rollback", "--cache", "off", "--state-dir", stateDir]).code).toBe(0);
+    const run = warden(["run", "--latency", "zero", "--cycles", "3", "--json", "--state-dir", stateDir, "--log-file", log]);
+    expect(run.code).toBe(0);
+    const started = run.stdout.split("\n").find((l) => l.includes('"event":"run.started"'))!;
+    expect(JSON.parse(started)).toMatchObject({ cache: "off", strategy: "naive" });
+    const v = warden(["validate", log, "--json"]);
+    const report = JSON.parse(v.stdout) as { verdict: string; indicators: { id: string; count: number }[] };
+    expect(report.indicators.find((i) => i.id === "uncached-fetch")!.count).toBeGreaterThan(0);
+    expect({ verdict: report.verdict, code: v.code }).toEqual({ verdict: "fail", code: 1 });
+  }, 120_000);
+});
