@@ -6,22 +6,23 @@
 import type { Clock } from "../clock.ts";
 import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
 import { evaluate, needsLookup, type MonitorView } from "../domain/evaluate.ts";
-import { divergenceAlert, followMainClose } from "../domain/mirror.ts";
+import { followMainClose } from "../domain/mirror.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
 import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
 import { RuntimeFault } from "../errors.ts";
-import { ExchangeReadError } from "../exchange/failure.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import { emitter, type Emit, type EventSink } from "../logs/event.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
+import { Announcer } from "./announcer.ts";
 import { Executor, retryable } from "./executor.ts";
 import type { RateBudget } from "./rate-budget.ts";
 import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
+import { absorbReadFailure } from "./read-failure.ts";
 import { startUp, type StartReport } from "./start-up.ts";
 import { ruleConfigOf } from "./rule-config.ts";
 
@@ -63,7 +64,7 @@ export class Engine {
   #instruments: ReadonlyMap<string, Instrument> = new Map();
   #cycle = 0;
   #started = false;
-  readonly #divergent = new Set<string>();
+  readonly #announcer: Announcer;
   /** Writes not applied for a passing reason, sent again at the start of the next cycle. */
   readonly #retry = new Map<string, WriteAction[]>();
   /** Last mark price seen per symbol, for the urgency breakdown of monitors not due this cycle. */
@@ -73,6 +74,7 @@ export class Engine {
     this.#deps = deps;
     this.#emit = emitter(deps.sink, "engine", () => deps.clock.now());
     this.#rules = ruleConfigOf(deps.config);
+    this.#announcer = new Announcer(this.#emit);
     this.#executor = new Executor({
       exchanges: deps.exchanges,
       budget: deps.budget,
@@ -143,10 +145,10 @@ export class Engine {
     const apply = (monitor: Monitor, done: readonly Action[]) => {
       const before = next.get(monitor.id);
       if (done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length) dirty = true;
-      this.#announceFills(before, monitor);
+      this.#announcer.fills(before, monitor);
       next.set(monitor.id, monitor);
       actions += done.length;
-      this.#announce(monitor, done);
+      this.#announcer.actions(monitor, done);
       const w = done.filter(isWrite);
       if (w.length > 0) writes.set(monitor.id, [...(writes.get(monitor.id) ?? []), ...w]);
     };
@@ -164,7 +166,7 @@ export class Engine {
     }
     await this.#carryOut(writes, next);
     this.#monitors = [...next.values()];
-    this.#checkMirrors();
+    this.#announcer.divergence(this.#monitors, this.#instruments);
     if (dirty) await store.saveMonitors(this.#monitors);
 
     const read = readPath.cycleStats();
@@ -234,35 +236,13 @@ export class Engine {
       await this.#deps.readPath.prepare(keys);
       return true;
     } catch (error) {
-      if (!this.#absorb(error, keys[0]?.account)) throw error;
+      if (!this.#absorb(error)) throw error;
       return false;
     }
   }
 
-  /** Handles a transient read failure (true), or says it is not one (false). */
-  #absorb(error: unknown, account: AccountId | undefined): boolean {
-    if (!(error instanceof ExchangeReadError)) return false;
-    const now = this.#deps.clock.now();
-    switch (error.readKind) {
-      case "rate-limited": {
-        const until = error.retryAt ?? Date.now() + 1_000;
-        for (const a of account !== undefined ? [account, ...this.#deps.exchanges.keys()] : this.#deps.exchanges.keys()) this.#deps.budget.backOff(a, until);
-        this.#emit("warn", "rate.backoff", { until: new Date(until).toISOString(), endpoint: error.endpoint });
-        return true;
-      }
-      case "ip-banned": {
-        const until = Date.now() + 10 * 60_000;
-        this.#deps.budget.ban(until);
-        this.#emit("error", "alert", { level: "error", message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
-        return true;
-      }
-      case "retryable":
-      case "clock-skew":
-        this.#emit("warn", "read.failed", { endpoint: error.endpoint, code: error.code, reason: error.failure.reason, at: now });
-        return true;
-      default:
-        return false;
-    }
+  #absorb(error: unknown): boolean {
+    return absorbReadFailure(error, { budget: this.#deps.budget, accounts: this.#deps.exchanges.keys(), emit: this.#emit });
   }
 
   async #decide(monitor: Monitor, now: number): Promise<{ monitor: Monitor; actions: Action[]; lookedUp: boolean } | undefined> {
@@ -282,7 +262,7 @@ export class Engine {
       try {
         for (const linkId of missing) found.set(linkId, (await exchange.lookupOrder(monitor.symbol, linkId)) ?? null);
       } catch (error) {
-        if (!this.#absorb(error, monitor.account)) throw error;
+        if (!this.#absorb(error)) throw error;
         return undefined; // decide on this monitor next cycle, with its lookups answered
       }
       view = { ...base, lookups: found };
@@ -291,62 +271,14 @@ export class Engine {
     return { ...result, lookedUp: missing.length > 0 };
   }
 
-  #announce(monitor: Monitor, actions: readonly Action[]): void {
-    for (const action of actions) {
-      if (action.kind === "rule") this.#emit("info", "rule.applied", { monitor: monitor.id, rule: action.rule, ...action.detail });
-      else if (action.kind === "alert") this.#emit(action.level, "alert", { level: action.level, message: action.message, ...(action.detail ?? {}) });
-      else if (action.kind === "close") this.#emit("info", "monitor.closed", { monitor: monitor.id, reason: action.reason });
-    }
-  }
-
-  /** evaluate records a fill as a tracked order turning "filled": one event per order. */
-  #announceFills(before: Monitor | undefined, after: Monitor): void {
-    const was = new Map(before?.orders.map((o) => [o.linkId, o.state]) ?? []);
-    for (const order of after.orders) {
-      if (order.state !== "filled" || was.get(order.linkId) === "filled") continue;
-      this.#emit("info", "fill.detected", {
-        monitor: after.id,
-        account: after.account,
-        symbol: after.symbol,
-        role: order.role,
-        index: order.index,
-        linkId: order.linkId,
-        qty: order.filledQty > 0 ? order.filledQty : order.qty,
-        price: order.price ?? order.triggerPrice,
-      });
-    }
-  }
-
-  #checkMirrors(): void {
-    const byId = new Map(this.#monitors.map((m) => [m.id, m]));
-    for (const mirror of this.#monitors) {
-      if (mirror.account !== "mirror" || mirror.mirrorOf === undefined || mirror.status !== "active") continue;
-      if (mirror.orders.some((o) => o.role === "exit" && o.state === "working")) continue; // following main's close
-      const main = byId.get(mirror.mirrorOf);
-      const instrument = this.#instruments.get(mirror.symbol);
-      if (main === undefined || instrument === undefined) continue;
-      const alert = divergenceAlert(main, mirror, mirror.ratio ?? 1, instrument.qtyStep);
-      if (alert === undefined) {
-        this.#divergent.delete(mirror.id);
-      } else if (!this.#divergent.has(mirror.id) && alert.kind === "alert") {
-        this.#divergent.add(mirror.id);
-        this.#emit("warn", "mirror.diverged", { monitor: mirror.id, main: main.id, message: alert.message, ...(alert.detail ?? {}) });
-      }
-    }
-  }
-
   #urgencyBreakdown(): Record<Urgency, number> {
     const counts: Record<Urgency, number> = { critical: 0, urgent: 0, active: 0, idle: 0 };
     for (const m of this.#monitors) {
       if (m.status !== "active") continue;
-      const mark = this.#lastMark(m);
+      const mark = this.#marks.get(m.symbol);
       counts[mark === undefined ? "idle" : urgency(m, mark, this.#rules.urgency)]++;
     }
     return counts;
-  }
-
-  #lastMark(monitor: Monitor): number | undefined {
-    return this.#marks.get(monitor.symbol);
   }
 
   #exchange(account: AccountId): AccountExchange {

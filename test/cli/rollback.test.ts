@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { main } from "../../cli/main.ts";
 import { FileStateStore } from "../../core/store/file-state-store.ts";
-import { makeMonitor, makeMonitors, type TestMonitor } from "../store/builders.ts";
+import { makeMonitor, type TestMonitor } from "../store/builders.ts";
 import { fingerprintDir } from "../store/fingerprint.ts";
 
 const root = resolve(import.meta.dir, "../..");

@@ -1,0 +1,64 @@
+/**
+ * What the engine tells the world about decisions: rules applied, alerts, closes, fills
+ * (a tracked order turning "filled"), and mirror divergence (once per diverging mirror,
+ * until it follows again). Pure bookkeeping over monitors; events only.
+ */
+import type { Action } from "../domain/action.ts";
+import { divergenceAlert } from "../domain/mirror.ts";
+import type { Monitor } from "../domain/monitor.ts";
+import type { Instrument } from "../domain/types.ts";
+import type { Emit } from "../logs/event.ts";
+
+export class Announcer {
+  readonly #emit: Emit;
+  readonly #divergent = new Set<string>();
+
+  constructor(emit: Emit) {
+    this.#emit = emit;
+  }
+
+  actions(monitor: Monitor, actions: readonly Action[]): void {
+    for (const action of actions) {
+      if (action.kind === "rule") this.#emit("info", "rule.applied", { monitor: monitor.id, rule: action.rule, ...action.detail });
+      else if (action.kind === "alert") this.#emit(action.level, "alert", { level: action.level, message: action.message, ...(action.detail ?? {}) });
+      else if (action.kind === "close") this.#emit("info", "monitor.closed", { monitor: monitor.id, reason: action.reason });
+    }
+  }
+
+  /** evaluate records a fill as a tracked order turning "filled": one event per order. */
+  fills(before: Monitor | undefined, after: Monitor): void {
+    const was = new Map(before?.orders.map((o) => [o.linkId, o.state]) ?? []);
+    for (const order of after.orders) {
+      if (order.state !== "filled" || was.get(order.linkId) === "filled") continue;
+      this.#emit("info", "fill.detected", {
+        monitor: after.id,
+        account: after.account,
+        symbol: after.symbol,
+        role: order.role,
+        index: order.index,
+        linkId: order.linkId,
+        qty: order.filledQty > 0 ? order.filledQty : order.qty,
+        price: order.price ?? order.triggerPrice,
+      });
+    }
+  }
+
+  /** Mirrors no longer at their ratio of main (a mirror following main's close is exempt). */
+  divergence(monitors: readonly Monitor[], instruments: ReadonlyMap<string, Instrument>): void {
+    const byId = new Map(monitors.map((m) => [m.id, m]));
+    for (const mirror of monitors) {
+      if (mirror.account !== "mirror" || mirror.mirrorOf === undefined || mirror.status !== "active") continue;
+      if (mirror.orders.some((o) => o.role === "exit" && o.state === "working")) continue;
+      const main = byId.get(mirror.mirrorOf);
+      const instrument = instruments.get(mirror.symbol);
+      if (main === undefined || instrument === undefined) continue;
+      const alert = divergenceAlert(main, mirror, mirror.ratio ?? 1, instrument.qtyStep);
+      if (alert === undefined || alert.kind !== "alert") {
+        this.#divergent.delete(mirror.id);
+      } else if (!this.#divergent.has(mirror.id)) {
+        this.#divergent.add(mirror.id);
+        this.#emit("warn", "mirror.diverged", { monitor: mirror.id, main: main.id, message: alert.message, ...(alert.detail ?? {}) });
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * A read the exchange refused for now does not stop the engine: a rate limit backs every
+ * account off until the reset, an IP ban stops all writes for 10 minutes (and alerts),
+ * a 5xx, timeout or clock skew is reported; the cycle decides nothing on missing data and
+ * the monitors stay due. Auth failures and the like are not absorbed: they propagate.
+ */
+import type { AccountId } from "../domain/types.ts";
+import { ExchangeReadError } from "../exchange/failure.ts";
+import type { Emit } from "../logs/event.ts";
+import type { RateBudget } from "./rate-budget.ts";
+
+export const IP_BAN_MS = 10 * 60_000;
+
+/** True when the failure was handled (skip and go on); false when it must propagate. */
+export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; accounts: Iterable<AccountId>; emit: Emit }): boolean {
+  if (!(error instanceof ExchangeReadError)) return false;
+  switch (error.readKind) {
+    case "rate-limited": {
+      const until = error.retryAt ?? Date.now() + 1_000;
+      for (const account of ctx.accounts) ctx.budget.backOff(account, until);
+      ctx.emit("warn", "rate.backoff", { until: new Date(until).toISOString(), endpoint: error.endpoint });
+      return true;
+    }
+    case "ip-banned": {
+      const until = Date.now() + IP_BAN_MS;
+      ctx.budget.ban(until);
+      ctx.emit("error", "alert", { level: "error", message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
+      return true;
+    }
+    case "retryable":
+    case "clock-skew":
+      ctx.emit("warn", "read.failed", { endpoint: error.endpoint, code: error.code, reason: error.failure.reason });
+      return true;
+    default:
+      return false;
+  }
+}
