@@ -178,13 +178,27 @@ function handleVanished(edit: MonitorEdit, vanished: readonly TrackedOrder[], vi
   }
 }
 
-/** A position that never had a stop gets one (adopted without one, or a waiting monitor's first fill). */
+/**
+ * A position with no working stop gets one: a position that never had a stop (adopted
+ * without one, a waiting monitor's first fill), or one whose restore the exchange refused
+ * (taken back by revertWrite), within the restore limit.
+ */
 function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: number, config: RuleConfig): void {
-  if (edit.tracked().some((o) => o.role === "sl")) return;
+  const stops = edit.tracked().filter((o) => o.role === "sl");
+  if (stops.some((o) => o.state === "working")) return;
   const exit = foreignExit(edit, view);
   if (exit !== undefined) return; // an exit order is working: never place a second stop beside it
   const { side, entryPrice, stopPrice } = edit.monitor;
   const tick = view.instrument.tickSize;
+  const last = stops.at(-1);
+  if (last !== undefined) {
+    if (edit.monitor.slRestoredCount >= config.maxStopRestores) return; // the alert was raised when it vanished
+    const trigger = placeableStop(side, last.triggerPrice ?? stopPrice ?? defaultStopPrice(side, entryPrice, config.defaultStopPct, tick), mark, tick);
+    edit.set("slRestoredCount", edit.monitor.slRestoredCount + 1);
+    edit.placeStop(size, trigger);
+    edit.rule("sl-restored", { vanished: last.linkId, linkId: edit.tracked().at(-1)?.linkId, triggerPrice: trigger, qty: size, reason: "no working stop" });
+    return;
+  }
   const trigger = placeableStop(side, stopPrice ?? defaultStopPrice(side, entryPrice, config.defaultStopPct, tick), mark, tick);
   edit.placeStop(size, trigger);
   edit.rule("sl-placed", { linkId: edit.tracked().at(-1)?.linkId, triggerPrice: trigger, qty: size, from: stopPrice !== undefined ? "target" : "defaultStopPct" });

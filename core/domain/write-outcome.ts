@@ -12,8 +12,12 @@ import type { Monitor } from "./monitor.ts";
 export function revertWrite(monitor: Monitor, action: WriteAction): Monitor {
   const pending = monitor.pending.filter((p) => p.linkId !== action.linkId);
   switch (action.kind) {
-    case "place":
-      return { ...monitor, orders: monitor.orders.filter((o) => o.linkId !== action.linkId), pending };
+    case "place": {
+      const orders = monitor.orders.filter((o) => o.linkId !== action.linkId);
+      // a refused restore does not use up the restore: the stop it replaced is still tracked
+      const restore = action.role === "sl" && orders.some((o) => o.role === "sl") && monitor.slRestoredCount > 0;
+      return { ...monitor, orders, pending, ...(restore ? { slRestoredCount: monitor.slRestoredCount - 1 } : {}) };
+    }
     case "cancel":
       return {
         ...monitor,

@@ -202,7 +202,8 @@ export class Engine {
 
   /**
    * Sends each monitor's writes; a write refused for good is taken back from the monitor
-   * (revertWrite), one not applied for a passing reason is queued to be sent again.
+   * (revertWrite) and the monitor is due again, one not applied for a passing reason is
+   * queued to be sent again.
    */
   async #carryOut(writes: ReadonlyMap<string, WriteAction[]>, monitors: Map<string, Monitor>): Promise<void> {
     await Promise.all(
@@ -215,7 +216,8 @@ export class Engine {
             this.#retry.set(id, [...(this.#retry.get(id) ?? []), action]);
           } else if (outcome.status === "rejected") {
             const monitor = monitors.get(id);
-            if (monitor !== undefined) monitors.set(id, revertWrite(monitor, action));
+            // decided again next cycle, on what the exchange shows then
+            if (monitor !== undefined) monitors.set(id, { ...revertWrite(monitor, action), nextDueAt: this.#deps.clock.now() });
             if (action.kind === "place" && action.role === "sl") {
               this.#emit("error", "alert", { level: "error", message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); evaluating again next cycle`, monitor: id });
             }

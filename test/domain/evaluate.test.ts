@@ -1,3 +1,4 @@
+import { revertWrite } from "../../core/domain/write-outcome.ts";
 import { describe, expect, test } from "bun:test";
 import { evaluate, needsLookup } from "../../core/domain/evaluate.ts";
 import { parseLinkId } from "../../core/domain/link-id.ts";
@@ -126,6 +127,28 @@ describe("evaluate", () => {
     const second = evaluate(first.monitor, makeView(first.monitor, { orders: listingOf(first.monitor, [again.linkId]), lookups: again.lookup, snapshotAt: later }), later);
     expect(ofKind(second.actions, "place")).toEqual([]);
     expect(ofKind(second.actions, "alert")).toEqual([expect.objectContaining({ level: "error" })]);
+  });
+
+  test("a restore the exchange refused is decided again on the next evaluation, and counted once", () => {
+    const m = makeMonitor();
+    const sl = cancelledByHand(m, "sl");
+    const first = evaluate(m, makeView(m, { orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW);
+    const refused = ofKind(first.actions, "place")[0]!;
+    const taken = revertWrite(first.monitor, refused);
+    expect(taken.slRestoredCount).toBe(0);
+    expect(taken.orders.some((o) => o.linkId === refused.linkId)).toBe(false);
+    const later = NOW + 5_000;
+    const again = evaluate(taken, makeView(taken, { orders: listingOf(taken, [sl.linkId]), snapshotAt: later }), later);
+    expect(ofKind(again.actions, "place")).toEqual([expect.objectContaining({ role: "sl", qty: 0.1, reduceOnly: true })]);
+    expect(again.monitor.slRestoredCount).toBe(1);
+  });
+
+  test("a stop never refused is not re-placed beyond the restore limit", () => {
+    const m = { ...makeMonitor(), slRestoredCount: 1 };
+    const sl = cancelledByHand(m, "sl");
+    const { actions } = evaluate(m, makeView(m, { orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW);
+    expect(ofKind(actions, "place")).toEqual([]);
+    expect(ofKind(actions, "alert")).toEqual([expect.objectContaining({ level: "error" })]);
   });
 
   test("raises an alert and does not replace a TP cancelled by hand", () => {

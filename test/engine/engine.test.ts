@@ -1,0 +1,147 @@
+/**
+ * The engine's cycle against the in-memory fake behind the exchange port (MemoryExchange)
+ * and the memory state store: failures of reads and writes, retries, refusals, restarts.
+ */
+import { describe, expect, test } from "bun:test";
+import { VirtualClock } from "../../core/clock.ts";
+import { defaultEngineConfig } from "../../core/engine/config.ts";
+import { createEngine, type Engine } from "../../core/engine/engine.ts";
+import { RateBudget } from "../../core/engine/rate-budget.ts";
+import { readPathFor } from "../../core/engine/read-paths.ts";
+import type { AccountId } from "../../core/domain/types.ts";
+import { MemoryExchange } from "../../core/exchange/memory-exchange.ts";
+import type { AccountExchange, PlaceOrder, WriteOutcome } from "../../core/exchange/port.ts";
+import { MemorySink } from "../../core/logs/event.ts";
+import { MemoryStateStore } from "../../core/store/memory-state-store.ts";
+
+const START = Date.parse("2025-07-24T10:00:00Z");
+
+/** A fake behind the port: the memory exchange, whose next creates answer with scripted outcomes. */
+class ScriptedCreates implements AccountExchange {
+  readonly account: AccountId;
+  readonly outcomes: WriteOutcome[] = [];
+  readonly sent: PlaceOrder[] = [];
+  constructor(readonly inner: MemoryExchange) {
+    this.account = inner.account;
+  }
+  instruments = () => this.inner.instruments();
+  positions = () => this.inner.positions();
+  openOrders = (symbol?: string) => this.inner.openOrders(symbol);
+  position = (symbol: string) => this.inner.position(symbol);
+  lookupOrder = (symbol: string, linkId: string) => this.inner.lookupOrder(symbol, linkId);
+  amend = (o: Parameters<AccountExchange["amend"]>[0]) => this.inner.amend(o);
+  cancel = (symbol: string, linkId: string) => this.inner.cancel(symbol, linkId);
+  requestStats = () => this.inner.requestStats();
+  async place(order: PlaceOrder): Promise<WriteOutcome> {
+    this.sent.push(order);
+    const scripted = this.outcomes.shift();
+    return scripted ?? this.inner.place(order);
+  }
+}
+
+interface Rig {
+  clock: VirtualClock;
+  mem: MemoryExchange;
+  exchange: ScriptedCreates;
+  sink: MemorySink;
+  store: MemoryStateStore;
+  engine: Engine;
+}
+
+/** One long BTCUSDT position of 0.1 at 60 000 with a TP at 63 000 and a stop at 57 000. */
+async function rig(store = new MemoryStateStore()): Promise<Rig> {
+  const clock = new VirtualClock(START);
+  const mem = new MemoryExchange("main", { clock, marks: { BTCUSDT: 60_000 } });
+  mem.setPosition("BTCUSDT", "long", 0.1, 60_000);
+  await mem.place({ symbol: "BTCUSDT", linkId: "seed-tp", side: "sell", type: "limit", qty: 0.1, price: 63_000, reduceOnly: true });
+  await mem.place({ symbol: "BTCUSDT", linkId: "seed-sl", side: "sell", type: "market", qty: 0.1, triggerPrice: 57_000, triggerDirection: "fall", reduceOnly: true, closeOnTrigger: true });
+  return start(clock, mem, store);
+}
+
+async function start(clock: VirtualClock, mem: MemoryExchange, store: MemoryStateStore): Promise<Rig> {
+  const exchange = new ScriptedCreates(mem);
+  const exchanges = new Map<AccountId, AccountExchange>([["main", exchange]]);
+  const config = defaultEngineConfig();
+  const sink = new MemorySink();
+  const engine = createEngine({ exchanges, readPath: readPathFor("warden", exchanges, clock, config), store, clock, sink, config, budget: new RateBudget() });
+  await engine.start();
+  return { clock, mem, exchange, sink, store, engine };
+}
+
+async function cycleAfter(r: Rig, ms: number) {
+  r.clock.advance(ms);
+  return r.engine.cycle();
+}
+
+const workingStops = (mem: MemoryExchange) => mem.allOrders().filter((o) => o.triggerPrice !== undefined && o.status === "untriggered");
+
+describe("engine cycle", () => {
+  test("adopts the position at start-up and writes nothing while nothing moves", async () => {
+    const r = await rig();
+    const report = await cycleAfter(r, 0);
+    expect(r.engine.monitors().map((m) => [m.id, m.plan.kind, m.status])).toEqual([["main:BTCUSDT:long", "fast", "active"]]);
+    expect(report.writes).toBe(0);
+    expect(report.restCalls).toBe(2); // one position page, one order page
+  });
+
+  test("a rate-limited snapshot read skips the cycle's decisions without failing, and the next cycle decides", async () => {
+    const r = await rig();
+    r.mem.cancelByHand("seed-sl");
+    r.mem.failNext("rate-limited");
+    const skipped = await cycleAfter(r, 5_000);
+    expect(skipped.writes).toBe(0);
+    expect(r.sink.named("rate.backoff").length).toBe(1);
+    await cycleAfter(r, 5_000);
+    expect(r.sink.named("rule.applied").map((e) => e["rule"])).toContain("sl-restored");
+    expect(workingStops(r.mem).length).toBe(1);
+  });
+
+  test("a create refused for a passing reason is sent again next cycle with the same orderLinkId", async () => {
+    const r = await rig();
+    r.mem.cancelByHand("seed-sl");
+    r.exchange.outcomes.push({ status: "rate-limited", retryAt: START + 1_000 });
+    await cycleAfter(r, 5_000);
+    expect(workingStops(r.mem)).toEqual([]);
+    await cycleAfter(r, 5_000);
+    const links = r.exchange.sent.map((o) => o.linkId);
+    expect(links.length).toBe(2);
+    expect(links[1]).toBe(links[0]!);
+    expect(workingStops(r.mem).map((o) => o.linkId)).toEqual([links[0]!]);
+    expect(r.sink.named("rule.applied").filter((e) => e["rule"] === "sl-restored").length).toBe(1);
+  });
+
+  test("a stop the exchange refuses for good raises an alert and is decided again, so the position does not stay unprotected", async () => {
+    const r = await rig();
+    r.mem.cancelByHand("seed-sl");
+    r.exchange.outcomes.push({ status: "rejected", code: "110093", reason: "expect Falling, but trigger_price >= current" });
+    await cycleAfter(r, 5_000);
+    expect(r.sink.named("alert").map((e) => e["level"])).toContain("error");
+    expect(workingStops(r.mem)).toEqual([]);
+    await cycleAfter(r, 5_000);
+    expect(workingStops(r.mem).length).toBe(1);
+    expect(r.mem.allOrders().filter((o) => o.triggerPrice !== undefined && o.status === "untriggered").length).toBe(1);
+  });
+
+  test("an IP ban on a read stops every write until it ends", async () => {
+    const r = await rig();
+    r.mem.failNext("ip-banned");
+    await cycleAfter(r, 5_000);
+    r.mem.cancelByHand("seed-sl");
+    await cycleAfter(r, 5_000);
+    expect(r.exchange.sent).toEqual([]);
+    expect(r.sink.named("order.failed").map((e) => e["status"])).toEqual(["skipped"]);
+  });
+
+  test("a restart reconciles from the stored monitors and does not place what is already working", async () => {
+    const store = new MemoryStateStore();
+    const first = await rig(store);
+    first.mem.cancelByHand("seed-sl");
+    await cycleAfter(first, 5_000);
+    expect(workingStops(first.mem).length).toBe(1);
+    const second = await start(first.clock, first.mem, store);
+    await cycleAfter(second, 5_000);
+    expect(second.exchange.sent).toEqual([]);
+    expect(workingStops(second.mem).length).toBe(1);
+    expect(second.engine.monitors()[0]!.slRestoredCount).toBe(1);
+  });
+});
