@@ -1,7 +1,14 @@
 /** One option normaliser: flags arrive from cac as strings/numbers/booleans and leave typed, or a UsageError names the flag. */
 import { UsageError } from "../core/errors.ts";
 
-export function intFlag(name: string, value: unknown, opts: { min?: number; max?: number } = {}): number | undefined {
+/** cac gives a flag repeated on the command line as an array. */
+function single(name: string, value: unknown): unknown {
+  if (Array.isArray(value)) throw new UsageError("USAGE_BAD_FLAG", `--${name} is given ${value.length} times; give it once`);
+  return value;
+}
+
+export function intFlag(name: string, raw: unknown, opts: { min?: number; max?: number } = {}): number | undefined {
+  const value = single(name, raw);
   if (value === undefined) return undefined;
   const n = typeof value === "number" ? value : Number(String(value));
   if (!Number.isInteger(n)) throw new UsageError("USAGE_BAD_FLAG", `--${name} expects an integer, got "${String(value)}"`);
@@ -10,7 +17,8 @@ export function intFlag(name: string, value: unknown, opts: { min?: number; max?
   return n;
 }
 
-export function numberFlag(name: string, value: unknown, opts: { min?: number; max?: number } = {}): number | undefined {
+export function numberFlag(name: string, raw: unknown, opts: { min?: number; max?: number } = {}): number | undefined {
+  const value = single(name, raw);
   if (value === undefined) return undefined;
   const n = typeof value === "number" ? value : Number(String(value));
   if (!Number.isFinite(n)) throw new UsageError("USAGE_BAD_FLAG", `--${name} expects a number, got "${String(value)}"`);
@@ -19,7 +27,8 @@ export function numberFlag(name: string, value: unknown, opts: { min?: number; m
   return n;
 }
 
-export function stringFlag(name: string, value: unknown): string | undefined {
+export function stringFlag(name: string, raw: unknown): string | undefined {
+  const value = single(name, raw);
   if (value === undefined) return undefined;
   if (typeof value !== "string" && typeof value !== "number") throw new UsageError("USAGE_BAD_FLAG", `--${name} expects a value`);
   const s = String(value);

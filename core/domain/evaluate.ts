@@ -244,6 +244,9 @@ function placeMissingTps(edit: MonitorEdit, size: number, step: number): void {
 function resize(edit: MonitorEdit, size: number, step: number, unknown: ReadonlySet<string>): void {
   // A tracked qty is the listing's, or what we wrote ourselves while the write is pending.
   const differs = (order: TrackedOrder, qty: number) => toLots(order.qty, step) !== toLots(qty, step);
+  // The stop first: it is the protection, and a refused TP amend must not hold it back.
+  const stop = edit.tracked().filter((o) => o.role === "sl" && o.state === "working").at(-1);
+  if (stop !== undefined && differs(stop, size)) edit.amend(stop, { qty: size }); // even when unknown: a stop follows the size whatever happened
   // A TP missing from the listing without a lookup answer may just have filled: the ladder waits a cycle.
   const tpUnknown = edit.tracked().some((o) => o.role === "tp" && unknown.has(o.linkId));
   if (!tpUnknown && !tpStarted(edit)) {
@@ -253,8 +256,6 @@ function resize(edit: MonitorEdit, size: number, step: number, unknown: Readonly
       if (qty !== undefined && toLots(qty, step) > 0 && differs(tp, qty)) edit.amend(tp, { qty });
     }
   }
-  const stop = edit.tracked().filter((o) => o.role === "sl" && o.state === "working").at(-1);
-  if (stop !== undefined && differs(stop, size)) edit.amend(stop, { qty: size }); // even when unknown: a stop follows the size whatever happened
 }
 
 function schedule(edit: MonitorEdit, mark: number, now: number, config: RuleConfig): MonitorEdit {

@@ -52,6 +52,9 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
   const lock = await store.lock(opts.once ? "run --once" : "run");
   const tally = new TallySink(opts.sink);
   const emit = emitter(tally, "run", () => systemClock.now());
+  if (lock.tookOver !== undefined) {
+    emit("warn", "lock.taken-over", { stateDir, holderPid: lock.tookOver.holder?.pid, holderCommand: lock.tookOver.holder?.command, why: lock.tookOver.why });
+  }
   let stopping: string | undefined;
   const unlisten = onSignals(["SIGINT", "SIGTERM"], (signal) => {
     stopping = signal;

@@ -9,6 +9,7 @@ export const EVENT = {
   runStarted: "run.started",
   reconcileCompleted: "reconcile.completed",
   journalSettled: "journal.settled",
+  lockTakenOver: "lock.taken-over",
   snapshotLoaded: "snapshot.loaded",
   cacheHit: "cache.hit",
   fetchUncached: "fetch.uncached",
@@ -56,6 +57,7 @@ export interface EventFields {
   "run.started": { exchange: string; scenario?: string; stateDir: string; cache: "on" | "off"; monitors: number };
   "reconcile.completed": { adopted: number; retired: number; monitors: number };
   /** An intent left open in the journal by a crash, settled at start-up by looking its linkId up. */
+  "lock.taken-over": { stateDir: string; holderPid?: number; holderCommand?: string; why: string };
   "journal.settled": { linkId: string; kind: string; found: boolean; [detail: string]: unknown };
   "snapshot.loaded": { account: AccountName; positions: number; orders: number; calls: number; ms: number };
   "cache.hit": { account: AccountName; kind: string };

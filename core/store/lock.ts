@@ -107,21 +107,29 @@ export function newLockInfo(command: string, me: LockIdentity): LockInfo {
   return { pid: me.pid, host: me.host, startedAt: new Date(me.now()).toISOString(), command, token: randomBytes(8).toString("hex") };
 }
 
+/**
+ * Creates the lock file with its content in one step: the content is written and fsynced in a
+ * temp file first, then hard-linked to the lock's name (link fails with EEXIST when a lock
+ * exists). A competitor never sees an empty or half-written lock file.
+ */
 async function createExclusive(file: string, text: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(file, "wx");
-  } catch (error) {
-    if ((error as { code?: string }).code === "EEXIST") return false;
-    throw error;
-  }
+  const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
+  const handle = await open(tmp, "wx");
   try {
     await handle.writeFile(text, "utf8");
     await handle.sync();
   } finally {
     await handle.close();
   }
-  return true;
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
 }
 
 async function readLock(file: string): Promise<{ text: string; mtime: number } | undefined> {
