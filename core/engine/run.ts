@@ -56,8 +56,10 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     emit("warn", "lock.taken-over", { stateDir, holderPid: lock.tookOver.holder?.pid, holderCommand: lock.tookOver.holder?.command, why: lock.tookOver.why });
   }
   let stopping: string | undefined;
+  const pause = new AbortController();
   const unlisten = onSignals(["SIGINT", "SIGTERM"], (signal) => {
     stopping = signal;
+    pause.abort();
     emit("info", "run.stopping", { signal, note: "finishing the cycle in progress" });
   });
   try {
@@ -127,7 +129,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         break;
       }
       if (!advance()) break;
-      if (opts.exchange === "bybit") await sleep(opts.intervalMs ?? opts.config.intervalMs);
+      if (opts.exchange === "bybit") await sleep(opts.intervalMs ?? opts.config.intervalMs, pause.signal).catch(() => {});
     }
     const active = engine.monitors().filter((m) => m.status === "active").length;
     const summary: RunSummary = {
