@@ -118,11 +118,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchDocument> {
     if (firstStrategies.length === all.length) return doc;
     return { ...doc, notes: [...doc.notes, `naive and ttl are not run above ${SWEEP_LEGACY_MAX_MONITORS} monitors unless --strategies names them`] };
   }
-  const points: SweepPoint[] = [pointOf(sizes[0] as number, firstRun, firstStrategies)];
+  const points: SweepPoint[] = [pointOf(sizes[0] as number, firstRun, firstStrategies, first)];
   for (const n of sizes.slice(1)) {
     const strategies = all.filter((s) => s === "warden" || n <= SWEEP_LEGACY_MAX_MONITORS);
-    const run = await runPlan(plan(opts, n), strategies, opts);
-    points.push(pointOf(n, run, strategies));
+    const p = plan(opts, n);
+    const run = await runPlan(p, strategies, opts);
+    points.push(pointOf(n, run, strategies, p));
   }
   const doc = buildDocument(info, firstRun, firstStrategies, points);
   const skipped = sizes.filter((n) => n > SWEEP_LEGACY_MAX_MONITORS);
@@ -130,7 +131,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchDocument> {
   return { ...doc, notes: [...doc.notes, `sweep: naive and ttl are not run above ${SWEEP_LEGACY_MAX_MONITORS} monitors (${skipped.join(", ")}): minutes of Bybit rate limits per cycle`] };
 }
 
-function pointOf(monitors: number, run: HarnessRun, strategies: readonly StrategyName[]): SweepPoint {
+function pointOf(monitors: number, run: HarnessRun, strategies: readonly StrategyName[], p: Plan): SweepPoint {
   const samples = run.samples.warden ?? strategies.map((s) => run.samples[s]).find((x) => x !== undefined) ?? [];
-  return { monitors, figures: figuresOfRun(run, strategies), floor: floorOf(samples) };
+  return { monitors, figures: figuresOfRun(run, strategies), floor: floorOf(samples, p.latency, p.seed) };
 }

@@ -3,8 +3,9 @@
  * those records. Cycle time is real wall time (the simulator's latency is real waiting).
  */
 import type { StrategyName } from "../engine/read-path.ts";
-import type { CycleFloor } from "./floor.ts";
-import { mean, summarize, type Summary } from "./statistics.ts";
+import type { LatencyProfile } from "../sim/latency.ts";
+import { latencyFloorSamples, type CycleFloor } from "./floor.ts";
+import { mean, percentile, summarize, type Summary } from "./statistics.ts";
 
 export interface CycleSample {
   readonly cycle: number;
@@ -45,6 +46,8 @@ export interface StrategyFigures {
   readonly cycleMs: Summary;
   /** Cycle time over the cycles that wrote nothing (reads only: what the latency floor describes). */
   readonly cycleMsReadOnly: Summary;
+  /** Cycle time over the cycles that wrote (each write adds its round trips after the reads). */
+  readonly cycleMsWithWrites: Summary;
   readonly calls: { readonly mean: number; readonly max: number; readonly readsMean: number; readonly writesMean: number; readonly total: number };
   /** Requests the simulator logged during the cycles (must equal calls.total). */
   readonly simRequests: number;
@@ -79,6 +82,7 @@ export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[
     monitors: Number.isFinite(monitors) ? monitors : 0,
     cycleMs: summarize(samples.map((c) => c.durationMs)),
     cycleMsReadOnly: summarize(samples.filter((c) => c.writeCalls === 0).map((c) => c.durationMs)),
+    cycleMsWithWrites: summarize(samples.filter((c) => c.writeCalls > 0).map((c) => c.durationMs)),
     calls: {
       mean: mean(calls),
       max: maxOf(calls),
@@ -113,16 +117,24 @@ export interface FloorFigures {
   readonly callsMax: number;
   /** With the empty page a cursor-following client is forced to read after each non-empty listing. */
   readonly callsFollowingCursorMean: number;
+  /** The median-based latency floor (longest listing's pages x median latency), mean and max over the cycles. */
   readonly latencyMsMean: number;
   readonly latencyMsMax: number;
+  /** The latency floor's distribution (floor.ts, seeded Monte Carlo over the cycles' shapes): p50 and p95. */
+  readonly latencyMsP50: number;
+  readonly latencyMsP95: number;
 }
 
-export function floorOf(samples: readonly CycleSample[]): FloorFigures {
+/** The floor over these cycles; the latency distribution is drawn under `profile` with `seed`. */
+export function floorOf(samples: readonly CycleSample[], profile: LatencyProfile, seed: number): FloorFigures {
+  const draws = latencyFloorSamples(samples.map((c) => c.floor), profile, seed);
   return {
     callsMean: mean(samples.map((c) => c.floor.calls)),
     callsMax: maxOf(samples.map((c) => c.floor.calls)),
     callsFollowingCursorMean: mean(samples.map((c) => c.floor.callsFollowingCursor)),
     latencyMsMean: mean(samples.map((c) => c.floor.latencyMs)),
     latencyMsMax: maxOf(samples.map((c) => c.floor.latencyMs)),
+    latencyMsP50: percentile(draws, 50),
+    latencyMsP95: percentile(draws, 95),
   };
 }

@@ -67,7 +67,7 @@ export function buildDocument(
   sweep?: readonly SweepPoint[],
 ): BenchDocument {
   const strategies = figuresOfRun(run, order);
-  const floor = floorOf(floorSamples(run, order));
+  const floor = floorOf(floorSamples(run, order), info.latency, info.seed);
   const ratios: Partial<Record<StrategyName, Ratios>> = {};
   for (const s of order) {
     const f = strategies[s];

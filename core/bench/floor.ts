@@ -12,9 +12,14 @@
  *   non-empty listing, answered with an empty page. `callsFollowingCursor` counts those;
  *   it is the floor for a cursor-following client, and the tolerance of the calls gate.
  * - latency: pages of one listing are sequential, listings and accounts run in parallel,
- *   so the floor is the longest listing's pages times its endpoint's median latency.
+ *   so the typical floor is the longest listing's pages times its endpoint's median latency
+ *   (`latencyMs`). The floor's DISTRIBUTION (`latencyFloorSamples`) is a seeded Monte Carlo
+ *   of the same shape under the latency profile: per draw, each page of each listing gets
+ *   its own latency, a listing takes the sum of its pages, a cycle the maximum over all
+ *   listings of all accounts. Its p95 is what a cycle's p95 is compared with: a p95 against
+ *   a median would ask a client to beat the exchange's own tail.
  */
-import { RECORDED_LATENCY, latencyClassOf, type LatencyProfile } from "../sim/latency.ts";
+import { LatencyModel, RECORDED_LATENCY, latencyClassOf, type LatencyProfile } from "../sim/latency.ts";
 
 export const POSITIONS_PAGE = 200;
 export const ORDERS_PAGE = 50;
@@ -28,10 +33,19 @@ export interface AccountCounts {
   readonly orders: number;
 }
 
+/** One listing the floor reads: its endpoint and how many sequential pages it takes. */
+export interface FloorListing {
+  readonly path: string;
+  readonly pages: number;
+}
+
 export interface CycleFloor {
   readonly calls: number;
   readonly callsFollowingCursor: number;
+  /** The longest listing's pages times its endpoint's median latency. */
   readonly latencyMs: number;
+  /** The listings of every account read (the shape the latency distribution is drawn from). */
+  readonly listings: readonly FloorListing[];
 }
 
 /** Pages a listing of n records needs at `size` per page (at least one). */
@@ -58,6 +72,7 @@ export function cycleFloor(accounts: readonly AccountCounts[], profile: LatencyP
   let calls = 0;
   let callsFollowingCursor = 0;
   let latencyMs = 0;
+  const listings: FloorListing[] = [];
   const posMs = medianLatencyMs(profile, POSITIONS_PATH);
   const ordMs = medianLatencyMs(profile, ORDERS_PATH);
   for (const a of accounts) {
@@ -67,6 +82,38 @@ export function cycleFloor(accounts: readonly AccountCounts[], profile: LatencyP
     calls += posPages + ordPages;
     callsFollowingCursor += pagesFollowingCursor(a.positions, POSITIONS_PAGE) + pagesFollowingCursor(a.orders, ORDERS_PAGE);
     latencyMs = Math.max(latencyMs, posPages * posMs, ordPages * ordMs);
+    listings.push({ path: POSITIONS_PATH, pages: posPages }, { path: ORDERS_PATH, pages: ordPages });
   }
-  return { calls, callsFollowingCursor, latencyMs };
+  return { calls, callsFollowingCursor, latencyMs, listings };
+}
+
+/** Monte Carlo draws of the latency floor per cycle shape (enough for a stable p95). */
+export const FLOOR_DRAWS_PER_CYCLE = 400;
+
+/**
+ * Seeded draws of the latency floor for these cycles: for each cycle, `draws` times, every
+ * page of every listing gets a latency from the profile (the simulator's own model), a
+ * listing lasts the sum of its pages, the cycle the maximum over its listings. Pooled over
+ * the cycles, the draws are the floor's distribution for the run.
+ */
+export function latencyFloorSamples(
+  cycles: readonly Pick<CycleFloor, "listings">[],
+  profile: LatencyProfile,
+  seed: number,
+  draws: number = FLOOR_DRAWS_PER_CYCLE,
+): number[] {
+  const model = new LatencyModel(profile, seed);
+  const out: number[] = [];
+  for (const c of cycles) {
+    for (let d = 0; d < draws; d++) {
+      let longest = 0;
+      for (const l of c.listings) {
+        let sum = 0;
+        for (let p = 0; p < l.pages; p++) sum += model.delayFor(l.path);
+        if (sum > longest) longest = sum;
+      }
+      out.push(longest);
+    }
+  }
+  return out;
 }

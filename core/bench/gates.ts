@@ -13,8 +13,12 @@
  *   the rules, not by the read path) with the floor's mean, counting the one empty page
  *   Bybit forces after each non-empty listing on a client that follows its cursors
  *   (DESIGN "Known traps"). A client that stops on a short page can meet the strict floor.
- * - "p95 within 1.5x the latency floor" is not applicable with zero latency (the floor is
- *   0 ms) and is then left out, with a note.
+ * - "p95 within 1.5x the latency floor" is like for like: the p95 of Warden's READ-ONLY
+ *   cycles (a cycle that writes adds the writes' round trips after its reads, which no read
+ *   floor describes) against 1.5x the p95 of the floor's own distribution (floor.ts: the
+ *   same pages under the same latency model, drawn by Monte Carlo). The p95 over all cycles
+ *   and over the writing cycles are reported as figures, not gated. Not applicable with zero
+ *   latency (the floor is 0 ms): left out, with a note.
  * - "10x shorter cycles" compares p50 cycle times (medians resist one slow outlier).
  * - with zero latency the bench measures CPU, and Warden's engine is held to under 20 ms
  *   of CPU per cycle (mean), the target set for 1,000 monitors.
@@ -40,7 +44,7 @@ export interface Gate {
 export interface Ratios {
   /** How many times fewer/shorter than naive (naive / this); null without naive. */
   readonly vsNaive: { readonly callsFewer: number | null; readonly cycleP50Shorter: number | null; readonly cycleP95Shorter: number | null; readonly cpuLess: number | null } | null;
-  /** This / floor: 1 is at the floor. */
+  /** This / floor: 1 is at the floor (cycleP95: read-only cycles' p95 / the latency floor's p95). */
   readonly vsFloor: { readonly calls: number | null; readonly readCalls: number | null; readonly cycleP95: number | null };
 }
 
@@ -57,7 +61,7 @@ export function ratiosOf(s: StrategyFigures, naive: StrategyFigures | undefined,
     vsFloor: {
       calls: ratio(s.calls.mean, floor.callsMean),
       readCalls: ratio(s.calls.readsMean, floor.callsMean),
-      cycleP95: ratio(s.cycleMs.p95, floor.latencyMsMean),
+      cycleP95: ratio(s.cycleMsReadOnly.p95, floor.latencyMsP95),
     },
   };
 }
@@ -88,7 +92,7 @@ export function gatesOf(
     gate("warden.read-calls-at-floor", s.calls.readsMean, "<=", floor.callsFollowingCursorMean),
     gate("warden.hit-rate-95pct", s.hitRate, ">=", 0.95),
   );
-  if (latencyApplies) gates.push(gate("warden.cycle-p95-within-1.5x-latency-floor", s.cycleMs.p95, "<=", 1.5 * floor.latencyMsMean));
+  if (latencyApplies) gates.push(gate("warden.read-only-cycle-p95-within-1.5x-latency-floor-p95", s.cycleMsReadOnly.p95, "<=", 1.5 * floor.latencyMsP95));
   else gates.push(gate("warden.cpu-ms-per-cycle-under-20-at-zero-latency", s.cpuMs.mean, "<", ZERO_LATENCY_CPU_MS));
   if (naive) {
     gates.push(gate("warden.calls-20x-fewer-than-naive", r.vsNaive?.callsFewer ?? null, ">=", 20));

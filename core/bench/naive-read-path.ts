@@ -1,8 +1,10 @@
 /**
  * `naive`: the old system before its fix. Every due monitor, concurrently with the others
  * (the old bot ran one task per monitor), fetches its own position and then the account's
- * FULL open-order list, all symbols, every page (91 orders across 3 pages in the incident),
- * and keeps only its symbol's orders. Nothing is shared or kept: every monitor read is a
+ * FULL open-order list, all symbols, every page, and keeps only its symbol's orders. "Every
+ * page" as ccxt's `paginate: true` read it: following Bybit's cursor until an EMPTY page
+ * (Bybit gives the last non-empty page a cursor too), so 91 orders cost 3 requests (50, 41,
+ * then the empty page); `untilEmptyPage` asks the adapter for exactly that. Nothing is shared or kept: every monitor read is a
  * miss. Within one monitor the two reads are sequential, as the old monitor awaited one
  * and then the other.
  */
@@ -29,7 +31,7 @@ export function exchangeFor(exchanges: ReadonlyMap<AccountId, AccountExchange>, 
  */
 export async function monitorRead(ex: AccountExchange, symbol: string, clock: Clock): Promise<MonitorReadView> {
   const position = await waitingOutLimits(() => ex.position(symbol));
-  const all = await waitingOutLimits(() => ex.openOrders());
+  const all = await waitingOutLimits(() => ex.openOrders(undefined, { untilEmptyPage: true }));
   return { position, orders: all.filter((o) => o.symbol === symbol), takenAt: clock.now() };
 }
 

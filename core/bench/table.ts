@@ -62,9 +62,9 @@ export function renderTable(doc: BenchDocument): string {
   rows.push([
     "floor",
     "",
-    fmt(doc.floor.latencyMsMean),
+    fmt(doc.floor.latencyMsP50),
+    fmt(doc.floor.latencyMsP95),
     "",
-    fmt(doc.floor.latencyMsMax),
     fmt(doc.floor.callsMean),
     String(doc.floor.callsMax),
     `${fmt(doc.floor.callsFollowingCursorMean)}*`,
@@ -77,8 +77,19 @@ export function renderTable(doc: BenchDocument): string {
   ]);
   out.push(grid(rows));
   out.push("* reads a cursor-following client needs: the floor plus Bybit's empty page after each non-empty listing");
+  out.push(`floor latency: p50/p95 of its seeded Monte Carlo distribution; by medians ${fmt(doc.floor.latencyMsMean)} ms`);
   out.push("");
-  const ratioRows: string[][] = [["vs naive / floor", "calls fewer", "p50 shorter", "p95 shorter", "cpu less", "calls/floor", "p95/latency floor"]];
+  const kindRows: string[][] = [["cycles by kind", "read-only", "p50 ms", "p95 ms", "writing", "p50 ms", "p95 ms", "all p95 ms"]];
+  for (const n of names) {
+    const f = doc.strategies[n];
+    if (!f) continue;
+    const ro = f.cycleMsReadOnly;
+    const w = f.cycleMsWithWrites;
+    kindRows.push([n, String(ro.count), fmt(ro.p50), fmt(ro.p95), String(w.count), fmt(w.p50), fmt(w.p95), fmt(f.cycleMs.p95)]);
+  }
+  out.push(grid(kindRows));
+  out.push("");
+  const ratioRows: string[][] = [["vs naive / floor", "calls fewer", "p50 shorter", "p95 shorter", "cpu less", "calls/floor", "ro p95/floor p95"]];
   for (const n of names) {
     const r = doc.ratios[n];
     if (!r) continue;
@@ -111,7 +122,7 @@ export function renderTable(doc: BenchDocument): string {
 }
 
 function renderSweep(doc: BenchDocument): string {
-  const rows: string[][] = [["monitors", "strategy", "calls/cyc", "reads", "floor*", "p50 ms", "p95 ms", "floor ms", "cpu ms/cyc", "cpu µs/mon", "hit rate"]];
+  const rows: string[][] = [["monitors", "strategy", "calls/cyc", "reads", "floor*", "p50 ms", "p95 ms", "floor p95 ms", "cpu ms/cyc", "cpu µs/mon", "hit rate"]];
   for (const row of doc.sweep ?? []) {
     for (const [name, c] of Object.entries(row.strategies)) {
       if (!c) continue;
@@ -123,7 +134,7 @@ function renderSweep(doc: BenchDocument): string {
         `${fmt(row.floor.callsMean)}/${fmt(row.floor.callsFollowingCursorMean)}`,
         fmt(c.cycleP50Ms),
         fmt(c.cycleP95Ms),
-        fmt(row.floor.latencyMsMean),
+        fmt(row.floor.latencyMsP95),
         fmt(c.cpuMsMean, 2),
         fmt(c.cpuMsPerMonitor * 1000, 1),
         pct(c.hitRate),

@@ -2,7 +2,7 @@
  * `ttl`: the old system after its fix. A cache entry per (account, symbol) lives 15 s on
  * the injected clock. A due monitor whose entry is fresh is a hit; otherwise it is a miss,
  * and that monitor fetches its position and the account's full open-order list (every
- * page, all symbols) and fills its own entry. Monitors run concurrently and concurrent
+ * page until Bybit's empty one, all symbols: `monitorRead`, as naive) and fills its own entry. Monitors run concurrently and concurrent
  * misses on one key are NOT coalesced: each makes its own calls, as the old cache did.
  * A write invalidates the written symbol's entry.
  */

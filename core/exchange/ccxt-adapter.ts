@@ -10,9 +10,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import ccxt from "ccxt";
 import type { Clock } from "../clock.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition, Instrument } from "../domain/types.ts";
-import { type CcxtMarketLike, type CcxtOrderLike, type CcxtPositionLike, toExchangeOrder, toExchangePosition, toInstrument } from "./ccxt-mapping.ts";
+import { type CcxtMarketLike, type CcxtOrderLike, type CcxtPositionLike, OrderParseMemo, PositionParseMemo, toExchangeOrder, toInstrument } from "./ccxt-mapping.ts";
 import { ExchangeReadError, type Failure, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
-import type { AccountExchange, AmendOrder, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
+import type { AccountExchange, AmendOrder, ListingOptions, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
 import { DEFAULT_READ_RETRY, type ReadRetryPolicy, backoffMs } from "./read-retry.ts";
 import { type Credentials, redact } from "./redaction.ts";
 import { RequestCounter, type ResponseTrace } from "./request-counter.ts";
@@ -60,6 +60,8 @@ interface CcxtBybit {
   priceToPrecision(symbol: string, price: number): string;
   parsePosition(raw: unknown): CcxtPositionLike;
   parseOrder(raw: unknown): CcxtOrderLike;
+  parseNumber(value: unknown): number | undefined;
+  safeString(obj: unknown, key: string): string | undefined;
   createOrder(symbol: string, type: string, side: string, amount: number, price: number | undefined, params: Record<string, unknown>): Promise<CcxtOrderLike>;
   cancelOrder(id: string | undefined, symbol: string, params: Record<string, unknown>): Promise<CcxtOrderLike>;
   privateGetV5PositionList(params: Record<string, unknown>): Promise<BybitPage>;
@@ -88,6 +90,9 @@ class BybitAccount implements AccountExchange {
   readonly #retry: ReadRetryPolicy;
   readonly #marketsCachePath: string | undefined;
   #marketsLoad: Promise<void> | undefined;
+  /** ccxt's parsing runs for every new or changed record; unchanged ones are served (ccxt-mapping.ts says why that is exact). */
+  readonly #orders: OrderParseMemo;
+  readonly #positions: PositionParseMemo;
 
   constructor(opts: BybitAccountOptions) {
     this.account = opts.account;
@@ -123,6 +128,11 @@ class BybitAccount implements AccountExchange {
     }
     ex.fetchImplementation = this.#counter.wrap(inner);
     this.#ex = ex;
+    this.#orders = new OrderParseMemo((raw) => toExchangeOrder(ex.parseOrder(raw)));
+    this.#positions = new PositionParseMemo(
+      (raw) => ex.parsePosition(raw),
+      (raw) => ex.parseNumber(ex.safeString(raw, "markPrice")),
+    );
   }
 
   requestStats(): RequestStats {
@@ -142,21 +152,24 @@ class BybitAccount implements AccountExchange {
   async positions(): Promise<ExchangePosition[]> {
     await this.#markets();
     const raw = await this.#pages("/v5/position/list", POSITIONS_PAGE, (q) => this.#ex.privateGetV5PositionList({ category: "linear", settleCoin: "USDT", ...q }));
-    return raw.flatMap((r) => toExchangePosition(this.#ex.parsePosition(r)) ?? []);
+    return raw.flatMap((r) => this.#positions.position(r) ?? []);
   }
 
-  async openOrders(symbol?: string): Promise<ExchangeOrder[]> {
+  async openOrders(symbol?: string, opts?: ListingOptions): Promise<ExchangeOrder[]> {
     await this.#markets();
     const scope = symbol === undefined ? { settleCoin: "USDT" } : { symbol };
-    const raw = await this.#pages("/v5/order/realtime", ORDERS_PAGE, (q) => this.#ex.privateGetV5OrderRealtime({ category: "linear", ...scope, ...q }));
-    return raw.map((r) => toExchangeOrder(this.#ex.parseOrder(r)));
+    const untilEmpty = opts?.untilEmptyPage === true;
+    const raw = await this.#pages("/v5/order/realtime", ORDERS_PAGE, (q) => this.#ex.privateGetV5OrderRealtime({ category: "linear", ...scope, ...q }), untilEmpty);
+    const orders = raw.map((r) => this.#orders.order(r));
+    if (symbol === undefined) this.#orders.retain(new Set(orders.map((o) => o.id)));
+    return orders;
   }
 
   async position(symbol: string): Promise<ExchangePosition | undefined> {
     await this.#markets();
     const page = await this.#read("/v5/position/list", () => this.#ex.privateGetV5PositionList({ category: "linear", symbol }));
     const first = page.result?.list?.[0];
-    return first === undefined ? undefined : toExchangePosition(this.#ex.parsePosition(first));
+    return first === undefined ? undefined : this.#positions.position(first);
   }
 
   async lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined> {
@@ -206,8 +219,12 @@ class BybitAccount implements AccountExchange {
     });
   }
 
-  /** Follow the cursor; stop at a short page (Bybit sends a cursor even on the last page) or an empty cursor. */
-  async #pages(endpoint: string, limit: number, call: (q: Record<string, unknown>) => Promise<BybitPage>): Promise<unknown[]> {
+  /**
+   * Follow the cursor; stop at a short page (Bybit sends a cursor even on the last page) or
+   * an empty cursor. `untilEmptyPage`: as ccxt's `paginate: true`, stop only at an empty page
+   * or an empty cursor (one more request per non-empty listing; the legacy strategies).
+   */
+  async #pages(endpoint: string, limit: number, call: (q: Record<string, unknown>) => Promise<BybitPage>, untilEmptyPage = false): Promise<unknown[]> {
     const out: unknown[] = [];
     let cursor: string | undefined;
     for (;;) {
@@ -216,7 +233,8 @@ class BybitAccount implements AccountExchange {
       const list = page.result?.list ?? [];
       out.push(...list);
       cursor = page.result?.nextPageCursor;
-      if (list.length < limit || cursor === undefined || cursor === "") return out;
+      const last = untilEmptyPage ? list.length === 0 : list.length < limit;
+      if (last || cursor === undefined || cursor === "") return out;
     }
   }
 

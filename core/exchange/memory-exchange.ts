@@ -10,7 +10,7 @@
 import type { Clock } from "../clock.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderStatus, Side } from "../domain/types.ts";
 import { ExchangeReadError, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
-import type { AccountExchange, AmendOrder, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
+import type { AccountExchange, AmendOrder, ListingOptions, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
 
 export type InjectedFailure = "rate-limited" | "ip-banned" | "timeout" | "server-error" | "clock-skew" | "auth" | "lost-response";
 
@@ -145,9 +145,9 @@ export class MemoryExchange implements AccountExchange {
     return all;
   }
 
-  async openOrders(symbol?: string): Promise<ExchangeOrder[]> {
+  async openOrders(symbol?: string, opts?: ListingOptions): Promise<ExchangeOrder[]> {
     const open = [...this.#orders.values()].filter((o) => OPEN.has(o.status) && (symbol === undefined || o.symbol === symbol)).sort((a, b) => b.seq - a.seq);
-    this.#pages("/v5/order/realtime", open.length, 50);
+    this.#pages("/v5/order/realtime", open.length, 50, opts?.untilEmptyPage === true);
     return open.map(toOrder);
   }
 
@@ -247,9 +247,12 @@ export class MemoryExchange implements AccountExchange {
     if (kind !== undefined) throw new ExchangeReadError(endpoint, classify(FACTS[kind], this.#clock.now()));
   }
 
-  /** As many page requests as the adapter makes: it stops at the first short page. */
-  #pages(endpoint: string, items: number, limit: number): void {
-    const pages = Math.floor(items / limit) + 1;
+  /**
+   * As many page requests as the adapter makes: it stops at the first short page, or, until
+   * an empty page, after every full page and then the empty one Bybit answers last.
+   */
+  #pages(endpoint: string, items: number, limit: number, untilEmptyPage = false): void {
+    const pages = untilEmptyPage ? (items === 0 ? 1 : Math.ceil(items / limit) + 1) : Math.floor(items / limit) + 1;
     for (let i = 0; i < pages; i++) this.#read(endpoint);
   }
 

@@ -57,6 +57,16 @@ export interface RequestStats {
   readonly byEndpoint: Readonly<Record<string, number>>;
 }
 
+/** How a listing follows Bybit's cursor. */
+export interface ListingOptions {
+  /**
+   * Follow the cursor until an EMPTY page, as ccxt's `paginate: true` does (Bybit gives the
+   * last non-empty page a non-empty cursor, so that costs one more request per listing).
+   * Only the legacy bench strategies ask for it; Warden stops at a short page.
+   */
+  readonly untilEmptyPage?: boolean;
+}
+
 export interface AccountExchange {
   readonly account: AccountId;
   /** Linear instruments (cached after the first load). */
@@ -64,7 +74,7 @@ export interface AccountExchange {
   /** Every open position: /v5/position/list?settleCoin=USDT&limit=200, cursor-paginated. */
   positions(): Promise<ExchangePosition[]>;
   /** Every open order (regular and conditional): /v5/order/realtime?settleCoin=USDT&limit=50, paginated. With a symbol, that symbol's only. */
-  openOrders(symbol?: string): Promise<ExchangeOrder[]>;
+  openOrders(symbol?: string, opts?: ListingOptions): Promise<ExchangeOrder[]>;
   /** One symbol's position (the per-monitor read of the naive and ttl strategies). */
   position(symbol: string): Promise<ExchangePosition | undefined>;
   /** Find an order by orderLinkId: open orders first, then order history. */

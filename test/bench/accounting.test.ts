@@ -49,7 +49,7 @@ describe("bench accounting against the simulator's own request log", () => {
       return f(input, init);
     }) as typeof fetch;
     const doc = await runBench({ strategies: ["warden"], cycles: 2, latency: "fixed:5", seed: 3, open: openBenchSession, fetchFor: { warden: slow } });
-    const latency = doc.gates.find((g) => g.id === "warden.cycle-p95-within-1.5x-latency-floor");
+    const latency = doc.gates.find((g) => g.id === "warden.read-only-cycle-p95-within-1.5x-latency-floor-p95");
     expect(latency?.pass).toBe(false);
     expect(latency?.limit).toBe(15);
     expect(allPass(doc)).toBe(false);

@@ -64,7 +64,7 @@ describe("warden bench --gate exit code", () => {
     const args = benchArgs(parse(["--cycles", "2"]));
     const code = await runBenchCommand(args, { open: fakeOpen({ warden: { durationMs: 900 } }), stdout: (t) => (printed += t), stderr: () => {} });
     expect(code).toBe(0);
-    expect(printed).toContain("FAIL  warden.cycle-p95-within-1.5x-latency-floor");
+    expect(printed).toContain("FAIL  warden.read-only-cycle-p95-within-1.5x-latency-floor-p95");
   });
 
   test("--json prints one document with scenario, strategies, floor, ratios and gates", async () => {

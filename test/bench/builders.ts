@@ -23,7 +23,7 @@ export function makeSample(over: Partial<CycleSample> = {}): CycleSample {
     rssBytes: 100 * 1048576,
     poolWarnings: 0,
     peakInFlight: 4,
-    floor: { calls: 5, callsFollowingCursor: 9, latencyMs: 130 },
+    floor: { calls: 5, callsFollowingCursor: 9, latencyMs: 130, listings: [{ path: "/v5/position/list", pages: 1 }, { path: "/v5/order/realtime", pages: 2 }] },
     ...over,
   };
 }
