@@ -12,7 +12,7 @@
  * for `evaluate`, which therefore never places a second stop beside it.
  */
 import { trackedFrom } from "./evaluate.ts";
-import { isOwnLinkId, parseLinkId } from "./link-id.ts";
+import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { closingSide, newMonitor, openingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { conservativePlan, DEFAULT_LADDER, fastPlan, MAX_ENTRIES, MAX_RUNGS, sharesFromQtys, type Plan } from "./plan.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition, MonitorId } from "./types.ts";
@@ -26,17 +26,20 @@ export interface Adoption {
   readonly seq: number;
 }
 
-/** Orders of `id`'s symbol that belong to it: its own by linkId, foreign ones by role. */
-export function inferOrders(id: MonitorId, position: Pick<ExchangePosition, "side" | "entryPrice" | "markPrice">, orders: readonly ExchangeOrder[]): Adoption {
+/**
+ * Orders of the symbol that belong to the monitor lifetime `lifetime` (see lifetimeKey): its
+ * own by linkId, any other (foreign, or Warden's from an earlier lifetime) by role.
+ */
+export function inferOrders(lifetime: string, position: Pick<ExchangePosition, "side" | "entryPrice" | "markPrice">, orders: readonly ExchangeOrder[]): Adoption {
   const open = orders.filter(isOpen);
-  const own = open.filter((o) => isOwnLinkId(o.linkId, id));
+  const own = open.filter((o) => isOwnLinkId(o.linkId, lifetime));
   const tracked: TrackedOrder[] = own.map((o) => {
     const parsed = parseLinkId(o.linkId)!;
     return trackedFrom(o, parsed.role, parsed.index);
   });
   const seq = own.reduce((max, o) => Math.max(max, parseLinkId(o.linkId)!.seq), 0);
   const has = (role: TrackedOrder["role"]) => tracked.some((o) => o.role === role);
-  const foreign = open.filter((o) => o.linkId !== "" && parseLinkId(o.linkId) === undefined);
+  const foreign = open.filter((o) => o.linkId !== "" && !isOwnLinkId(o.linkId, lifetime));
   const closing = closingSide(position.side);
   const long = position.side === "long";
 
@@ -76,7 +79,7 @@ export function planFrom(orders: readonly TrackedOrder[]): Plan {
 /** A new monitor for a position Warden did not know. */
 export function adoptPosition(account: AccountId, position: ExchangePosition, orders: readonly ExchangeOrder[], now: number): Monitor {
   const id = monitorId(account, position.symbol, position.side);
-  const found = inferOrders(id, position, orders.filter((o) => o.symbol === position.symbol));
+  const found = inferOrders(lifetimeKey({ id, createdAt: now }), position, orders.filter((o) => o.symbol === position.symbol));
   const stop = found.orders.find((o) => o.role === "sl");
   return newMonitor({
     account,

@@ -10,7 +10,7 @@
  * duplicate create with "already exists").
  */
 import type { Action } from "./action.ts";
-import { isOwnLinkId, parseLinkId } from "./link-id.ts";
+import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { MonitorEdit } from "./monitor-edit.ts";
 import { closingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { DEFAULT_RULE_CONFIG, splitQty, tpShares, type RuleConfig } from "./plan.ts";
@@ -117,7 +117,7 @@ function adoptOwn(edit: MonitorEdit, view: MonitorView): void {
   const known = new Set(edit.tracked().map((o) => o.linkId));
   for (const order of view.orders) {
     const parsed = parseLinkId(order.linkId);
-    if (parsed === undefined || known.has(order.linkId) || !isOwnLinkId(order.linkId, edit.monitor.id)) continue;
+    if (parsed === undefined || known.has(order.linkId) || !isOwnLinkId(order.linkId, lifetimeKey(edit.monitor))) continue;
     edit.adopt(trackedFrom(order, parsed.role, parsed.index));
     if (parsed.seq > edit.monitor.seq) edit.set("seq", parsed.seq);
   }

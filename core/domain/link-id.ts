@@ -1,7 +1,9 @@
 /**
  * Deterministic orderLinkIds: `w-<hash>-<role><index>-<seq>`, for example `w-9f3a1c0b-t0-12`.
- * <hash> is 8 hex digits of the FNV-1a hash of the monitor id (so a mirror twin, whose id
- * starts with "mirror:", gets different ids); <role> is e (entry), t (take-profit) or
+ * <hash> is 8 hex digits of the FNV-1a hash of the monitor's lifetime key: its id and when
+ * it was created (so a mirror twin, whose id starts with "mirror:", gets different ids, and
+ * a position reopened on the same symbol and side never reuses the ids of an earlier life,
+ * which Bybit would answer with 110072 "already exists"); <role> is e (entry), t (take-profit) or
  * s (stop-loss) or x (market exit); <seq> is the monitor's write sequence number. At most 36 characters
  * (Bybit's limit), stable across runs and runtimes.
  */
@@ -31,11 +33,16 @@ export function fnv1a(text: string): string {
   return hash.toString(16).padStart(8, "0");
 }
 
-export function monitorHash(id: MonitorId): string {
-  return fnv1a(id);
+/** What a monitor's linkIds are derived from: `<id>@<createdAt in base 36>`. */
+export function lifetimeKey(monitor: { readonly id: MonitorId; readonly createdAt: number }): string {
+  return `${monitor.id}@${monitor.createdAt.toString(36)}`;
 }
 
-export function linkId(monitor: MonitorId, role: OrderRole, index: number, seq: number): string {
+export function monitorHash(lifetime: string): string {
+  return fnv1a(lifetime);
+}
+
+export function linkId(monitor: string, role: OrderRole, index: number, seq: number): string {
   if (!Number.isInteger(index) || index < 0 || index > 99) throw new RangeError(`order index must be 0..99, got ${index}`);
   if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`sequence must be a non-negative integer, got ${seq}`);
   const id = `w-${monitorHash(monitor)}-${ROLE_CODE[role]}${index}-${seq}`;
@@ -52,7 +59,7 @@ export function parseLinkId(id: string): ParsedLinkId | undefined {
   return { hash: match[1]!, role, index: Number(match[3]), seq: Number(match[4]) };
 }
 
-/** True when the id is one Warden made for this monitor. */
-export function isOwnLinkId(id: string, monitor: MonitorId): boolean {
+/** True when the id is one Warden made for this monitor lifetime (see lifetimeKey). */
+export function isOwnLinkId(id: string, monitor: string): boolean {
   return parseLinkId(id)?.hash === monitorHash(monitor);
 }

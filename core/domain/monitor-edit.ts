@@ -5,7 +5,7 @@
  * returns `finish()`. Local mutation only; the input monitor is never touched.
  */
 import type { Action, OrderRole, RuleName } from "./action.ts";
-import { linkId } from "./link-id.ts";
+import { lifetimeKey, linkId } from "./link-id.ts";
 import { closingSide, openingSide, type CloseReason, type Monitor, type PendingWrite, type TrackedOrder } from "./monitor.ts";
 import { stopDirection } from "./stop.ts";
 
@@ -57,7 +57,7 @@ export class MonitorEdit {
 
   private nextLinkId(role: OrderRole, index: number): string {
     this.state.seq += 1;
-    return linkId(this.state.id, role, index, this.state.seq);
+    return linkId(lifetimeKey(this.state), role, index, this.state.seq);
   }
 
   placeStop(qty: number, triggerPrice: number): void {

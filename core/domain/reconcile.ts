@@ -14,7 +14,7 @@
  */
 import { adoptPosition } from "./adoption.ts";
 import { trackedFrom } from "./evaluate.ts";
-import { isOwnLinkId, parseLinkId } from "./link-id.ts";
+import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import type { Monitor } from "./monitor.ts";
 import type { RuleConfig } from "./plan.ts";
 import { monitorId, type AccountId, type AccountSnapshot, type Instrument, type MonitorId } from "./types.ts";
@@ -95,7 +95,7 @@ export function reconcile(
 function attachOwn(monitor: Monitor, snapshot: AccountSnapshot, changes: ReconcileChange[]): Monitor {
   const known = new Set(monitor.orders.map((o) => o.linkId));
   const own = snapshot.orders.filter(
-    (o) => o.symbol === monitor.symbol && (o.status === "open" || o.status === "untriggered") && isOwnLinkId(o.linkId, monitor.id),
+    (o) => o.symbol === monitor.symbol && (o.status === "open" || o.status === "untriggered") && isOwnLinkId(o.linkId, lifetimeKey(monitor)),
   );
   const fresh = own.filter((o) => !known.has(o.linkId));
   const seq = own.reduce((max, o) => Math.max(max, parseLinkId(o.linkId)!.seq), monitor.seq);

@@ -1,6 +1,6 @@
 /** Builders with defaults for domain tests: a long BTCUSDT position protected by a conservative plan. */
 import type { Action } from "../../core/domain/action.ts";
-import { linkId } from "../../core/domain/link-id.ts";
+import { lifetimeKey, linkId } from "../../core/domain/link-id.ts";
 import { closingSide, newMonitor, openingSide, type Monitor, type TrackedOrder } from "../../core/domain/monitor.ts";
 import { conservativePlan, fastPlan, splitQty, tpShares } from "../../core/domain/plan.ts";
 import type { MonitorView } from "../../core/domain/sighting.ts";
@@ -32,19 +32,20 @@ export function makeMonitor(spec: MonitorSpec = {}): Monitor {
   const plan = spec.plan === "fast" ? fastPlan() : conservativePlan();
   const id = monitorId(account, "BTCUSDT", side);
   const dir = side === "long" ? 1 : -1;
+  const life = lifetimeKey({ id, createdAt: T0 });
   const orders: TrackedOrder[] = [];
   let seq = 0;
   const entries = spec.entries ?? (plan.kind === "conservative" ? 2 : 0);
   for (let i = 0; i < entries; i++) {
-    orders.push({ role: "entry", index: i, linkId: linkId(id, "entry", i, ++seq), side: openingSide(side), price: entry - dir * 500 * (i + 1), qty: 0.05, filledQty: 0, state: "working" });
+    orders.push({ role: "entry", index: i, linkId: linkId(life, "entry", i, ++seq), side: openingSide(side), price: entry - dir * 500 * (i + 1), qty: 0.05, filledQty: 0, state: "working" });
   }
   if (spec.tps ?? true) {
     splitQty(size, tpShares(plan), 0.001).forEach((qty, i) => {
-      orders.push({ role: "tp", index: i, linkId: linkId(id, "tp", i, ++seq), side: closingSide(side), price: entry + dir * 1_000 * (i + 1), qty, filledQty: 0, state: "working" });
+      orders.push({ role: "tp", index: i, linkId: linkId(life, "tp", i, ++seq), side: closingSide(side), price: entry + dir * 1_000 * (i + 1), qty, filledQty: 0, state: "working" });
     });
   }
   if (spec.sl ?? true) {
-    orders.push({ role: "sl", index: 0, linkId: linkId(id, "sl", 0, ++seq), side: closingSide(side), triggerPrice: entry - dir * 1_000, qty: size, filledQty: 0, state: "working" });
+    orders.push({ role: "sl", index: 0, linkId: linkId(life, "sl", 0, ++seq), side: closingSide(side), triggerPrice: entry - dir * 1_000, qty: size, filledQty: 0, state: "working" });
   }
   return newMonitor({ account, symbol: "BTCUSDT", side, plan, now: T0, size, entryPrice: entry, orders, seq, stopPrice: entry - dir * 1_000 });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { evaluate } from "../../core/domain/evaluate.ts";
-import { linkId } from "../../core/domain/link-id.ts";
+import { lifetimeKey, linkId } from "../../core/domain/link-id.ts";
 import { reconcile } from "../../core/domain/reconcile.ts";
 import { monitorId, type AccountId, type AccountSnapshot, type ExchangeOrder, type ExchangePosition } from "../../core/domain/types.ts";
 import { T0, foreignOrder, listingOf, makeInstrument, makeMonitor, makePosition, makeView, ofKind } from "./builders.ts";
@@ -63,11 +63,22 @@ describe("reconcile", () => {
 
   test("attaches its own orders written before a crash and moves the sequence past them", () => {
     const m = makeMonitor();
-    const lost = { ...foreignOrder(), linkId: linkId(m.id, "sl", 0, m.seq + 3), type: "market" as const, triggerPrice: 59_000, price: undefined };
+    const lost = { ...foreignOrder(), linkId: linkId(lifetimeKey(m), "sl", 0, m.seq + 3), type: "market" as const, triggerPrice: 59_000, price: undefined };
     const r = reconcile([m], snapshots({ positions: [makePosition()], orders: [...listingOf(m), lost] }), instruments, T0 + 1);
     expect(r.monitors[0]!.orders.at(-1)?.linkId).toBe(lost.linkId);
     expect(r.monitors[0]!.seq).toBe(m.seq + 3);
     expect(r.adopted).toEqual([]);
+  });
+
+  test("a position reopened after its monitor closed gets new linkIds, never those of the earlier life", () => {
+    const old = { ...makeMonitor({ plan: "fast", entries: 0, tps: false }), status: "closed" as const, closeReason: "stop-hit" as const };
+    const r = reconcile([old], snapshots({ positions: [makePosition()], orders: [] }), instruments, T0 + 60_000);
+    const reborn = r.monitors.find((m) => m.id === old.id)!;
+    expect(r.adopted).toEqual([old.id]);
+    const first = evaluate(reborn, makeView(reborn, { orders: [] }), T0 + 60_000);
+    const placed = first.actions.filter((a) => a.kind === "place").map((a) => (a as { linkId: string }).linkId);
+    expect(placed.length).toBeGreaterThan(0);
+    for (const id of placed) expect(old.orders.map((o) => o.linkId)).not.toContain(id);
   });
 
   test("links a mirror monitor to its main twin at the ratio and gives it the main's targets", () => {
