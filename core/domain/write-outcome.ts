@@ -2,9 +2,10 @@
  * A write `evaluate` decided and the exchange refused for good (110017, 110003, ...): the
  * monitor's record of it is taken back, so the next evaluation decides again on what the
  * exchange shows rather than waiting for an order that will never exist. A place is
- * forgotten, a cancel makes the order working again, an amend leaves its grace window.
- * Writes not applied for a passing reason (rate limit, IP ban) are retried by the engine
- * instead, with the same orderLinkId; "unknown" outcomes are settled by lookup.
+ * forgotten, a cancel makes the order working again, an amend leaves its grace window (and
+ * a breakeven move is not done). The engine takes back every write the exchange did not
+ * apply (refused, rate-limited, IP-banned, skipped) and decides again on fresh data next
+ * cycle; "unknown" outcomes are settled by the grace window and a lookup instead.
  */
 import type { WriteAction } from "./action.ts";
 import type { Monitor } from "./monitor.ts";
@@ -25,6 +26,7 @@ export function revertWrite(monitor: Monitor, action: WriteAction): Monitor {
         pending,
       };
     case "amend":
-      return { ...monitor, pending };
+      // the only trigger amend of a stop is the move to breakeven: not done until it lands
+      return { ...monitor, pending, ...(action.role === "sl" && action.triggerPrice !== undefined ? { breakevenDone: false } : {}) };
   }
 }

@@ -19,7 +19,7 @@ import { cpuMicros } from "../runtime.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
 import { Announcer } from "./announcer.ts";
-import { Executor, retryable } from "./executor.ts";
+import { Executor, succeeded } from "./executor.ts";
 import type { RateBudget } from "./rate-budget.ts";
 import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
 import { absorbReadFailure } from "./read-failure.ts";
@@ -65,8 +65,6 @@ export class Engine {
   #cycle = 0;
   #started = false;
   readonly #announcer: Announcer;
-  /** Writes not applied for a passing reason, sent again at the start of the next cycle. */
-  readonly #retry = new Map<string, WriteAction[]>();
   /** Last mark price seen per symbol, for the urgency breakdown of monitors not due this cycle. */
   readonly #marks = new Map<string, number>();
 
@@ -122,15 +120,8 @@ export class Engine {
 
     // Saved only when something durable changed: a steady cycle (no fill, no write) changes
     // nothing a restart could not read off the exchange again.
-    let dirty = cycle === 1 || this.#retry.size > 0;
-    if (this.#retry.size > 0) {
-      const retry = new Map(this.#retry);
-      this.#retry.clear();
-      const current = new Map(this.#monitors.map((m) => [m.id, m]));
-      await this.#carryOut(retry, current);
-      this.#monitors = [...current.values()];
-    }
-    let due = this.#monitors.filter((m) => isDue(m, now));
+    let dirty = cycle === 1;
+    let due = this.#monitors.filter((m) => isDue(m, now) || sweepDue(m, now));
     if (!(await this.#prepare(uniqueKeys(due)))) due = [];
     if (readPath.name === "naive") {
       // the --cache off rollback path: every monitor read is a fetch of its own
@@ -164,7 +155,7 @@ export class Engine {
       const followed = followMainClose(twin, d.monitor, now);
       if (followed.actions.length > 0) apply(followed.monitor, followed.actions);
     }
-    await this.#carryOut(writes, next);
+    if (await this.#carryOut(writes, next)) dirty = true;
     this.#monitors = [...next.values()];
     this.#announcer.divergence(this.#monitors, this.#instruments);
     if (dirty) await store.saveMonitors(this.#monitors);
@@ -201,30 +192,30 @@ export class Engine {
   }
 
   /**
-   * Sends each monitor's writes; a write refused for good is taken back from the monitor
-   * (revertWrite) and the monitor is due again, one not applied for a passing reason is
-   * queued to be sent again.
+   * Sends each monitor's writes. A write the exchange did not apply (refused, rate-limited,
+   * IP-banned, or skipped after an earlier failure) is taken back from the monitor
+   * (revertWrite) and the monitor is due again: the next cycle decides afresh on a fresh
+   * snapshot, never replays a stale decision. An "unknown" outcome stays: the grace window
+   * and a lookup by orderLinkId settle it. Returns whether any write was taken back.
    */
-  async #carryOut(writes: ReadonlyMap<string, WriteAction[]>, monitors: Map<string, Monitor>): Promise<void> {
+  async #carryOut(writes: ReadonlyMap<string, WriteAction[]>, monitors: Map<string, Monitor>): Promise<boolean> {
+    let reverted = false;
     await Promise.all(
       [...writes.entries()].map(async ([id, actions]) => {
         const results = await this.#executor.execute(id, actions);
         for (const { action, outcome } of results) {
-          if (retryable(outcome)) {
-            const monitor = monitors.get(id);
-            if (monitor?.status === "closed" && action.kind !== "cancel") continue;
-            this.#retry.set(id, [...(this.#retry.get(id) ?? []), action]);
-          } else if (outcome.status === "rejected") {
-            const monitor = monitors.get(id);
-            // decided again next cycle, on what the exchange shows then
-            if (monitor !== undefined) monitors.set(id, { ...revertWrite(monitor, action), nextDueAt: this.#deps.clock.now() });
-            if (action.kind === "place" && action.role === "sl") {
-              this.#emit("error", "alert", { level: "error", message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); evaluating again next cycle`, monitor: id });
-            }
+          if (succeeded(outcome, action.kind) || outcome.status === "unknown") continue;
+          const monitor = monitors.get(id);
+          if (monitor === undefined) continue;
+          monitors.set(id, { ...revertWrite(monitor, action), nextDueAt: this.#deps.clock.now() });
+          reverted = true;
+          if (action.kind === "place" && action.role === "sl" && outcome.status === "rejected") {
+            this.#emit("error", "alert", { level: "error", message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); deciding again next cycle`, monitor: id });
           }
         }
       }),
     );
+    return reverted;
   }
 
   /**
@@ -244,7 +235,7 @@ export class Engine {
   }
 
   #absorb(error: unknown): boolean {
-    return absorbReadFailure(error, { budget: this.#deps.budget, accounts: this.#deps.exchanges.keys(), emit: this.#emit });
+    return absorbReadFailure(error, { budget: this.#deps.budget, accounts: this.#deps.exchanges.keys(), emit: this.#emit, now: this.#deps.clock.now() });
   }
 
   async #decide(monitor: Monitor, now: number): Promise<{ monitor: Monitor; actions: Action[]; lookedUp: boolean } | undefined> {
@@ -288,6 +279,11 @@ export class Engine {
     if (exchange === undefined) throw new RuntimeFault("ENGINE_NO_ACCOUNT", `no exchange configured for account ${account}`);
     return exchange;
   }
+}
+
+/** A closed monitor with an order still working (a cancel that did not go through) is swept again. */
+function sweepDue(monitor: Monitor, now: number): boolean {
+  return monitor.status === "closed" && now >= monitor.nextDueAt && monitor.orders.some((o) => o.state === "working");
 }
 
 function key(monitor: Monitor): MonitorKey {

@@ -51,11 +51,6 @@ export function succeeded(outcome: ExecutedWrite["outcome"], kind: WriteAction["
   }
 }
 
-/** Not applied for a passing reason: send the same write again next cycle. */
-export function retryable(outcome: ExecutedWrite["outcome"]): boolean {
-  return outcome.status === "rate-limited" || outcome.status === "ip-banned" || outcome.status === "skipped";
-}
-
 export class Executor {
   readonly #deps: ExecutorDeps;
   #writes = 0;
@@ -71,7 +66,7 @@ export class Executor {
     return n;
   }
 
-  /** One monitor's writes, in order; after the first that did not succeed the rest are skipped (and retried next cycle). */
+  /** One monitor's writes, in order; after the first that did not succeed the rest are skipped (and decided again next cycle). */
   async execute(monitor: string, actions: readonly WriteAction[]): Promise<ExecutedWrite[]> {
     const done: ExecutedWrite[] = [];
     let failed = false;
@@ -85,6 +80,11 @@ export class Executor {
       failed = !succeeded(result.outcome, action.kind);
     }
     return done;
+  }
+
+  /** Exchange times come on the engine's clock (virtual on the simulator); the budget runs on the wall clock. */
+  #wall(at: number): number {
+    return this.#deps.budget.now() + Math.max(0, at - this.#deps.now());
   }
 
   async #one(monitor: string, action: WriteAction): Promise<ExecutedWrite> {
@@ -104,9 +104,10 @@ export class Executor {
       const found = await exchange.lookupOrder(action.symbol, action.linkId).catch(() => undefined);
       if (found !== undefined) outcome = { status: "ok", orderId: found.id };
     }
-    if (outcome.status === "rate-limited") budget.backOff(action.account, outcome.retryAt);
+    if (outcome.status === "exists" && action.kind === "place") outcome = await confirmExisting(exchange, action);
+    if (outcome.status === "rate-limited") budget.backOff(action.account, this.#wall(outcome.retryAt));
     if (outcome.status === "ip-banned") {
-      budget.ban(outcome.until);
+      budget.ban(this.#wall(outcome.until));
       emit("error", "alert", { level: "error", message: "IP banned by the exchange: all writes stopped", until: new Date(outcome.until).toISOString() });
     }
     await journal.outcome({
@@ -120,6 +121,13 @@ export class Executor {
     else emit("warn", "order.failed", describe(monitor, action, outcome));
     return { action, outcome };
   }
+}
+
+/** 110072: the linkId is taken. Ours still working is a success; one that already closed is a collision. */
+async function confirmExisting(exchange: AccountExchange, action: Extract<WriteAction, { kind: "place" }>): Promise<WriteOutcome> {
+  const found = await exchange.lookupOrder(action.symbol, action.linkId).catch(() => undefined);
+  if (found === undefined || found.status === "open" || found.status === "untriggered") return { status: "exists" };
+  return { status: "rejected", code: "110072", reason: `orderLinkId ${action.linkId} belongs to an order already ${found.status}` };
 }
 
 function send(exchange: AccountExchange, action: WriteAction): Promise<WriteOutcome> {

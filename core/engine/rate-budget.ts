@@ -87,6 +87,11 @@ export class RateBudget {
     this.#bannedUntil = Math.max(this.#bannedUntil, until);
   }
 
+  /** The budget's own (wall) clock: times from the exchange are converted onto it. */
+  now(): number {
+    return this.#now();
+  }
+
   writesAllowed(): boolean {
     return this.#now() >= this.#bannedUntil;
   }

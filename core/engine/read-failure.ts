@@ -5,24 +5,24 @@
  * the monitors stay due. Auth failures and the like are not absorbed: they propagate.
  */
 import type { AccountId } from "../domain/types.ts";
-import { ExchangeReadError } from "../exchange/failure.ts";
+import { ExchangeReadError, IP_BAN_MS } from "../exchange/failure.ts";
 import type { Emit } from "../logs/event.ts";
 import type { RateBudget } from "./rate-budget.ts";
 
-export const IP_BAN_MS = 10 * 60_000;
-
 /** True when the failure was handled (skip and go on); false when it must propagate. */
-export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; accounts: Iterable<AccountId>; emit: Emit }): boolean {
+export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; accounts: Iterable<AccountId>; emit: Emit; now: number }): boolean {
   if (!(error instanceof ExchangeReadError)) return false;
+  // retryAt comes on the engine's clock; the budget runs on the wall clock
+  const wall = (at: number | undefined, fallbackMs: number) => ctx.budget.now() + (at === undefined ? fallbackMs : Math.max(0, at - ctx.now));
   switch (error.readKind) {
     case "rate-limited": {
-      const until = error.retryAt ?? Date.now() + 1_000;
+      const until = wall(error.retryAt, 1_000);
       for (const account of ctx.accounts) ctx.budget.backOff(account, until);
       ctx.emit("warn", "rate.backoff", { until: new Date(until).toISOString(), endpoint: error.endpoint });
       return true;
     }
     case "ip-banned": {
-      const until = Date.now() + IP_BAN_MS;
+      const until = wall(error.retryAt, IP_BAN_MS);
       ctx.budget.ban(until);
       ctx.emit("error", "alert", { level: "error", message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
       return true;

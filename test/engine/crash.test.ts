@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fnv1a, parseLinkId } from "../../core/domain/link-id.ts";
+import { lifetimeKey, monitorHash, parseLinkId } from "../../core/domain/link-id.ts";
+import type { MonitorId } from "../../core/domain/types.ts";
 import { sleep } from "../../core/clock.ts";
 import { seededRng } from "../../core/rng.ts";
 import { openIntentsOf, parseJournal } from "../../core/store/journal.ts";
@@ -34,8 +35,9 @@ const WRITE_WINDOW_MS = 1_100;
 const FIRST_STEP = 40;
 
 interface StoredMonitor {
-  readonly id: string;
+  readonly id: MonitorId;
   readonly status: string;
+  readonly createdAt: number;
 }
 
 async function storedMonitors(stateDir: string): Promise<StoredMonitor[]> {
@@ -59,7 +61,7 @@ function rungOf(linkId: string): string | undefined {
 /** Every broken invariant, one line each. */
 export function crashInvariantProblems(state: SimState, monitors: readonly StoredMonitor[]): string[] {
   const problems: string[] = [];
-  const active = new Set(monitors.filter((m) => m.status === "active").map((m) => m.id));
+  const active = new Set<string>(monitors.filter((m) => m.status === "active").map((m) => m.id));
   for (const [account, st] of Object.entries(state.accounts)) {
     const open = st.openOrders.list;
     const seen = new Map<string, number>();
@@ -79,7 +81,7 @@ export function crashInvariantProblems(state: SimState, monitors: readonly Store
     }
     for (const p of st.positions) {
       const side = p.side === "Buy" ? "long" : "short";
-      const id = `${account}:${p.symbol}:${side}`;
+      const id = `${account}:${p.symbol}:${side}` as MonitorId;
       if (!active.has(id)) problems.push(`${id}: position of size ${p.size} open on the exchange but no active monitor in monitors.json`);
       const closing = p.side === "Buy" ? "Sell" : "Buy";
       const stops = open.filter((o) => o.symbol === p.symbol && o.side === closing && isStop(o));
@@ -89,7 +91,9 @@ export function crashInvariantProblems(state: SimState, monitors: readonly Store
       }
       for (const o of open.filter((x) => x.symbol === p.symbol)) {
         const own = parseLinkId(o.orderLinkId);
-        if (own !== undefined && own.hash !== fnv1a(id)) problems.push(`${id}: open order ${o.orderLinkId} carries another monitor's hash`);
+        const monitor = monitors.find((m) => m.id === id && m.status === "active");
+        const lifetimes = monitors.filter((m) => m.id === id).map((m) => monitorHash(lifetimeKey(m)));
+        if (own !== undefined && monitor !== undefined && !lifetimes.includes(own.hash)) problems.push(`${id}: open order ${o.orderLinkId} carries another monitor's hash`);
       }
     }
   }

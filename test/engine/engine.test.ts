@@ -49,21 +49,21 @@ interface Rig {
 }
 
 /** One long BTCUSDT position of 0.1 at 60 000 with a TP at 63 000 and a stop at 57 000. */
-async function rig(store = new MemoryStateStore()): Promise<Rig> {
+async function rig(store = new MemoryStateStore(), budget = new RateBudget()): Promise<Rig> {
   const clock = new VirtualClock(START);
   const mem = new MemoryExchange("main", { clock, marks: { BTCUSDT: 60_000 } });
   mem.setPosition("BTCUSDT", "long", 0.1, 60_000);
   await mem.place({ symbol: "BTCUSDT", linkId: "seed-tp", side: "sell", type: "limit", qty: 0.1, price: 63_000, reduceOnly: true });
   await mem.place({ symbol: "BTCUSDT", linkId: "seed-sl", side: "sell", type: "market", qty: 0.1, triggerPrice: 57_000, triggerDirection: "fall", reduceOnly: true, closeOnTrigger: true });
-  return start(clock, mem, store);
+  return start(clock, mem, store, budget);
 }
 
-async function start(clock: VirtualClock, mem: MemoryExchange, store: MemoryStateStore): Promise<Rig> {
+async function start(clock: VirtualClock, mem: MemoryExchange, store: MemoryStateStore, budget = new RateBudget()): Promise<Rig> {
   const exchange = new ScriptedCreates(mem);
   const exchanges = new Map<AccountId, AccountExchange>([["main", exchange]]);
   const config = defaultEngineConfig();
   const sink = new MemorySink();
-  const engine = createEngine({ exchanges, readPath: readPathFor("warden", exchanges, clock, config), store, clock, sink, config, budget: new RateBudget() });
+  const engine = createEngine({ exchanges, readPath: readPathFor("warden", exchanges, clock, config), store, clock, sink, config, budget });
   await engine.start();
   return { clock, mem, exchange, sink, store, engine };
 }
@@ -96,7 +96,7 @@ describe("engine cycle", () => {
     expect(workingStops(r.mem).length).toBe(1);
   });
 
-  test("a create refused for a passing reason is sent again next cycle with the same orderLinkId", async () => {
+  test("a create the exchange did not apply (rate limit) is decided again next cycle, leaving exactly one stop", async () => {
     const r = await rig();
     r.mem.cancelByHand("seed-sl");
     r.exchange.outcomes.push({ status: "rate-limited", retryAt: START + 1_000 });
@@ -105,9 +105,25 @@ describe("engine cycle", () => {
     await cycleAfter(r, 5_000);
     const links = r.exchange.sent.map((o) => o.linkId);
     expect(links.length).toBe(2);
-    expect(links[1]).toBe(links[0]!);
-    expect(workingStops(r.mem).map((o) => o.linkId)).toEqual([links[0]!]);
-    expect(r.sink.named("rule.applied").filter((e) => e["rule"] === "sl-restored").length).toBe(1);
+    expect(new Set(links).size).toBe(2);
+    expect(workingStops(r.mem).map((o) => o.linkId)).toEqual([links[1]!]);
+    expect(r.engine.monitors()[0]!.slRestoredCount).toBe(1);
+    await cycleAfter(r, 60_000);
+    expect(r.exchange.sent.length).toBe(2);
+  });
+
+  test("a stop held back by an IP ban is placed once when the ban ends, never twice", async () => {
+    let wall = 1_000_000;
+    const r = await rig(new MemoryStateStore(), new RateBudget({ now: () => wall }));
+    r.mem.failNext("ip-banned");
+    await cycleAfter(r, 5_000);
+    r.mem.cancelByHand("seed-sl");
+    for (let i = 0; i < 5; i++) await cycleAfter(r, 15_000); // past the grace window, still banned
+    expect(r.exchange.sent).toEqual([]);
+    wall += 10 * 60_000 + 1;
+    for (let i = 0; i < 3; i++) await cycleAfter(r, 15_000);
+    expect(workingStops(r.mem).length).toBe(1);
+    expect(r.exchange.sent.length).toBe(1);
   });
 
   test("a stop the exchange refuses for good raises an alert and is decided again, so the position does not stay unprotected", async () => {
