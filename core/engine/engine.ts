@@ -9,6 +9,7 @@ import { evaluate, needsLookup, type MonitorView } from "../domain/evaluate.ts";
 import { followMainClose } from "../domain/mirror.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
+import { reconcile } from "../domain/reconcile.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
 import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
@@ -65,6 +66,9 @@ export class Engine {
   #cycle = 0;
   #started = false;
   readonly #announcer: Announcer;
+  /** Clock time each account was last loaded whole (for discovery). */
+  readonly #lastLoaded = new Map<AccountId, number>();
+  #mirrorRatio: number | undefined;
   /** Last mark price seen per symbol, for the urgency breakdown of monitors not due this cycle. */
   readonly #marks = new Map<string, number>();
 
@@ -104,6 +108,7 @@ export class Engine {
     });
     this.#monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, this.#deps.clock.now()) } : m)); // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
     this.#instruments = report.instruments;
+    this.#mirrorRatio = report.mirrorRatio;
     this.#started = true;
     return report;
   }
@@ -121,8 +126,14 @@ export class Engine {
     // Saved only when something durable changed: a steady cycle (no fill, no write) changes
     // nothing a restart could not read off the exchange again.
     let dirty = cycle === 1;
-    let due = this.#monitors.filter((m) => isDue(m, now) || sweepDue(m, now));
-    if (!(await this.#prepare(uniqueKeys(due)))) due = [];
+    const isDueNow = (m: Monitor) => isDue(m, now) || sweepDue(m, now);
+    let due = this.#monitors.filter(isDueNow);
+    const unseen = [...this.#deps.exchanges.keys()].filter((a) => now - (this.#lastLoaded.get(a) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
+    if (!(await this.#prepare(uniqueKeys(due), unseen))) due = [];
+    else if (this.#discover(now)) {
+      dirty = true;
+      due = this.#monitors.filter(isDueNow);
+    }
     if (readPath.name === "naive") {
       // the --cache off rollback path: every monitor read is a fetch of its own
       for (const m of due) this.#emit("info", "fetch.uncached", { account: m.account, monitor: m.id, kind: "position+orders" });
@@ -223,15 +234,38 @@ export class Engine {
    * 5xx, timeout) skips this cycle's decisions: the monitors stay due, nothing is decided
    * on missing data, and the budget backs off. Only faults that waiting cannot cure throw.
    */
-  async #prepare(keys: readonly MonitorKey[]): Promise<boolean> {
-    if (keys.length === 0) return true;
+  async #prepare(keys: readonly MonitorKey[], accounts: readonly AccountId[]): Promise<boolean> {
+    if (keys.length === 0 && accounts.length === 0) return true;
     try {
-      await this.#deps.readPath.prepare(keys);
+      await this.#deps.readPath.prepare(keys, { accounts });
       return true;
     } catch (error) {
       if (!this.#absorb(error)) throw error;
       return false;
     }
+  }
+
+  /**
+   * Positions opened after start-up (or reopened after their monitor closed) are adopted
+   * from the whole-account snapshots this cycle loaded: no call of their own. Every account
+   * is loaded at least every `activeEveryMs` for this, even with no monitor due on it.
+   * Read paths that load per monitor (cache off) have no snapshot: only start-up adopts there.
+   */
+  #discover(now: number): boolean {
+    const snapshots = this.#deps.readPath.accountSnapshots?.();
+    if (snapshots === undefined || snapshots.size === 0) return false;
+    for (const account of snapshots.keys()) this.#lastLoaded.set(account, now);
+    const active = new Set(this.#monitors.filter((m) => m.status === "active").map((m) => m.id));
+    const unknown = [...snapshots].some(([account, s]) => s.positions.some((p) => p.size > 0 && !active.has(monitorId(account, p.symbol, p.side))));
+    if (!unknown) return false;
+    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {});
+    this.#monitors = r.monitors;
+    for (const id of r.adopted) {
+      const m = r.monitors.find((x) => x.id === id);
+      this.#emit("info", "monitor.adopted", { monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length, when: "running" });
+    }
+    for (const id of r.retired) this.#emit("info", "monitor.closed", { monitor: id, reason: "position-gone" });
+    return r.adopted.length > 0 || r.retired.length > 0;
   }
 
   #absorb(error: unknown): boolean {

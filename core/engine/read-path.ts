@@ -9,7 +9,7 @@
  * REST call made on that monitor's behalf. Batched account loads are counted as `loads`
  * and their calls as `calls`, not as monitor misses.
  */
-import type { AccountId, ExchangeOrder, ExchangePosition } from "../domain/types.ts";
+import type { AccountId, AccountSnapshot, ExchangeOrder, ExchangePosition } from "../domain/types.ts";
 
 export type StrategyName = "naive" | "ttl" | "warden";
 
@@ -39,8 +39,14 @@ export interface ReadStats {
 
 export interface ReadPath {
   readonly name: StrategyName;
-  /** Load what these due monitors need, as the strategy does it. Read failures propagate. */
-  prepare(due: readonly MonitorKey[]): Promise<void>;
+  /**
+   * Load what these due monitors need, as the strategy does it. Read failures propagate.
+   * `accounts`: whole accounts to load as well, for strategies that load whole accounts
+   * (the engine's discovery of positions it does not know); others ignore it.
+   */
+  prepare(due: readonly MonitorKey[], opts?: { readonly accounts?: readonly AccountId[] }): Promise<void>;
+  /** The whole-account snapshots the last prepare() loaded, when the strategy loads whole accounts. */
+  accountSnapshots?(): ReadonlyMap<AccountId, AccountSnapshot>;
   /** The data one monitor decides on; only valid for keys passed to the last prepare(). */
   view(key: MonitorKey): MonitorReadView;
   /** Called after every write on an account (and symbol). */

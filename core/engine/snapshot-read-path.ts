@@ -24,6 +24,7 @@ export class SnapshotReadPath implements ReadPath {
   readonly #cache: SnapshotSource;
   readonly #maxAgeMs: number;
   readonly #views = new Map<AccountId, Indexed>();
+  readonly #loaded = new Map<AccountId, AccountSnapshot>();
   #cycle: ReadStats = zero;
   #total: ReadStats = zero;
 
@@ -35,8 +36,9 @@ export class SnapshotReadPath implements ReadPath {
     this.#emit = opts.emit ?? (() => {});
   }
 
-  async prepare(due: readonly MonitorKey[]): Promise<void> {
-    const accounts = [...new Set(due.map((k) => k.account))];
+  async prepare(due: readonly MonitorKey[], opts: { readonly accounts?: readonly AccountId[] } = {}): Promise<void> {
+    const accounts = [...new Set([...due.map((k) => k.account), ...(opts.accounts ?? [])])];
+    this.#loaded.clear();
     const coalesced0 = coalescedSoFar(this.#cache.stats());
     const snapshots = await Promise.all(accounts.map((a) => this.#timed(a)));
     const stats = this.#cache.stats().lastCycle.accounts;
@@ -48,10 +50,15 @@ export class SnapshotReadPath implements ReadPath {
         this.#emit("info", "snapshot.loaded", { account, positions: snapshot.positions.length, orders: snapshot.orders.length, calls, ms: Math.round(ms * 10) / 10 });
       }
       this.#views.set(account, index(snapshot));
+      this.#loaded.set(account, snapshot);
       const reads = due.filter((k) => k.account === account).length;
       this.#emit("debug", "cache.hit", { account, kind: "snapshot", reads });
     }
     this.#add({ hits: due.length, misses: 0, loads: accounts.length, coalesced: coalescedSoFar(this.#cache.stats()) - coalesced0 });
+  }
+
+  accountSnapshots(): ReadonlyMap<AccountId, AccountSnapshot> {
+    return this.#loaded;
   }
 
   async #timed(account: AccountId): Promise<{ snapshot: AccountSnapshot; ms: number }> {

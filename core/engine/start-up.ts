@@ -20,6 +20,8 @@ export interface StartReport {
   /** Open journal intents settled by lookup. */
   readonly settled: number;
   readonly restoredFrom?: string;
+  /** The mirror ratio in force: configured, or read off the accounts. */
+  readonly mirrorRatio: number | undefined;
 }
 
 export interface StartUpInput {
@@ -71,6 +73,7 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
       adopted: result.adopted,
       retired: result.retired,
       settled,
+      mirrorRatio: ratio,
       ...(marker !== undefined ? { restoredFrom: marker.from } : {}),
     };
   } catch (error) {

@@ -148,6 +148,33 @@ describe("engine cycle", () => {
     expect(r.sink.named("order.failed").map((e) => e["status"])).toEqual(["skipped"]);
   });
 
+  test("a position opened after start-up is adopted from the account snapshot and protected, with no call of its own", async () => {
+    const r = await rig();
+    r.mem.setMark("ETHUSDT", 3_000);
+    r.mem.setPosition("ETHUSDT", "long", 1, 3_000);
+    const report = await cycleAfter(r, 15_000);
+    expect(r.engine.monitors().map((m) => m.id).sort()).toEqual(["main:BTCUSDT:long", "main:ETHUSDT:long"]);
+    expect(r.sink.named("monitor.adopted").filter((e) => e["when"] === "running").map((e) => e["monitor"])).toEqual(["main:ETHUSDT:long"]);
+    const ethStops = workingStops(r.mem).filter((o) => o.symbol === "ETHUSDT");
+    expect(ethStops.map((o) => o.qty)).toEqual([1]);
+    expect({ reads: report.restCalls - report.writes, writes: report.writes }).toEqual({ reads: 2, writes: 1 }); // the snapshot it read anyway, then the stop
+  });
+
+  test("a position reopened after its stop was hit gets a new monitor life and new orderLinkIds", async () => {
+    const r = await rig();
+    r.mem.setMark("BTCUSDT", 56_900);
+    r.mem.trigger("seed-sl");
+    await cycleAfter(r, 5_000);
+    expect(r.engine.monitors()[0]!.status).toBe("closed");
+    r.mem.setMark("BTCUSDT", 60_000);
+    r.mem.setPosition("BTCUSDT", "long", 0.2, 60_000);
+    await cycleAfter(r, 15_000);
+    const reborn = r.engine.monitors().find((m) => m.id === "main:BTCUSDT:long")!;
+    expect(reborn.status).toBe("active");
+    expect(workingStops(r.mem).map((o) => o.qty)).toEqual([0.2]);
+    expect(r.sink.named("order.failed")).toEqual([]);
+  });
+
   test("a restart reconciles from the stored monitors and does not place what is already working", async () => {
     const store = new MemoryStateStore();
     const first = await rig(store);
