@@ -6,7 +6,7 @@
  */
 import { cac, type CAC } from "cac";
 import { UsageError, WardenError, exitCodeOf } from "../core/errors.ts";
-import { argv, exit, writeStderr } from "../core/runtime.ts";
+import { argv, env, exit, writeStderr } from "../core/runtime.ts";
 import pkg from "../package.json" with { type: "json" };
 import { commands } from "./commands/index.ts";
 
@@ -20,6 +20,19 @@ export function buildCli(): CAC {
 
 function isCacError(error: unknown): error is Error {
   return error instanceof Error && error.name === "CACError";
+}
+
+/** The last guard at the exit boundary: no key or secret from the environment in an error line. */
+function withoutSecrets(line: string): string {
+  let out = line;
+  for (const account of ["MAIN", "MIRROR"]) {
+    for (const kind of ["KEY", "SECRET"]) {
+      const value = env(`WARDEN_${account}_API_${kind}`);
+      if (value === undefined || value.length < 4) continue;
+      for (const form of [value, encodeURIComponent(value)]) out = out.split(form).join("[redacted]");
+    }
+  }
+  return out;
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -41,7 +54,7 @@ export async function main(args: string[]): Promise<number> {
       writeStderr(`warden: USAGE: ${error.message}\n`);
       return 2;
     }
-    const line = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+    const line = withoutSecrets(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
     const prefix = error instanceof WardenError ? `warden: ${error.code}: ` : "warden: ";
     writeStderr(`${prefix}${line}\n`);
     return exitCodeOf(error);

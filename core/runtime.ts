@@ -81,3 +81,8 @@ export function onExit(handler: () => void): () => void {
     process.off("exit", handler);
   };
 }
+
+/** How long this process has been running, ms. */
+export function uptimeMs(): number {
+  return process.uptime() * 1_000;
+}

@@ -8,6 +8,7 @@ import type { AccountId } from "../domain/types.ts";
 import { InputError } from "../errors.ts";
 import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
 import type { AccountExchange } from "../exchange/port.ts";
+import type { Credentials } from "../exchange/redaction.ts";
 import { emitter, type EventSink } from "../logs/event.ts";
 import { onSignals } from "../runtime.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
@@ -24,11 +25,6 @@ import { toStatsFile } from "../cache/stats.ts";
 import { readPathFor } from "./read-paths.ts";
 import { callFigures, hitRate, TallySink, type RunSummary } from "./run-summary.ts";
 import { openSimSession } from "./sim-session.ts";
-
-export interface Credentials {
-  readonly apiKey: string;
-  readonly secret: string;
-}
 
 export interface RunOptions {
   readonly exchange: "sim" | "bybit";

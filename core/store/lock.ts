@@ -15,7 +15,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../clock.ts";
 import { RuntimeFault } from "../errors.ts";
-import { isProcessAlive, onExit, pid } from "../runtime.ts";
+import { isProcessAlive, onExit, pid, uptimeMs } from "../runtime.ts";
 import { syncDirectory } from "./atomic-file.ts";
 import { isJsonObject } from "./state-json.ts";
 
@@ -55,11 +55,13 @@ export interface LockIdentity {
   readonly now: () => number;
   readonly isAlive: (pid: number) => boolean;
   readonly staleAfterMs: number;
+  /** When this process started (epoch ms), to tell a reused pid from this process. */
+  readonly startedAt?: number;
 }
 
 /** This process, judged by the wall clock (lock ages are compared with file times, never a virtual clock). */
 export function localIdentity(staleAfterMs = DEFAULT_STALE_LOCK_MS): LockIdentity {
-  return { pid: pid(), host: hostname(), now: systemClock.now, isAlive: isProcessAlive, staleAfterMs };
+  return { pid: pid(), host: hostname(), now: systemClock.now, isAlive: isProcessAlive, staleAfterMs, startedAt: Date.now() - uptimeMs() };
 }
 
 export class LockHeldError extends RuntimeFault {
@@ -83,6 +85,11 @@ export function lockVerdict(holder: LockInfo | undefined, touchedAt: number, me:
     return age > UNREADABLE_GRACE_MS ? { stale: true, why: "unreadable lock file" } : { stale: false };
   }
   if (holder.host === me.host) {
+    // A holder with this very pid that took the lock before this process started was an
+    // earlier process the pid was reused for (a container's pid 1 restarted after a kill).
+    if (holder.pid === me.pid && me.startedAt !== undefined && Date.parse(holder.startedAt) < me.startedAt - 1_000) {
+      return { stale: true, why: `pid ${holder.pid} now belongs to this process, started after the lock was taken` };
+    }
     return me.isAlive(holder.pid) ? { stale: false } : { stale: true, why: `pid ${holder.pid} is not running` };
   }
   return age > me.staleAfterMs

@@ -99,6 +99,17 @@ describe("state dir lock", () => {
       await handle.release();
     }));
 
+  test("a lock left by an earlier process whose pid this process now has is taken over; this process's own is not", () =>
+    withDir(async (dir) => {
+      const me = localIdentity();
+      const earlier = { pid: me.pid, host: me.host, startedAt: new Date((me.startedAt ?? Date.now()) - 60_000).toISOString(), command: "run", token: "0123456789abcdef" };
+      await writeFile(join(dir, "lock"), `${JSON.stringify(earlier)}\n`);
+      const handle = await acquireFileLock(dir, "run", me);
+      expect(handle.tookOver?.why).toContain("now belongs to this process");
+      await expect(acquireFileLock(dir, "run", localIdentity())).rejects.toBeInstanceOf(LockHeldError);
+      await handle.release();
+    }));
+
   test("release removes the lock file", () =>
     withDir(async (dir) => {
       const handle = await acquireFileLock(dir, "run", localIdentity());
