@@ -13,14 +13,22 @@
  *   wrapping them too, counted only outside handle()'s own synchronous part); the rest
  *   (signature check, envelope) is then counted as engine CPU: an overestimate of the
  *   engine's cost, never an underestimate. The price step's matching is counted as the
- *   simulator's. msw's interception and the Response objects count as the engine's
- *   transport, as a real fetch's HTTP parsing would.
+ *   simulator's.
+ * - the transport's CPU (core/sim/msw-fetch.ts): msw building the Request, matching its
+ *   handlers, the simulator answering and the Response object are the simulator's side of
+ *   the wire, not Warden. With zero latency the transport is isolated (one request at a
+ *   time, each in a macrotask of its own, so that nothing else runs inside its window) and
+ *   its CPU, the simulator's handle() included, is subtracted like the simulator's own. With
+ *   latency it is not isolated (that would serialise the waits) and msw counts as engine
+ *   CPU: an overestimate again. What remains in both cases is ccxt (signing, JSON parsing,
+ *   its parsers for new or changed records), the adapter, cache, engine, domain and store.
  */
 import type { CycleReport } from "../engine/engine.ts";
 import { openSimSession, type SimSession } from "../engine/sim-session.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { Simulator } from "../sim/simulator.ts";
 import type { Scenario } from "../sim/scenario-schema.ts";
+import { type TransportMeter, transportMeterOf } from "../sim/msw-fetch.ts";
 import { ConnectionPoolMeter } from "./connection-pool.ts";
 import type { AccountCounts } from "./floor.ts";
 import type { BenchSession, SessionCycle, SessionOptions } from "./session-port.ts";
@@ -28,14 +36,17 @@ import type { BenchSession, SessionCycle, SessionOptions } from "./session-port.
 export interface SimBenchSession extends BenchSession {
   /** The engine's session underneath (tests read the simulator's own log from it). */
   readonly inner: SimSession;
+  /** The transport's CPU meter (isolated and counted with zero latency). */
+  readonly transport: TransportMeter | undefined;
 }
 
-/** CPU spent inside the simulator, counted once even when its parts nest. */
+/** CPU spent inside the simulator, counted once even when its parts nest or run in a counted transport window. */
 class SimCpu {
   micros = 0;
   #depth = 0;
+  constructor(readonly transport: TransportMeter | undefined) {}
   run<T>(fn: () => T): T {
-    if (this.#depth > 0) return fn();
+    if (this.#depth > 0 || this.transport?.inWindow === true) return fn();
     this.#depth++;
     const t0 = cpuMicros();
     try {
@@ -88,19 +99,26 @@ function adapterCalls(s: SimSession): number {
 export async function openBenchSession(scenario: Scenario, opts: SessionOptions): Promise<SimBenchSession> {
   const pool = new ConnectionPoolMeter();
   const extra = opts.fetch;
+  let transport: TransportMeter | undefined;
   const inner = await openSimSession(scenario, {
     strategy: opts.strategy,
     latency: opts.latency,
     seed: opts.seed,
-    fetch: (f) => (extra ? extra(pool.wrap(f)) : pool.wrap(f)),
+    fetch: (f) => {
+      transport = transportMeterOf(f);
+      return extra ? extra(pool.wrap(f)) : pool.wrap(f);
+    },
   });
-  const cpu = new SimCpu();
+  // After start-up (markets, first reads): only the cycles are measured.
+  if (opts.latency === "zero") transport?.isolate(cpuMicros);
+  const cpu = new SimCpu(transport);
   meterSimulator(inner.sim, cpu);
   const requests = (): number => Object.values(inner.sim.requestCounts()).reduce((a, b) => a + b, 0);
   return {
     strategy: opts.strategy,
     pool,
     inner,
+    transport,
     accountCounts: () => accountCountsOf(inner.sim.state()),
     async cycle(): Promise<SessionCycle> {
       const calls0 = adapterCalls(inner);
@@ -123,7 +141,7 @@ export async function openBenchSession(scenario: Scenario, opts: SessionOptions)
     },
     finished: () => inner.finished(),
     simRequests: requests,
-    simCpuMicros: () => cpu.micros,
+    simCpuMicros: () => cpu.micros + (transport?.cpuMicros ?? 0),
     close: () => inner.close(),
   };
 }

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import ccxt from "ccxt";
 import type { Clock } from "../clock.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition, Instrument } from "../domain/types.ts";
-import { type CcxtMarketLike, type CcxtOrderLike, type CcxtPositionLike, OrderParseMemo, PositionParseMemo, toExchangeOrder, toInstrument } from "./ccxt-mapping.ts";
+import { BodyParseMemo, type CcxtMarketLike, type CcxtOrderLike, type CcxtPositionLike, OrderParseMemo, PositionParseMemo, toExchangeOrder, toInstrument } from "./ccxt-mapping.ts";
 import { ExchangeReadError, type Failure, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
 import type { AccountExchange, AmendOrder, ListingOptions, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
 import { DEFAULT_READ_RETRY, type ReadRetryPolicy, backoffMs } from "./read-retry.ts";
@@ -49,6 +49,7 @@ interface CcxtBybit {
   has: Record<string, unknown>;
   markets: Record<string, CcxtMarketLike & { symbol: string }> | undefined;
   fetchImplementation: unknown;
+  quoteJsonNumbers: boolean;
   timeout: number;
   milliseconds: () => number;
   setSandboxMode(on: boolean): void;
@@ -61,6 +62,7 @@ interface CcxtBybit {
   parsePosition(raw: unknown): CcxtPositionLike;
   parseOrder(raw: unknown): CcxtOrderLike;
   parseNumber(value: unknown): number | undefined;
+  parseJson(text: string): unknown;
   safeString(obj: unknown, key: string): string | undefined;
   createOrder(symbol: string, type: string, side: string, amount: number, price: number | undefined, params: Record<string, unknown>): Promise<CcxtOrderLike>;
   cancelOrder(id: string | undefined, symbol: string, params: Record<string, unknown>): Promise<CcxtOrderLike>;
@@ -121,6 +123,13 @@ class BybitAccount implements AccountExchange {
       },
     }) as unknown as CcxtBybit;
     ex.has["fetchCurrencies"] = false;
+    // Bybit v5 sends prices and sizes as strings; its JSON numbers are small integers (retCode,
+    // time, positionIdx). ccxt's default scans every parsed body for integers beyond 2^53 (a
+    // walk over each of the thousands of records per cycle); for Bybit it can find none.
+    ex.quoteJsonNumbers = false;
+    // ccxt parses each body with its own parseJson; one it has parsed before is served (ccxt-mapping.ts).
+    const bodies = new BodyParseMemo(ex.parseJson.bind(ex));
+    ex.parseJson = (text: string) => bodies.body(text);
     if (opts.testnet) ex.setSandboxMode(true);
     if (opts.baseUrl !== undefined) {
       const base = opts.baseUrl.replace(/\/+$/, "");

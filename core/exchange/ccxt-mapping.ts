@@ -120,31 +120,42 @@ export function toInstrument(m: CcxtMarketLike): Instrument | undefined {
 }
 
 /**
- * A cheap fingerprint of one raw Bybit record: every field name and value (a nested object,
- * such as an order's `cumFeeDetail`, by its JSON). Two records with the same fingerprint
- * are the same record, so whatever ccxt's parser makes of one it makes of the other.
+ * Whether two raw Bybit records are the same record: the same field names with the same
+ * values (nested objects, such as an order's `cumFeeDetail`, compared field by field). Then
+ * whatever ccxt's parser makes of one it makes of the other. No string is built: a record
+ * is compared with the one kept from the last listing.
  */
-export function fingerprint(raw: unknown): string {
-  if (raw === null || typeof raw !== "object") return String(raw);
-  const r = raw as Record<string, unknown>;
-  let fp = "";
-  for (const k in r) {
-    const v = r[k];
-    fp += k + "\u0001" + (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v)) + "\u0002";
+export function sameRecord(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    n++;
+    const v = x[k];
+    const w = y[k];
+    if (v === w) {
+      if (v !== undefined || k in y) continue;
+      return false;
+    }
+    if (typeof v !== "object" || typeof w !== "object" || !sameRecord(v, w)) return false;
   }
-  return fp;
+  for (const _ in y) n--;
+  return n === 0;
 }
 
 /**
- * Orders parsed by ccxt, remembered per orderId with the fingerprint of the raw record they
- * came from: an order whose raw record is unchanged (same fields, same values, so the same
+ * Orders parsed by ccxt, remembered per orderId with the raw record they came from: an
+ * order whose raw record is unchanged (same fields, same values, so the same
  * `updatedTime`, qty, prices, status) is served from here; a new or changed record goes
  * through ccxt's real `parseOrder` again. Exact, not approximate: parsing depends only on
  * the record and the (fixed) markets. `retain` after a full listing forgets orders no longer
  * listed, so the memo is as large as the account's open orders.
  */
 export class OrderParseMemo {
-  #entries = new Map<string, { readonly fp: string; readonly order: ExchangeOrder }>();
+  #entries = new Map<string, { readonly raw: unknown; readonly order: ExchangeOrder }>();
   /** Records parsed by ccxt since creation (new or changed), and served from the memo. */
   parsed = 0;
   served = 0;
@@ -157,15 +168,14 @@ export class OrderParseMemo {
       this.parsed++;
       return this.parse(raw);
     }
-    const fp = fingerprint(raw);
     const hit = this.#entries.get(id);
-    if (hit !== undefined && hit.fp === fp) {
+    if (hit !== undefined && sameRecord(raw, hit.raw)) {
       this.served++;
       return hit.order;
     }
     this.parsed++;
     const order = this.parse(raw);
-    this.#entries.set(id, { fp, order });
+    this.#entries.set(id, { raw, order });
     return order;
   }
 
@@ -214,5 +224,59 @@ export class PositionParseMemo {
     const parsed = this.parse(raw);
     this.#entries.set(key, { fp, parsed });
     return toExchangePosition(parsed);
+  }
+}
+
+/** Freeze a parsed JSON tree, so that a body served twice can never be changed by a reader. */
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const k in value as Record<string, unknown>) deepFreeze((value as Record<string, unknown>)[k]);
+}
+
+/** Bodies remembered (one per page of each listing: 1,000 monitors take about 100). */
+export const BODY_MEMO_ENTRIES = 512;
+
+/**
+ * Response bodies parsed by ccxt's `parseJson`, remembered by their text. A Bybit body ends
+ * with the envelope's `,"time":<ms>}`, which changes on every response; the rest of a page
+ * is the same text from one cycle to the next when its records did not change. A body whose
+ * text, up to that trailing time, equals a remembered one parses to the same tree, so it is
+ * served from here with its own time (a fresh envelope over the shared, frozen `result`);
+ * any other text is parsed by ccxt. Exact by construction: equal text, equal parse.
+ */
+export class BodyParseMemo {
+  readonly #entries = new Map<string, Record<string, unknown>>();
+  parsed = 0;
+  served = 0;
+
+  constructor(readonly parse: (text: string) => unknown) {}
+
+  body(text: unknown): unknown {
+    if (typeof text !== "string") return this.parse(text as string);
+    const at = text.lastIndexOf(',"time":');
+    const digits = at < 0 ? "" : text.slice(at + 8, -1);
+    // The trailing member of the top-level object only: digits, then the closing brace, then the end.
+    if (at < 0 || !text.endsWith("}") || !/^\d{1,16}$/.test(digits)) return this.#fresh(text, undefined);
+    const head = text.slice(0, at);
+    const hit = this.#entries.get(head);
+    if (hit !== undefined) {
+      this.served++;
+      return { ...hit, time: Number(digits) };
+    }
+    return this.#fresh(text, head);
+  }
+
+  #fresh(text: string, head: string | undefined): unknown {
+    this.parsed++;
+    const tree = this.parse(text);
+    if (head === undefined || tree === null || typeof tree !== "object" || Array.isArray(tree)) return tree;
+    deepFreeze(tree);
+    if (this.#entries.size >= BODY_MEMO_ENTRIES) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(head, tree as Record<string, unknown>);
+    return tree;
   }
 }

@@ -55,3 +55,32 @@ describe("bench accounting against the simulator's own request log", () => {
     expect(allPass(doc)).toBe(false);
   }, 30_000);
 });
+
+describe("the transport's CPU is the simulator's side of the wire", () => {
+  test("with zero latency every request is answered in its own counted window, and none is left uncounted", async () => {
+    const session = await openBenchSession(scenario, { strategy: "warden", latency: "zero", seed: 3 });
+    try {
+      const before = session.transport?.windows ?? 0;
+      const sim0 = session.simRequests();
+      await session.cycle();
+      await session.cycle();
+      expect((session.transport?.windows ?? 0) - before).toBe(session.simRequests() - sim0);
+      expect(session.transport?.impureWindows).toBe(0);
+      expect(session.transport?.cpuMicros ?? 0).toBeGreaterThan(0);
+      expect(session.simCpuMicros()).toBeGreaterThanOrEqual(session.transport?.cpuMicros ?? 0);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test("with latency the transport is not isolated and nothing of it is subtracted", async () => {
+    const session = await openBenchSession(scenario, { strategy: "warden", latency: "fixed:2", seed: 3 });
+    try {
+      await session.cycle();
+      expect(session.transport?.windows).toBe(0);
+      expect(session.transport?.cpuMicros).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { cycleFloor, medianLatencyMs, pagesFollowingCursor, pagesFor } from "../../core/bench/floor.ts";
+import { cycleFloor, latencyFloorSamples, medianLatencyMs, pagesFollowingCursor, pagesFor } from "../../core/bench/floor.ts";
+import { percentile } from "../../core/bench/statistics.ts";
+import { RECORDED_LATENCY } from "../../core/sim/latency.ts";
 
 const account = (over: Partial<{ account: string; positions: number; orders: number }> = {}) => ({ account: "main", positions: 20, orders: 90, ...over });
 
@@ -42,5 +44,24 @@ describe("the floor", () => {
     expect(medianLatencyMs("zero", "/v5/order/realtime")).toBe(0);
     expect(medianLatencyMs("recorded", "/v5/position/list")).toBe(65);
     expect(medianLatencyMs("recorded", "/v5/order/create")).toBe(95);
+  });
+
+  test("the latency floor's distribution under a fixed profile is the pages of the longest listing times that latency", () => {
+    const f = cycleFloor([account(), account({ account: "mirror", positions: 10, orders: 45 })], "fixed:10");
+    expect(new Set(latencyFloorSamples([f], "fixed:10", 1, 50))).toEqual(new Set([20]));
+  });
+
+  test("under the recorded profile its p95 lies above the median-based floor and within the pages' maximum latency", () => {
+    const f = cycleFloor([account(), account({ account: "mirror", positions: 10, orders: 45 })], "recorded");
+    const draws = latencyFloorSamples([f], "recorded", 7);
+    const p95 = percentile(draws, 95);
+    expect(p95).toBeGreaterThan(f.latencyMs);
+    expect(p95).toBeLessThanOrEqual(2 * RECORDED_LATENCY.read.maxMs);
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(2 * RECORDED_LATENCY.read.minMs);
+  });
+
+  test("the same seed draws the same distribution", () => {
+    const f = cycleFloor([account()], "recorded");
+    expect(latencyFloorSamples([f], "recorded", 3, 100)).toEqual(latencyFloorSamples([f], "recorded", 3, 100));
   });
 });

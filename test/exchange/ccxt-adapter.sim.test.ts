@@ -3,7 +3,10 @@
  * simulator through msw, under the same contract as the in-memory fake. Request counts must
  * equal the simulator's own request log.
  */
+import { describe, expect, test } from "bun:test";
+import type { ExchangeOrder, ExchangePosition } from "../../core/domain/types.ts";
 import { createBybitAccount } from "../../core/exchange/ccxt-adapter.ts";
+import type { PlaceOrder } from "../../core/exchange/port.ts";
 import { simHandlers } from "../../core/sim/msw.ts";
 import { mswFetch } from "../../core/sim/msw-fetch.ts";
 import { loadScenario } from "../../core/sim/scenario.ts";
@@ -16,4 +19,55 @@ describeAccountExchangeContract("ccxt adapter on the simulator", () => {
   if (main === undefined) throw new Error("basic scenario has no main account");
   const exchange = createBybitAccount({ account: "main", apiKey: main.apiKey, secret: main.apiSecret, fetch: mswFetch(simHandlers(sim)) });
   return { exchange, symbol: "BTCUSDT", mark: 60000, serverRequests: () => sim.log.length };
+});
+
+describe("ccxt adapter: parsing only what changed", () => {
+  function open() {
+    const sim = createSimulator(loadScenario("basic"), { latency: "zero", rateLimits: false });
+    const main = sim.venue.accounts().find((a) => a.id === "main");
+    if (main === undefined) throw new Error("basic scenario has no main account");
+    const exchange = createBybitAccount({ account: "main", apiKey: main.apiKey, secret: main.apiSecret, fetch: mswFetch(simHandlers(sim)) });
+    return { sim, exchange };
+  }
+  const resting = (linkId: string, over: Partial<PlaceOrder> = {}): PlaceOrder => ({ symbol: "BTCUSDT", linkId, side: "buy", type: "limit", qty: 0.001, price: 30000, reduceOnly: false, ...over });
+
+  test("an amended order shows its new size and price in the next listing, never the remembered one", async () => {
+    const { exchange } = open();
+    expect((await exchange.place(resting("memo-amend"))).status).toBe("ok");
+    const first = (await exchange.openOrders()).find((o) => o.linkId === "memo-amend");
+    expect(first?.qty).toBe(0.001);
+    expect((await exchange.openOrders()).find((o) => o.linkId === "memo-amend")).toEqual(first as ExchangeOrder);
+    expect((await exchange.amend({ symbol: "BTCUSDT", linkId: "memo-amend", qty: 0.002, price: 30100 })).status).toBe("ok");
+    const after = (await exchange.openOrders()).find((o) => o.linkId === "memo-amend");
+    expect(after?.qty).toBe(0.002);
+    expect(after?.price).toBe(30100);
+    const scoped = (await exchange.openOrders("BTCUSDT")).find((o) => o.linkId === "memo-amend");
+    expect(scoped?.qty).toBe(0.002);
+  });
+
+  test("a cancelled order leaves the listing although its page was remembered", async () => {
+    const { exchange } = open();
+    expect((await exchange.place(resting("memo-cancel"))).status).toBe("ok");
+    expect((await exchange.openOrders()).some((o) => o.linkId === "memo-cancel")).toBe(true);
+    expect((await exchange.openOrders()).some((o) => o.linkId === "memo-cancel")).toBe(true);
+    expect((await exchange.cancel("BTCUSDT", "memo-cancel")).status).toBe("ok");
+    expect((await exchange.openOrders()).some((o) => o.linkId === "memo-cancel")).toBe(false);
+  });
+
+  test("a position's mark price follows every price step while its size and entry stay parsed", async () => {
+    const { sim, exchange } = open();
+    const before = (await exchange.positions()).find((p) => p.symbol === "BTCUSDT");
+    const again = (await exchange.position("BTCUSDT"));
+    expect(again).toEqual(before as ExchangePosition);
+    let moved = false;
+    for (let i = 0; i < 20 && !sim.finished() && !moved; i++) {
+      sim.step(1);
+      const raw = sim.venue.positions("main", { settleCoin: "USDT" }).find((p) => p.symbol === "BTCUSDT") as { markPrice?: string } | undefined;
+      const now = (await exchange.positions()).find((p) => p.symbol === "BTCUSDT");
+      expect(now?.markPrice).toBe(Number(raw?.markPrice));
+      expect(now?.size).toBe(before?.size as number);
+      moved = now?.markPrice !== before?.markPrice;
+    }
+    expect(moved).toBe(true);
+  });
 });

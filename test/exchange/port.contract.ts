@@ -87,6 +87,19 @@ export function describeAccountExchangeContract(name: string, makeSubject: () =>
       expect(pages).toBe(Math.floor(orders.length / 50) + 1);
     });
 
+    test("until an empty page, a listing costs one more request than its full pages, and returns the same orders", async () => {
+      for (let i = 0; i < 60; i++) expect((await s.exchange.place(restingBuy(link("cursor"), { price: Math.round(s.mark * 0.5) + i }))).status).toBe("ok");
+      const pagesOf = async (untilEmptyPage: boolean) => {
+        const before = s.exchange.requestStats().byEndpoint["/v5/order/realtime"] ?? 0;
+        const orders = await s.exchange.openOrders(undefined, { untilEmptyPage });
+        return { orders, pages: (s.exchange.requestStats().byEndpoint["/v5/order/realtime"] ?? 0) - before };
+      };
+      const short = await pagesOf(false);
+      const empty = await pagesOf(true);
+      expect(empty.orders.map((o) => o.id).sort()).toEqual(short.orders.map((o) => o.id).sort());
+      expect(empty.pages).toBe(Math.ceil(empty.orders.length / 50) + 1);
+    });
+
     test("reads every position in one request per 200", async () => {
       const before = s.exchange.requestStats().byEndpoint["/v5/position/list"] ?? 0;
       const positions = await s.exchange.positions();
