@@ -16,9 +16,9 @@
  * after the cycle is not part of it), the adapters' REST calls, the
  * meter's reads/writes, in-flight peak and pool warnings, the simulator's own log entries,
  * read hits/misses, CPU and RSS. CPU: process.cpuUsage over the cycle, minus the CPU spent
- * inside the simulator (measured by the session around the simulator's request handling
- * and matching); what remains is the engine, the adapters, ccxt and the in-process msw
- * transport. RSS is the whole process's (all strategies' sessions are alive at once), read
+ * on the simulator's side of the wire (measured by the session: the simulator's request
+ * handling and matching, and with zero latency the isolated msw transport); what remains is
+ * the engine, the adapters and ccxt (with latency, msw too). RSS is the whole process's (all strategies' sessions are alive at once), read
  * after each cycle of the strategy: compare it between runs, not between strategies.
  */
 import type { StrategyName } from "../engine/read-path.ts";
