@@ -47,6 +47,12 @@ export interface CycleReport {
   readonly due: number;
   readonly durationMs: number;
   readonly cpuMicros: number;
+  /**
+   * CPU of the engine's own work this cycle: discovery, deciding (evaluate), announcing,
+   * scheduling and saving; not the exchange client (ccxt signing and parsing), the
+   * transport, or the reads' waits. (Lookups, rare, are inside the deciding phase.)
+   */
+  readonly engineCpuMicros: number;
   readonly restCalls: number;
   readonly read: ReadStats;
   /** Monitor reads that needed a lookup of their own (an order vanished from the listing). */
@@ -129,8 +135,17 @@ export class Engine {
     const isDueNow = (m: Monitor) => isDue(m, now) || sweepDue(m, now);
     let due = this.#monitors.filter(isDueNow);
     const unseen = [...this.#deps.exchanges.keys()].filter((a) => now - (this.#lastLoaded.get(a) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
+    let engineCpu = 0;
+    const timed = <T>(work: () => T): T => {
+      const c0 = cpuMicros();
+      try {
+        return work();
+      } finally {
+        engineCpu += cpuMicros() - c0;
+      }
+    };
     if (!(await this.#prepare(uniqueKeys(due), unseen))) due = [];
-    else if (this.#discover(now)) {
+    else if (timed(() => this.#discover(now))) {
       dirty = true;
       due = this.#monitors.filter(isDueNow);
     }
@@ -139,7 +154,10 @@ export class Engine {
       for (const m of due) this.#emit("info", "fetch.uncached", { account: m.account, monitor: m.id, kind: "position+orders" });
     }
 
+    const decideCpu0 = cpuMicros();
     const decided = (await Promise.all(due.map((m) => this.#decide(m, now)))).filter((d) => d !== undefined);
+    engineCpu += cpuMicros() - decideCpu0;
+    const applyCpu0 = cpuMicros();
     const next = new Map(this.#monitors.map((m) => [m.id, m]));
     const writes = new Map<string, WriteAction[]>();
     let actions = 0;
@@ -166,10 +184,16 @@ export class Engine {
       const followed = followMainClose(twin, d.monitor, now);
       if (followed.actions.length > 0) apply(followed.monitor, followed.actions);
     }
+    engineCpu += cpuMicros() - applyCpu0;
     if (await this.#carryOut(writes, next)) dirty = true;
     this.#monitors = [...next.values()];
-    this.#announcer.divergence(this.#monitors, this.#instruments);
-    if (dirty) await store.saveMonitors(this.#monitors);
+    timed(() => this.#announcer.divergence(this.#monitors, this.#instruments));
+    if (dirty) {
+      const saveCpu0 = cpuMicros();
+      await store.saveMonitors(this.#monitors);
+      engineCpu += cpuMicros() - saveCpu0;
+    }
+    const urgencyNow = timed(() => this.#urgencyBreakdown());
 
     const read = readPath.cycleStats();
     const report: CycleReport = {
@@ -179,10 +203,11 @@ export class Engine {
       due: due.length,
       durationMs: performance.now() - t0,
       cpuMicros: cpuMicros() - cpu0,
+      engineCpuMicros: engineCpu,
       restCalls: this.restCalls() - calls0,
       read,
       lookups,
-      urgency: this.#urgencyBreakdown(),
+      urgency: urgencyNow,
       actions,
       writes: this.#executor.takeWriteCount(),
     };
