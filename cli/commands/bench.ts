@@ -22,6 +22,7 @@ export interface BenchFlags {
   report?: unknown;
   gate?: unknown;
   quick?: unknown;
+  legacyClient?: unknown;
 }
 
 export interface BenchArgs {
@@ -35,6 +36,8 @@ export interface BenchArgs {
   readonly report?: string;
   readonly gate: boolean;
   readonly quick: boolean;
+  /** naive/ttl with ccxt's throttle on (the old system's client; default) or off. */
+  readonly legacyThrottle?: boolean;
 }
 
 const STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden"];
@@ -73,6 +76,10 @@ export function benchArgs(flags: BenchFlags): BenchArgs {
   }
   const cycles = intFlag("cycles", flags.cycles, { min: 1, max: 100_000 });
   const seed = intFlag("seed", flags.seed);
+  const legacyClient = stringFlag("legacy-client", flags.legacyClient);
+  if (legacyClient !== undefined && legacyClient !== "throttled" && legacyClient !== "unthrottled") {
+    throw new UsageError("USAGE_BAD_FLAG", `--legacy-client must be throttled or unthrottled, got "${legacyClient}"`);
+  }
   return {
     ...(scenario !== undefined ? { scenario } : {}),
     ...(strategies ? { strategies } : {}),
@@ -84,6 +91,7 @@ export function benchArgs(flags: BenchFlags): BenchArgs {
     ...(report !== undefined ? { report } : {}),
     gate,
     quick: boolFlag(flags.quick),
+    ...(legacyClient !== undefined ? { legacyThrottle: legacyClient === "throttled" } : {}),
   };
 }
 
@@ -100,6 +108,7 @@ export function register(cli: CAC): void {
     .option("--report <file.html>", "Write a self-contained HTML report with charts")
     .option("--gate", "Exit 1 when any gate fails")
     .option("--quick", "Fewer cycles (CI)")
+    .option("--legacy-client <model>", "naive/ttl client: throttled (ccxt's default throttle, the old system's; default) or unthrottled")
     .example("warden bench --gate --quick")
     .example("warden bench --monitors 30,100,300,1000 --report bench.html")
     .example("warden bench --latency zero --monitors 1000 --strategies warden")

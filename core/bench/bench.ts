@@ -45,6 +45,11 @@ export interface BenchOptions {
   readonly quick?: boolean;
   readonly latency?: LatencyProfile;
   readonly seed?: number;
+  /**
+   * naive and ttl model the old system's client, ccxt's throttle on (default true); false
+   * runs them unthrottled too, a faster "naive" than the system they stand for (comparison only).
+   */
+  readonly legacyThrottle?: boolean;
   readonly open: OpenSession;
   readonly fetchFor?: Partial<Record<StrategyName, (f: typeof fetch) => typeof fetch>>;
   readonly onProgress?: (line: string) => void;
@@ -92,6 +97,7 @@ async function runPlan(p: Plan, strategies: readonly StrategyName[], opts: Bench
     latency: p.latency,
     seed: p.seed,
     open: opts.open,
+    ...(opts.legacyThrottle !== undefined ? { legacyThrottle: opts.legacyThrottle } : {}),
     ...(opts.fetchFor ? { fetchFor: opts.fetchFor } : {}),
     onCycle: (s: StrategyName, sample: CycleSample, done: number, total: number) =>
       opts.onProgress?.(`${label}: ${done}/${total} cycles (${s} cycle ${sample.cycle}: ${sample.durationMs.toFixed(0)} ms, ${sample.restCalls} calls)`),

@@ -4,6 +4,7 @@
  */
 import type { StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
+import type { ClientModel } from "./session-port.ts";
 import { latencyFloorSamples, type CycleFloor } from "./floor.ts";
 import { mean, percentile, summarize, type Summary } from "./statistics.ts";
 
@@ -27,8 +28,10 @@ export interface CycleSample {
   /** Process CPU during the cycle, and the part of it spent inside the simulator. */
   readonly processCpuMicros: number;
   readonly simCpuMicros: number;
-  /** Engine CPU: process CPU minus the simulator's own. */
+  /** Wide CPU: process CPU minus the simulator's side of the wire (engine + adapter + ccxt). */
   readonly cpuMicros: number;
+  /** The engine's own CPU (CycleReport.engineCpuMicros), apart from ccxt and the transport. */
+  readonly engineCpuMicros: number;
   readonly rssBytes: number;
   readonly poolWarnings: number;
   readonly peakInFlight: number;
@@ -38,6 +41,8 @@ export interface CycleSample {
 
 export interface StrategyFigures {
   readonly strategy: StrategyName;
+  /** The exchange client model its session used (set by the document; absent in bare figures). */
+  readonly client?: ClientModel;
   readonly cycles: number;
   readonly failedCycles: number;
   /** The first failure's message, if any. */
@@ -55,16 +60,40 @@ export interface StrategyFigures {
   readonly misses: number;
   /** hits / (hits + misses); null when no monitor was read. */
   readonly hitRate: number | null;
+  /** WIDE CPU per cycle (engine + adapter + ccxt, minus transport and simulator), all cycles: a figure. */
   readonly cpuMs: { readonly mean: number; readonly p95: number; readonly max: number; readonly perMonitorMean: number; readonly processMean: number };
+  /** The engine's own CPU per cycle: all cycles, and the steady cycles (see STEADY_FROM_CYCLE) the gate reads. */
+  readonly engineCpuMs: {
+    readonly mean: number;
+    readonly max: number;
+    readonly steadyMean: number;
+    readonly steadyP95: number;
+    readonly steadyCycles: number;
+    /** The first steady cycle (1-based position in this strategy's run). */
+    readonly steadyFrom: number;
+    readonly steadyPerMonitorMean: number;
+  };
   readonly peakRssBytes: number;
   readonly poolWarnings: number;
   readonly peakInFlight: number;
   /** Per cycle, for charts. */
-  readonly series: { readonly durationMs: readonly number[]; readonly calls: readonly number[]; readonly hitRate: readonly (number | null)[] };
+  readonly series: { readonly durationMs: readonly number[]; readonly calls: readonly number[]; readonly hitRate: readonly (number | null)[]; readonly cpuMs: readonly number[]; readonly engineCpuMs: readonly number[] };
 }
 
 function maxOf(xs: readonly number[]): number {
   return xs.reduce((m, x) => Math.max(m, x), xs.length === 0 ? Number.NaN : -Infinity);
+}
+
+/**
+ * Steady cycles: from this cycle on (when the run has at least twice as many). The first
+ * cycles pay one-off costs: the engine discovers and decides every monitor for the first
+ * time, and the JIT is cold.
+ */
+export const STEADY_FROM_CYCLE = 3;
+
+function steadyOf(samples: readonly CycleSample[]): { from: number; cycles: readonly CycleSample[] } {
+  const from = samples.length >= 2 * STEADY_FROM_CYCLE ? STEADY_FROM_CYCLE : 1;
+  return { from, cycles: samples.slice(from - 1) };
 }
 
 export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[]): StrategyFigures {
@@ -74,6 +103,9 @@ export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[
   const cpu = summarize(samples.map((c) => c.cpuMicros / 1000));
   const monitors = maxOf(samples.map((c) => c.monitors));
   const failed = samples.filter((c) => c.error !== undefined);
+  const steady = steadyOf(samples);
+  const engineAll = samples.map((c) => c.engineCpuMicros / 1000);
+  const engineSteady = summarize(steady.cycles.map((c) => c.engineCpuMicros / 1000));
   return {
     strategy,
     cycles: samples.length,
@@ -101,6 +133,15 @@ export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[
       perMonitorMean: mean(samples.map((c) => (c.monitors > 0 ? c.cpuMicros / 1000 / c.monitors : 0))),
       processMean: mean(samples.map((c) => c.processCpuMicros / 1000)),
     },
+    engineCpuMs: {
+      mean: mean(engineAll),
+      max: maxOf(engineAll),
+      steadyMean: engineSteady.mean,
+      steadyP95: engineSteady.p95,
+      steadyCycles: steady.cycles.length,
+      steadyFrom: steady.from,
+      steadyPerMonitorMean: mean(steady.cycles.map((c) => (c.monitors > 0 ? c.engineCpuMicros / 1000 / c.monitors : 0))),
+    },
     peakRssBytes: maxOf(samples.map((c) => c.rssBytes)),
     poolWarnings: samples.reduce((s, c) => s + c.poolWarnings, 0),
     peakInFlight: maxOf(samples.map((c) => c.peakInFlight)),
@@ -108,6 +149,8 @@ export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[
       durationMs: samples.map((c) => c.durationMs),
       calls,
       hitRate: samples.map((c) => (c.hits + c.misses === 0 ? null : c.hits / (c.hits + c.misses))),
+      cpuMs: samples.map((c) => c.cpuMicros / 1000),
+      engineCpuMs: engineAll,
     },
   };
 }

@@ -31,6 +31,8 @@ export interface SweepCell {
   readonly cycleP95Ms: number;
   readonly cpuMsMean: number;
   readonly cpuMsPerMonitor: number;
+  /** The engine's own CPU per cycle, steady mean. */
+  readonly engineCpuMsMean: number;
   readonly hitRate: number | null;
 }
 
@@ -55,7 +57,8 @@ export function figuresOfRun(run: HarnessRun, order: readonly StrategyName[]): P
   const out: Partial<Record<StrategyName, StrategyFigures>> = {};
   for (const s of order) {
     const samples = run.samples[s];
-    if (samples) out[s] = figuresOf(s, samples);
+    const client = run.clients[s];
+    if (samples) out[s] = { ...figuresOf(s, samples), ...(client !== undefined ? { client } : {}) };
   }
   return out;
 }
@@ -99,6 +102,7 @@ function sweepRow(p: SweepPoint): SweepRow {
       cycleP95Ms: f.cycleMs.p95,
       cpuMsMean: f.cpuMs.mean,
       cpuMsPerMonitor: f.cpuMs.perMonitorMean,
+      engineCpuMsMean: f.engineCpuMs.steadyMean,
       hitRate: f.hitRate,
     };
   }

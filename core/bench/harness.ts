@@ -18,7 +18,9 @@
  * read hits/misses, CPU and RSS. CPU: process.cpuUsage over the cycle, minus the CPU spent
  * on the simulator's side of the wire (measured by the session: the simulator's request
  * handling and matching, and with zero latency the isolated msw transport); what remains is
- * the engine, the adapters and ccxt (with latency, msw too). RSS is the whole process's (all strategies' sessions are alive at once), read
+ * the engine, the adapters and ccxt (with latency, msw too): the WIDE figure. The engine's own
+ * CPU (CycleReport.engineCpuMicros: discover, decide, announce, schedule, save; not ccxt or
+ * the transport) is recorded beside it and is what the CPU gate reads. RSS is the whole process's (all strategies' sessions are alive at once), read
  * after each cycle of the strategy: compare it between runs, not between strategies.
  */
 import type { StrategyName } from "../engine/read-path.ts";
@@ -27,7 +29,7 @@ import type { Scenario } from "../sim/scenario-schema.ts";
 import { cpuMicros, rssBytes } from "../runtime.ts";
 import { cycleFloor } from "./floor.ts";
 import type { CycleSample } from "./cycle-sample.ts";
-import type { BenchSession, OpenSession, SessionOptions } from "./session-port.ts";
+import type { BenchSession, ClientModel, OpenSession, SessionOptions } from "./session-port.ts";
 
 export interface HarnessOptions {
   readonly strategies: readonly StrategyName[];
@@ -40,12 +42,25 @@ export interface HarnessOptions {
   readonly open: OpenSession;
   /** Extra fetch wrapper per strategy (tests slow one strategy down with it). */
   readonly fetchFor?: Partial<Record<StrategyName, (f: typeof fetch) => typeof fetch>>;
+  /**
+   * naive and ttl model the old system's client (ccxt's throttle on, one instance per
+   * account); warden always runs with it off. Default true; false runs the legacy
+   * strategies unthrottled too (for comparison only).
+   */
+  readonly legacyThrottle?: boolean;
   /** Called after each measured cycle (progress on a TTY). */
   readonly onCycle?: (strategy: StrategyName, sample: CycleSample, done: number, total: number) => void;
 }
 
 export interface HarnessRun {
   readonly samples: Readonly<Partial<Record<StrategyName, readonly CycleSample[]>>>;
+  /** The client model each strategy's session used. */
+  readonly clients: Readonly<Partial<Record<StrategyName, ClientModel>>>;
+}
+
+/** Whether a strategy's session models the old system's throttled ccxt client. */
+export function usesLegacyClient(strategy: StrategyName, legacyThrottle = true): boolean {
+  return strategy !== "warden" && legacyThrottle;
 }
 
 /** Measure one cycle of one session. */
@@ -72,6 +87,7 @@ export async function measureCycle(session: BenchSession, index: number, latency
     simRequests: session.simRequests() - sim0,
     hits: report.hits,
     misses: report.misses,
+    engineCpuMicros: report.engineCpuMicros,
     processCpuMicros,
     simCpuMicros,
     cpuMicros: Math.max(0, processCpuMicros - simCpuMicros),
@@ -93,7 +109,8 @@ export async function runHarness(scenario: Scenario, opts: HarnessOptions): Prom
   try {
     for (const strategy of opts.strategies) {
       const wrap = opts.fetchFor?.[strategy];
-      const sessionOpts: SessionOptions = { strategy, latency: opts.latency, seed: opts.seed, ...(wrap ? { fetch: wrap } : {}) };
+      const legacyClient = usesLegacyClient(strategy, opts.legacyThrottle);
+      const sessionOpts: SessionOptions = { strategy, latency: opts.latency, seed: opts.seed, legacyClient, ...(wrap ? { fetch: wrap } : {}) };
       sessions.set(strategy, await opts.open(scenario, sessionOpts));
       samples.set(strategy, []);
     }
@@ -116,5 +133,7 @@ export async function runHarness(scenario: Scenario, opts: HarnessOptions): Prom
   } finally {
     for (const s of sessions.values()) await s.close();
   }
-  return { samples: Object.fromEntries(samples) };
+  const clients: Partial<Record<StrategyName, ClientModel>> = {};
+  for (const [s, session] of sessions) clients[s] = session.client;
+  return { samples: Object.fromEntries(samples), clients };
 }

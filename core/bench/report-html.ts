@@ -11,9 +11,14 @@
 import type { StrategyName } from "../engine/read-path.ts";
 import type { BenchDocument, SweepCell } from "./document.ts";
 import { barChart, escapeXml, lineChart, type Series } from "./svg-chart.ts";
+import { describeClient } from "./session-port.ts";
 import { gateLine, renderTable } from "./table.ts";
 
-export const CHART_IDS = ["cycle-time", "calls", "hit-rate"] as const;
+function names(doc: BenchDocument): StrategyName[] {
+  return Object.keys(doc.strategies) as StrategyName[];
+}
+
+export const CHART_IDS = ["cycle-time", "calls", "hit-rate", "cpu"] as const;
 export const SWEEP_CHART_IDS = ["sweep-calls", "sweep-cycle-time", "sweep-cpu-per-monitor"] as const;
 
 export function chartIdsOf(doc: BenchDocument): string[] {
@@ -43,6 +48,13 @@ function charts(doc: BenchDocument): string[] {
     barChart(
       names.map((n) => ({ label: n, value: doc.strategies[n]?.hitRate === null ? 0 : (doc.strategies[n]?.hitRate ?? 0) * 100 })),
       { id: "hit-rate", title: "Monitor reads served from cache (%)", yLabel: "%" },
+    ),
+    lineChart(
+      names.flatMap((n) => [
+        { name: `${n} engine`, values: doc.strategies[n]?.series.engineCpuMs ?? [] },
+        { name: `${n} wide`, values: doc.strategies[n]?.series.cpuMs ?? [] },
+      ]),
+      { id: "cpu", title: "CPU per cycle (ms, log scale): the engine's own, and wide (engine + adapter + ccxt)", yLabel: "ms", xLabels: cycleLabels },
     ),
   ];
   if (doc.sweep) {
@@ -86,6 +98,7 @@ li.pass { color: #1e7d32; } li.fail { color: #b71c1c; font-weight: bold; }
 <body>
 <h1>warden bench: ${escapeXml(s.name)}</h1>
 <p>${s.monitors} monitors, accounts ${escapeXml(s.accounts.join(" + "))}, latency ${escapeXml(s.latency)}, seed ${s.seed}, up to ${s.cycles} cycles per strategy.</p>
+<p>Client model: ${names(doc).map((n) => { const c = doc.strategies[n]?.client; return c === undefined ? "" : `<b>${escapeXml(n)}</b>: ${escapeXml(describeClient(c))}`; }).filter((x) => x !== "").join("; ") || "not recorded"}.</p>
 <div class="charts">
 ${svgs.join("\n")}
 </div>

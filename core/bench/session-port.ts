@@ -19,12 +19,31 @@ export interface SessionCycle {
   readonly restCalls: number;
   readonly hits: number;
   readonly misses: number;
+  /** The engine's own CPU this cycle (CycleReport.engineCpuMicros: discover, decide, announce, schedule, save; not ccxt or the transport), µs. */
+  readonly engineCpuMicros: number;
   /** Set when the cycle failed (a read the engine could not do); the figures above still count. */
   readonly error?: string;
 }
 
+/**
+ * The exchange client a session's adapters model:
+ * - `ccxt-throttle`: ccxt's default throttle ON (`enableRateLimit`), one ccxt instance per
+ *   account: the old system's client. Bybit requests are spaced by the endpoint's cost x
+ *   `rateLimit` (5 x 20 ms = 100 ms for a position or order read) per instance.
+ * - `no-throttle`: ccxt's throttle OFF; Warden's own rate budget is the only pacing.
+ */
+export type ClientModel = "ccxt-throttle" | "no-throttle";
+
+export function describeClient(c: ClientModel): string {
+  return c === "ccxt-throttle"
+    ? "ccxt throttle on, one instance per account (the old system's client: reads 100 ms apart per account)"
+    : "ccxt throttle off (Warden's own rate budget only)";
+}
+
 export interface BenchSession {
   readonly strategy: StrategyName;
+  /** The client model its adapters use. */
+  readonly client: ClientModel;
   /** Meters every request the adapters send (same fetch the adapters use). */
   readonly pool: ConnectionPoolMeter;
   /** Positions and open orders per account right now, from the simulator's state. */
@@ -43,6 +62,8 @@ export interface SessionOptions {
   readonly strategy: StrategyName;
   readonly latency: LatencyProfile;
   readonly seed: number;
+  /** Model the old system's client (ccxt's throttle on); default false. */
+  readonly legacyClient?: boolean;
   /** Wraps the fetch the adapters use, outside the pool meter (tests slow or inspect requests with it). */
   readonly fetch?: (f: typeof fetch) => typeof fetch;
 }

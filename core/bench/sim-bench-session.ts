@@ -104,6 +104,7 @@ export async function openBenchSession(scenario: Scenario, opts: SessionOptions)
     strategy: opts.strategy,
     latency: opts.latency,
     seed: opts.seed,
+    legacyClient: opts.legacyClient === true,
     fetch: (f) => {
       transport = transportMeterOf(f);
       return extra ? extra(pool.wrap(f)) : pool.wrap(f);
@@ -116,6 +117,7 @@ export async function openBenchSession(scenario: Scenario, opts: SessionOptions)
   const requests = (): number => Object.values(inner.sim.requestCounts()).reduce((a, b) => a + b, 0);
   return {
     strategy: opts.strategy,
+    client: opts.legacyClient === true ? "ccxt-throttle" : "no-throttle",
     pool,
     inner,
     transport,
@@ -133,11 +135,11 @@ export async function openBenchSession(scenario: Scenario, opts: SessionOptions)
         const read = inner.readPath.cycleStats();
         const monitors = inner.engine.monitors().length;
         const message = error instanceof Error ? error.message : String(error);
-        return { durationMs, monitors, due: 0, restCalls: adapterCalls(inner) - calls0, hits: read.hits, misses: read.misses, error: message };
+        return { durationMs, monitors, due: 0, restCalls: adapterCalls(inner) - calls0, hits: read.hits, misses: read.misses, engineCpuMicros: 0, error: message };
       }
       // A lookup is a call made on one monitor's behalf: the engine counts it out of the hits.
       const hits = Math.max(0, r.read.hits - r.lookups);
-      return { durationMs: r.durationMs, monitors: r.monitors, due: r.due, restCalls: r.restCalls, hits, misses: r.read.misses + (r.read.hits - hits) };
+      return { durationMs: r.durationMs, monitors: r.monitors, due: r.due, restCalls: r.restCalls, hits, misses: r.read.misses + (r.read.hits - hits), engineCpuMicros: r.engineCpuMicros };
     },
     finished: () => inner.finished(),
     simRequests: requests,

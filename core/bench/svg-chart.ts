@@ -20,7 +20,7 @@ export interface ChartOptions {
 const W = 720;
 const H = 300;
 const PAD = { left: 64, right: 140, top: 32, bottom: 40 };
-export const PALETTE = ["#c0392b", "#d68910", "#1f77b4", "#27ae60", "#8e44ad"];
+export const PALETTE = ["#c0392b", "#d68910", "#1f77b4", "#27ae60", "#8e44ad", "#7f8c8d"];
 
 export function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

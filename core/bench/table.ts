@@ -2,6 +2,7 @@
 import type { StrategyName } from "../engine/read-path.ts";
 import type { BenchDocument } from "./document.ts";
 import type { Gate } from "./gates.ts";
+import { describeClient } from "./session-port.ts";
 
 export function fmt(n: number | null | undefined, digits = 1): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "-";
@@ -37,7 +38,7 @@ export function renderTable(doc: BenchDocument): string {
   out.push("");
   const names = Object.keys(doc.strategies) as StrategyName[];
   const rows: string[][] = [
-    ["strategy", "cycles", "p50 ms", "p95 ms", "max ms", "calls/cyc", "max", "reads", "writes", "hit rate", "cpu ms/cyc", "cpu µs/mon", "peak RSS MB", "pool warn"],
+    ["strategy", "cycles", "p50 ms", "p95 ms", "max ms", "calls/cyc", "max", "reads", "writes", "hit rate", "engine cpu ms", "wide cpu ms", "wide µs/mon", "peak RSS MB", "pool warn"],
   ];
   for (const n of names) {
     const f = doc.strategies[n];
@@ -53,6 +54,7 @@ export function renderTable(doc: BenchDocument): string {
       fmt(f.calls.readsMean),
       fmt(f.calls.writesMean),
       pct(f.hitRate),
+      fmt(f.engineCpuMs.steadyMean, 2),
       fmt(f.cpuMs.mean, 2),
       fmt(f.cpuMs.perMonitorMean * 1000, 1),
       fmt(f.peakRssBytes / 1048576, 0),
@@ -74,10 +76,18 @@ export function renderTable(doc: BenchDocument): string {
     "",
     "",
     "",
+    "",
   ]);
   out.push(grid(rows));
   out.push("* reads a cursor-following client needs: the floor plus Bybit's empty page after each non-empty listing");
   out.push(`floor latency: p50/p95 of its seeded Monte Carlo distribution; by medians ${fmt(doc.floor.latencyMsMean)} ms`);
+  out.push(cpuLegend(doc, names));
+  out.push("");
+  out.push("client model:");
+  for (const n of names) {
+    const c = doc.strategies[n]?.client;
+    if (c !== undefined) out.push(`  ${n}: ${describeClient(c)}`);
+  }
   out.push("");
   const kindRows: string[][] = [["cycles by kind", "read-only", "p50 ms", "p95 ms", "writing", "p50 ms", "p95 ms", "all p95 ms"]];
   for (const n of names) {
@@ -121,8 +131,16 @@ export function renderTable(doc: BenchDocument): string {
   return `${out.join("\n")}\n`;
 }
 
+function cpuLegend(doc: BenchDocument, names: readonly StrategyName[]): string {
+  const steady = names.map((n) => doc.strategies[n]).filter((f) => f !== undefined).map((f) => `${f.strategy} cycles ${f.engineCpuMs.steadyFrom}-${f.cycles} (${f.engineCpuMs.steadyCycles}; all cycles ${fmt(f.engineCpuMs.mean, 2)} ms)`);
+  return [
+    `engine cpu: the engine's own CPU per cycle (discover, decide, announce, schedule, save), mean over steady cycles: ${steady.join(", ")}`,
+    "wide cpu: engine + adapter + ccxt's signing and parsing, minus the simulator and (at zero latency) the transport; mean over all cycles",
+  ].join("\n");
+}
+
 function renderSweep(doc: BenchDocument): string {
-  const rows: string[][] = [["monitors", "strategy", "calls/cyc", "reads", "floor*", "p50 ms", "p95 ms", "floor p95 ms", "cpu ms/cyc", "cpu µs/mon", "hit rate"]];
+  const rows: string[][] = [["monitors", "strategy", "calls/cyc", "reads", "floor*", "p50 ms", "p95 ms", "floor p95 ms", "engine cpu ms", "wide cpu ms", "wide µs/mon", "hit rate"]];
   for (const row of doc.sweep ?? []) {
     for (const [name, c] of Object.entries(row.strategies)) {
       if (!c) continue;
@@ -135,6 +153,7 @@ function renderSweep(doc: BenchDocument): string {
         fmt(c.cycleP50Ms),
         fmt(c.cycleP95Ms),
         fmt(row.floor.latencyMsP95),
+        fmt(c.engineCpuMsMean, 2),
         fmt(c.cpuMsMean, 2),
         fmt(c.cpuMsPerMonitor * 1000, 1),
         pct(c.hitRate),

@@ -36,6 +36,11 @@ export interface SimSessionOptions {
   readonly fetch?: (f: typeof fetch) => typeof fetch;
   readonly store?: StateStore;
   readonly config?: EngineConfig;
+  /**
+   * Play the old system's client: ccxt with its default throttle on (one instance per
+   * account, requests spaced by the endpoint's cost x rateLimit). Default false (Warden's own).
+   */
+  readonly legacyClient?: boolean;
 }
 
 export interface SimSession {
@@ -62,7 +67,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
   const exchanges = new Map<AccountId, AccountExchange>();
   for (const account of sim.venue.accounts()) {
     const fetch = budgetedFetch(transport, budget, account.id);
-    exchanges.set(account.id, createBybitAccount({ account: account.id, apiKey: account.apiKey, secret: account.apiSecret, baseUrl: SIM_BASE_URL, fetch }));
+    exchanges.set(account.id, createBybitAccount({ account: account.id, apiKey: account.apiKey, secret: account.apiSecret, baseUrl: SIM_BASE_URL, fetch, ccxtThrottle: opts.legacyClient === true }));
   }
   const config = opts.config ?? defaultEngineConfig();
   const sink = opts.sink ?? nullSink;

@@ -37,6 +37,12 @@ export interface BybitAccountOptions {
   readonly readRetry?: ReadRetryPolicy;
   /** Cache loaded markets in this JSON file and reuse them across runs. */
   readonly marketsCachePath?: string;
+  /**
+   * Turn ccxt's own throttle on (`enableRateLimit`): Bybit requests spaced by the endpoint's
+   * cost x `rateLimit` per instance (100 ms for a position or order read). Default false:
+   * Warden does its own rate accounting; the bench turns it on to play the old system's client.
+   */
+  readonly ccxtThrottle?: boolean;
 }
 
 export const POSITIONS_PAGE = 200;
@@ -106,7 +112,7 @@ class BybitAccount implements AccountExchange {
     const ex = new ccxt.bybit({
       apiKey: opts.apiKey,
       secret: opts.secret,
-      enableRateLimit: false,
+      enableRateLimit: opts.ccxtThrottle === true,
       verbose: false,
       timeout: opts.timeoutMs ?? 10_000,
       enableLastHttpResponse: false,

@@ -20,6 +20,7 @@ export function makeSample(over: Partial<CycleSample> = {}): CycleSample {
     processCpuMicros: 3_000,
     simCpuMicros: 1_000,
     cpuMicros: 2_000,
+    engineCpuMicros: 500,
     rssBytes: 100 * 1048576,
     poolWarnings: 0,
     peakInFlight: 4,
@@ -33,13 +34,14 @@ export interface FakeBehaviour {
   readonly calls: number;
   readonly hits: number;
   readonly misses: number;
+  readonly engineCpuMicros: number;
 }
 
 /** How each strategy behaves in the fake: demo-30-like figures. */
 export const FAKE_BEHAVIOUR: Record<StrategyName, FakeBehaviour> = {
-  naive: { durationMs: 2_600, calls: 160, hits: 0, misses: 30 },
-  ttl: { durationMs: 700, calls: 40, hits: 21, misses: 9 },
-  warden: { durationMs: 140, calls: 5, hits: 30, misses: 0 },
+  naive: { durationMs: 2_600, calls: 160, hits: 0, misses: 30, engineCpuMicros: 900 },
+  ttl: { durationMs: 700, calls: 40, hits: 21, misses: 9, engineCpuMicros: 700 },
+  warden: { durationMs: 140, calls: 5, hits: 30, misses: 0, engineCpuMicros: 500 },
 };
 
 export const DEMO_ACCOUNTS: AccountCounts[] = [
@@ -67,13 +69,14 @@ export function fakeOpen(behaviour: Partial<Record<StrategyName, Partial<FakeBeh
     let step = 0;
     return {
       strategy: opts.strategy,
+      client: opts.legacyClient === true ? "ccxt-throttle" : "no-throttle",
       pool,
       accountCounts: () => DEMO_ACCOUNTS,
       async cycle() {
         const before = log.length;
         await Promise.all(Array.from({ length: b.calls }, () => transport("https://api.bybit.sim.invalid/v5/order/realtime")));
         step++;
-        return { durationMs: b.durationMs, monitors: 30, due: 30, restCalls: log.length - before, hits: b.hits, misses: b.misses };
+        return { durationMs: b.durationMs, monitors: 30, due: 30, restCalls: log.length - before, hits: b.hits, misses: b.misses, engineCpuMicros: b.engineCpuMicros };
       },
       finished: () => step >= steps,
       simRequests: () => log.length,

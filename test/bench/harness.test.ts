@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { runBench } from "../../core/bench/bench.ts";
 import { allPass } from "../../core/bench/document.ts";
+import { figuresOf, STEADY_FROM_CYCLE } from "../../core/bench/cycle-sample.ts";
 import { runHarness } from "../../core/bench/harness.ts";
 import { loadScenario } from "../../core/sim/scenario.ts";
-import { fakeOpen } from "./builders.ts";
+import { fakeOpen, makeSample } from "./builders.ts";
 
 const scenario = loadScenario("demo-30");
 
@@ -50,6 +51,43 @@ describe("harness", () => {
       expect(s.poolWarnings).toBe(30);
       expect(s.floor).toMatchObject({ calls: 5, callsFollowingCursor: 9, latencyMs: 0 });
     }
+  });
+});
+
+describe("client model", () => {
+  test("naive and ttl are opened with the old system's throttled ccxt client, warden without, and the document says which", async () => {
+    const open = fakeOpen();
+    const doc = await runBench({ strategies: ["naive", "ttl", "warden"], cycles: 2, latency: "zero", seed: 1, open });
+    expect(open.opened.map((o) => [o.strategy, o.legacyClient])).toEqual([["naive", true], ["ttl", true], ["warden", false]]);
+    expect([doc.strategies.naive?.client, doc.strategies.ttl?.client, doc.strategies.warden?.client]).toEqual(["ccxt-throttle", "ccxt-throttle", "no-throttle"]);
+  });
+
+  test("legacyThrottle false opens every strategy unthrottled", async () => {
+    const open = fakeOpen();
+    const doc = await runBench({ strategies: ["naive", "warden"], cycles: 1, latency: "zero", seed: 1, legacyThrottle: false, open });
+    expect(open.opened.map((o) => o.legacyClient)).toEqual([false, false]);
+    expect(doc.strategies.naive?.client).toBe("no-throttle");
+  });
+});
+
+describe("CPU figures", () => {
+  test("the engine's CPU is averaged over the steady cycles; the wide figure over all", () => {
+    const samples = [1, 2, 3, 4, 5, 6].map((cycle) => makeSample({ cycle, cpuMicros: 40_000, engineCpuMicros: cycle < STEADY_FROM_CYCLE ? 100_000 : 4_000 }));
+    const f = figuresOf("warden", samples);
+    expect(f.engineCpuMs.steadyFrom).toBe(STEADY_FROM_CYCLE);
+    expect(f.engineCpuMs.steadyCycles).toBe(6 - STEADY_FROM_CYCLE + 1);
+    expect(f.engineCpuMs.steadyMean).toBeCloseTo(4, 6);
+    expect(f.engineCpuMs.mean).toBeGreaterThan(4);
+    expect(f.cpuMs.mean).toBeCloseTo(40, 6);
+  });
+
+  test("at zero latency the CPU gate reads the engine's own CPU, not the wide figure", async () => {
+    const light = await runBench({ strategies: ["naive", "warden"], cycles: 6, latency: "zero", seed: 1, open: fakeOpen({ warden: { engineCpuMicros: 5_000 } }) });
+    const heavy = await runBench({ strategies: ["naive", "warden"], cycles: 6, latency: "zero", seed: 1, open: fakeOpen({ warden: { engineCpuMicros: 25_000 } }) });
+    const cpuGate = (d: typeof light) => d.gates.find((g) => g.id === "warden.engine-cpu-ms-per-steady-cycle-under-20-at-zero-latency");
+    expect(cpuGate(light)).toMatchObject({ value: 5, limit: 20, pass: true });
+    expect(cpuGate(heavy)).toMatchObject({ value: 25, pass: false });
+    expect(allPass(heavy)).toBe(false);
   });
 });
 

@@ -32,7 +32,7 @@ describe("HTML report", () => {
     const doc = await benchDoc(true);
     const html = renderReport(doc);
     expect(svgIds(html)).toEqual([...CHART_IDS, ...SWEEP_CHART_IDS]);
-    expect(chartIdsOf(doc).length).toBe(6);
+    expect(chartIdsOf(doc).length).toBe(CHART_IDS.length + SWEEP_CHART_IDS.length);
     expect(checkStaticHtml(html).ok).toBe(true);
   });
 
