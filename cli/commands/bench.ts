@@ -100,7 +100,7 @@ export function register(cli: CAC): void {
     .command("bench", "Benchmark the read strategies side by side on the simulator; --gate fails on regressions")
     .option("--scenario <name|file>", "Scenario fixture name or file (default demo-30)")
     .option("--strategies <list>", "Comma-separated: naive,ttl,warden (default all)")
-    .option("--cycles <n>", "Cycles per strategy (default 60; --quick: warden 40, ttl 20, naive 6)")
+    .option("--cycles <n>", "Cycles per strategy (default 60; --quick: warden 40, ttl 8, naive 4)")
     .option("--monitors <n|list>", "Generate a demo-30-shaped scenario of N monitors; a list (30,100,300,1000) runs the scaling sweep")
     .option("--latency <profile>", "recorded, zero or fixed:MS (default: the scenario's)")
     .option("--seed <n>", "Seed for latency draws and generated scenarios")

@@ -21,6 +21,8 @@ describe("warden bench flags", () => {
     [["--monitors", "1000", "--latency", "zero"], { monitors: [1000], latency: "zero" }],
     [["--latency", "fixed:50", "--seed", "9", "--report", "out.html", "--json"], { latency: "fixed:50", seed: 9, report: "out.html", json: true }],
     [["--scenario", "basic"], { scenario: "basic" }],
+    [["--legacy-client", "unthrottled"], { legacyThrottle: false }],
+    [["--legacy-client", "throttled"], { legacyThrottle: true }],
   ] as [string[], Record<string, unknown>][])("%p parses", (argv, expected) => {
     expect(benchArgs(parse(argv))).toMatchObject(expected);
   });
@@ -35,6 +37,7 @@ describe("warden bench flags", () => {
     [["--scenario", "demo-30", "--monitors", "30"], "exclude each other"],
     [["--report", "out.txt"], "--report expects a FILE.html"],
     [["--gate", "--strategies", "warden"], "--gate needs naive and warden"],
+    [["--legacy-client", "fast"], "--legacy-client must be throttled or unthrottled"],
   ] as [string[], string][])("%p is refused with one line naming the flag", (argv, message) => {
     expect(() => benchArgs(parse(argv))).toThrow(UsageError);
     expect(() => benchArgs(parse(argv))).toThrow(message);
@@ -73,5 +76,14 @@ describe("warden bench --gate exit code", () => {
     const doc = JSON.parse(printed) as Record<string, unknown>;
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(["scenario", "strategies", "floor", "ratios", "gates"]));
     expect(Object.keys(doc["strategies"] as object)).toEqual(["naive", "ttl", "warden"]);
+  });
+
+  test("the table names each strategy's client model and shows the engine's and the wide CPU", async () => {
+    let printed = "";
+    await runBenchCommand(benchArgs(parse(["--cycles", "2"])), { open: fakeOpen(), stdout: (t) => (printed += t), stderr: () => {} });
+    expect(printed).toContain("engine cpu ms");
+    expect(printed).toContain("wide cpu ms");
+    expect(printed).toMatch(/naive: ccxt throttle on/);
+    expect(printed).toMatch(/warden: ccxt throttle off/);
   });
 });

@@ -28,6 +28,14 @@ describe("HTML report", () => {
     expect(check.charts.find((c) => c.id === "cycle-time")?.marks).toBe(12);
   });
 
+  test("names each strategy's client model and charts both CPU figures per strategy", async () => {
+    const html = renderReport(await benchDoc(false));
+    expect(html).toContain("<b>naive</b>: ccxt throttle on");
+    expect(html).toContain("<b>warden</b>: ccxt throttle off");
+    const cpu = /<svg\b[^>]*data-chart="cpu"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? "";
+    for (const label of ["naive engine", "naive wide", "warden engine", "warden wide"]) expect(cpu).toContain(label);
+  });
+
   test("adds the scaling charts when a sweep ran", async () => {
     const doc = await benchDoc(true);
     const html = renderReport(doc);
