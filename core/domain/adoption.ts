@@ -15,7 +15,7 @@ import { trackedFrom } from "./evaluate.ts";
 import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { closingSide, newMonitor, openingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { conservativePlan, DEFAULT_LADDER, fastPlan, MAX_ENTRIES, MAX_RUNGS, sharesFromQtys, type Plan } from "./plan.ts";
-import type { AccountId, ExchangeOrder, ExchangePosition, MonitorId } from "./types.ts";
+import type { AccountId, ExchangeOrder, ExchangePosition } from "./types.ts";
 import { monitorId } from "./types.ts";
 
 const isOpen = (o: ExchangeOrder): boolean => o.status === "open" || o.status === "untriggered";

@@ -5,7 +5,6 @@
  */
 import type { Clock } from "../clock.ts";
 import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
-import { evaluate, needsLookup, type MonitorView } from "../domain/evaluate.ts";
 import { followMainClose } from "../domain/mirror.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
@@ -20,6 +19,7 @@ import { cpuMicros } from "../runtime.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
 import { Announcer } from "./announcer.ts";
+import { Decider, isLook, type Look } from "./decider.ts";
 import { Executor, succeeded } from "./executor.ts";
 import type { RateBudget } from "./rate-budget.ts";
 import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
@@ -36,7 +36,7 @@ export interface EngineDeps {
   readonly config: EngineConfig;
   /** Mirror size / main size (the scenario's on the simulator, the config's live). */
   readonly mirrorRatio?: number;
-  /** The budget the adapters' fetch goes through (budgeted-fetch.ts); the engine backs off on it. */
+  /** The budget every request of the adapters passes before it is signed (RateBudget.gate); the engine backs off on it. */
   readonly budget: RateBudget;
 }
 
@@ -72,17 +72,17 @@ export class Engine {
   #cycle = 0;
   #started = false;
   readonly #announcer: Announcer;
+  readonly #decider: Decider;
   /** Clock time each account was last loaded whole (for discovery). */
   readonly #lastLoaded = new Map<AccountId, number>();
   #mirrorRatio: number | undefined;
-  /** Last mark price seen per symbol, for the urgency breakdown of monitors not due this cycle. */
-  readonly #marks = new Map<string, number>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
     this.#emit = emitter(deps.sink, "engine", () => deps.clock.now());
     this.#rules = ruleConfigOf(deps.config);
     this.#announcer = new Announcer(this.#emit);
+    this.#decider = new Decider(this.#rules);
     this.#executor = new Executor({
       exchanges: deps.exchanges,
       budget: deps.budget,
@@ -154,9 +154,15 @@ export class Engine {
       for (const m of due) this.#emit("info", "fetch.uncached", { account: m.account, monitor: m.id, kind: "position+orders" });
     }
 
-    const decideCpu0 = cpuMicros();
-    const decided = (await Promise.all(due.map((m) => this.#decide(m, now)))).filter((d) => d !== undefined);
-    engineCpu += cpuMicros() - decideCpu0;
+    const looks = timed(() => due.map((m) => this.#decider.look(m, readPath.view(key(m)), this.#instruments.get(m.symbol), now)));
+    const answers = await Promise.all(looks.map((l) => (isLook(l) && l.missing.length > 0 ? this.#lookup(l) : Promise.resolve(new Map<string, ExchangeOrder | null>()))));
+    const decided = timed(() =>
+      looks.flatMap((l, i) => {
+        if (!isLook(l)) return [l];
+        const found = answers[i];
+        return found === undefined ? [] : [this.#decider.decide(l, found, now)];
+      }),
+    );
     const applyCpu0 = cpuMicros();
     const next = new Map(this.#monitors.map((m) => [m.id, m]));
     const writes = new Map<string, WriteAction[]>();
@@ -164,6 +170,7 @@ export class Engine {
     let lookups = 0;
     const apply = (monitor: Monitor, done: readonly Action[]) => {
       const before = next.get(monitor.id);
+      if (done.length > 0) this.#decider.unsettle(monitor.id);
       if (done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length) dirty = true;
       this.#announcer.fills(before, monitor);
       next.set(monitor.id, monitor);
@@ -285,6 +292,7 @@ export class Engine {
     if (!unknown) return false;
     const r = reconcile(this.#monitors, snapshots, this.#instruments, now, this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {});
     this.#monitors = r.monitors;
+    this.#decider.unsettleAll();
     for (const id of r.adopted) {
       const m = r.monitors.find((x) => x.id === id);
       this.#emit("info", "monitor.adopted", { monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length, when: "running" });
@@ -297,37 +305,24 @@ export class Engine {
     return absorbReadFailure(error, { budget: this.#deps.budget, accounts: this.#deps.exchanges.keys(), emit: this.#emit, now: this.#deps.clock.now() });
   }
 
-  async #decide(monitor: Monitor, now: number): Promise<{ monitor: Monitor; actions: Action[]; lookedUp: boolean } | undefined> {
-    const instrument = this.#instruments.get(monitor.symbol);
-    if (instrument === undefined) {
-      return { monitor, actions: [{ kind: "alert", level: "error", message: `no instrument ${monitor.symbol} for ${monitor.id}` }], lookedUp: false };
+  /** Answers a look's lookups by orderLinkId; undefined when the exchange refused for now (decide next cycle). */
+  async #lookup(look: Look): Promise<Map<string, ExchangeOrder | null> | undefined> {
+    const exchange = this.#exchange(look.monitor.account);
+    const found = new Map<string, ExchangeOrder | null>();
+    try {
+      for (const linkId of look.missing) found.set(linkId, (await exchange.lookupOrder(look.monitor.symbol, linkId)) ?? null);
+      return found;
+    } catch (error) {
+      if (!this.#absorb(error)) throw error;
+      return undefined;
     }
-    const read = this.#deps.readPath.view(key(monitor));
-    if (read.position !== undefined) this.#marks.set(monitor.symbol, read.position.markPrice);
-    const position = read.position !== undefined && read.position.side === monitor.side ? read.position : undefined;
-    const base: MonitorView = { position, orders: read.orders, instrument, lookups: new Map(), snapshotAt: read.takenAt };
-    const missing = needsLookup(monitor, base, now, this.#rules);
-    let view = base;
-    if (missing.length > 0) {
-      const exchange = this.#exchange(monitor.account);
-      const found = new Map<string, ExchangeOrder | null>();
-      try {
-        for (const linkId of missing) found.set(linkId, (await exchange.lookupOrder(monitor.symbol, linkId)) ?? null);
-      } catch (error) {
-        if (!this.#absorb(error)) throw error;
-        return undefined; // decide on this monitor next cycle, with its lookups answered
-      }
-      view = { ...base, lookups: found };
-    }
-    const result = evaluate(monitor, view, now, this.#rules);
-    return { ...result, lookedUp: missing.length > 0 };
   }
 
   #urgencyBreakdown(): Record<Urgency, number> {
     const counts: Record<Urgency, number> = { critical: 0, urgent: 0, active: 0, idle: 0 };
     for (const m of this.#monitors) {
       if (m.status !== "active") continue;
-      const mark = this.#marks.get(m.symbol);
+      const mark = this.#decider.marks.get(m.symbol);
       counts[mark === undefined ? "idle" : urgency(m, mark, this.#rules.urgency)]++;
     }
     return counts;

@@ -1,7 +1,7 @@
 /**
  * Carries out the write actions `evaluate` decided, one monitor's actions in order:
  * journal the intent (durably) before the request, respect the rate budget, classify the
- * outcome (the rate budget itself is applied per HTTP request, see budgeted-fetch.ts),
+ * outcome (the rate budget itself is applied per HTTP request, before it is signed: RateBudget.gate),
  * never retry a create blindly (an unknown outcome is looked up by orderLinkId),
  * journal the outcome, invalidate the account's cached reads, emit an event.
  */

@@ -77,6 +77,15 @@ export class RateBudget {
     }
   }
 
+  /**
+   * The adapter's hook before each request is signed (ccxt-adapter `beforeRequest`): every
+   * HTTP request of the account passes the budget, reads (GET) and writes (POST) counted per
+   * endpoint, all of them against the per-IP window.
+   */
+  gate(account: AccountId): (path: string, method: string) => Promise<void> {
+    return (path, method) => this.acquire(account, path, method.toUpperCase() === "POST" ? "write" : "read");
+  }
+
   /** The exchange said 10006/429: hold this account's requests until `until`. */
   backOff(account: AccountId, until: number): void {
     this.#blockedUntil.set(account, Math.max(until, this.#blockedUntil.get(account) ?? 0));

@@ -15,7 +15,6 @@ import type { LatencyProfile } from "../sim/latency.ts";
 import { loadScenario } from "../sim/scenario.ts";
 import { FileStateStore } from "../store/file-state-store.ts";
 import { defaultStateDir } from "../store/state-dir.ts";
-import { budgetedFetch } from "./budgeted-fetch.ts";
 import type { EngineConfig } from "./config.ts";
 import { RateBudget } from "./rate-budget.ts";
 import { createEngine, type CycleReport, type Engine } from "./engine.ts";
@@ -167,7 +166,7 @@ function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, Acc
         apiKey: creds.apiKey,
         secret: creds.secret,
         testnet: opts.testnet,
-        fetch: budgetedFetch(((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)) as typeof fetch, budget, account),
+        beforeRequest: budget.gate(account),
         ...(opts.baseUrl !== undefined ? { baseUrl: opts.baseUrl } : {}),
       }),
     );

@@ -16,7 +16,6 @@ import type { Scenario } from "../sim/scenario-schema.ts";
 import { createSimulator, type Simulator } from "../sim/simulator.ts";
 import { MemoryStateStore } from "../store/memory-state-store.ts";
 import type { StateStore } from "../store/state-store.ts";
-import { budgetedFetch } from "./budgeted-fetch.ts";
 import { RateBudget } from "./rate-budget.ts";
 import { defaultEngineConfig, type EngineConfig } from "./config.ts";
 import { createEngine, type CycleReport, type Engine } from "./engine.ts";
@@ -66,8 +65,18 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
   const budget = new RateBudget();
   const exchanges = new Map<AccountId, AccountExchange>();
   for (const account of sim.venue.accounts()) {
-    const fetch = budgetedFetch(transport, budget, account.id);
-    exchanges.set(account.id, createBybitAccount({ account: account.id, apiKey: account.apiKey, secret: account.apiSecret, baseUrl: SIM_BASE_URL, fetch, ccxtThrottle: opts.legacyClient === true }));
+    exchanges.set(
+      account.id,
+      createBybitAccount({
+        account: account.id,
+        apiKey: account.apiKey,
+        secret: account.apiSecret,
+        baseUrl: SIM_BASE_URL,
+        fetch: transport,
+        beforeRequest: budget.gate(account.id),
+        ccxtThrottle: opts.legacyClient === true,
+      }),
+    );
   }
   const config = opts.config ?? defaultEngineConfig();
   const sink = opts.sink ?? nullSink;

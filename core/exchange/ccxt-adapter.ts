@@ -43,13 +43,22 @@ export interface BybitAccountOptions {
    * Warden does its own rate accounting; the bench turns it on to play the old system's client.
    */
   readonly ccxtThrottle?: boolean;
+  /**
+   * Awaited before each HTTP request is SIGNED (ccxt's fetch2 signs with the current time,
+   * so a wait after signing would send a stale X-BAPI-TIMESTAMP and meet 10002). Warden's
+   * rate budget goes here. `path` is Bybit's, e.g. "/v5/order/create".
+   */
+  readonly beforeRequest?: (path: string, method: string) => Promise<void>;
 }
 
 export const POSITIONS_PAGE = 200;
 export const ORDERS_PAGE = 50;
 
 /** ccxt's bybit instance, seen through the members this adapter uses. */
+type Fetch2 = (path: string, api?: unknown, method?: string, params?: unknown, headers?: unknown, body?: unknown, config?: unknown) => Promise<unknown>;
+
 interface CcxtBybit {
+  fetch2: Fetch2;
   urls: { api: Record<string, string> };
   options: Record<string, unknown>;
   has: Record<string, unknown>;
@@ -129,6 +138,14 @@ class BybitAccount implements AccountExchange {
       },
     }) as unknown as CcxtBybit;
     ex.has["fetchCurrencies"] = false;
+    const before = opts.beforeRequest;
+    if (before !== undefined) {
+      const fetch2 = ex.fetch2.bind(ex);
+      ex.fetch2 = async (path, api, method = "GET", ...rest) => {
+        await before(`/${path}`, method);
+        return fetch2(path, api, method, ...rest);
+      };
+    }
     // Bybit v5 sends prices and sizes as strings; its JSON numbers are small integers (retCode,
     // time, positionIdx). ccxt's default scans every parsed body for integers beyond 2^53 (a
     // walk over each of the thousands of records per cycle); for Bybit it can find none.

@@ -1,0 +1,77 @@
+/**
+ * Deciding, in two synchronous halves around the only I/O it may need: `look` builds each
+ * due monitor's view from the read path and says which vanished orders must be looked up;
+ * the engine looks them up; `decide` runs the pure `evaluate`. A monitor whose view has not
+ * changed since its last evaluation settled is rescheduled without evaluating (settled.ts).
+ */
+import type { Action } from "../domain/action.ts";
+import { evaluate, needsLookup, type MonitorView } from "../domain/evaluate.ts";
+import type { Monitor } from "../domain/monitor.ts";
+import type { RuleConfig } from "../domain/plan.ts";
+import { isSettled, reschedule, viewFingerprint } from "../domain/settled.ts";
+import type { ExchangeOrder, Instrument } from "../domain/types.ts";
+import type { MonitorReadView } from "./read-path.ts";
+
+export interface Decision {
+  readonly monitor: Monitor;
+  readonly actions: Action[];
+  readonly lookedUp: boolean;
+}
+
+/** A monitor looked at, to be decided once its lookups (if any) are answered. */
+export interface Look {
+  readonly monitor: Monitor;
+  readonly view: MonitorView;
+  readonly fingerprint: string;
+  /** linkIds of orders missing from the listing, to look up by orderLinkId. */
+  readonly missing: readonly string[];
+}
+
+export class Decider {
+  readonly #rules: RuleConfig;
+  /** Per monitor, the view fingerprint its last evaluation settled on. */
+  readonly #settled = new Map<string, string>();
+  /** Last mark seen per symbol (urgency of monitors not due this cycle). */
+  readonly marks = new Map<string, number>();
+
+  constructor(rules: RuleConfig) {
+    this.#rules = rules;
+  }
+
+  look(monitor: Monitor, read: MonitorReadView, instrument: Instrument | undefined, now: number): Decision | Look {
+    if (instrument === undefined) {
+      return { monitor, actions: [{ kind: "alert", level: "error", message: `no instrument ${monitor.symbol} for ${monitor.id}` }], lookedUp: false };
+    }
+    if (read.position !== undefined) this.marks.set(monitor.symbol, read.position.markPrice);
+    const position = read.position !== undefined && read.position.side === monitor.side ? read.position : undefined;
+    const view: MonitorView = { position, orders: read.orders, instrument, lookups: new Map(), snapshotAt: read.takenAt };
+    const fingerprint = viewFingerprint(view);
+    if (position !== undefined && this.#settled.get(monitor.id) === fingerprint && isSettled(monitor, instrument.qtyStep)) {
+      // nothing changed but the mark: evaluate would only renew the schedule
+      return { monitor: reschedule(monitor, position.markPrice, now, this.#rules), actions: [], lookedUp: false };
+    }
+    return { monitor, view, fingerprint, missing: needsLookup(monitor, view, now, this.#rules) };
+  }
+
+  decide(look: Look, lookups: ReadonlyMap<string, ExchangeOrder | null>, now: number): Decision {
+    const view = lookups.size > 0 ? { ...look.view, lookups } : look.view;
+    const result = evaluate(look.monitor, view, now, this.#rules);
+    const settled = result.actions.length === 0 && look.missing.length === 0 && isSettled(result.monitor, view.instrument.qtyStep);
+    if (settled) this.#settled.set(look.monitor.id, look.fingerprint);
+    else this.#settled.delete(look.monitor.id);
+    return { ...result, lookedUp: look.missing.length > 0 };
+  }
+
+  /** The monitor changed outside an evaluation (writes taken back, a twin's follow): evaluate it next time. */
+  unsettle(id: string): void {
+    this.#settled.delete(id);
+  }
+
+  unsettleAll(): void {
+    this.#settled.clear();
+  }
+}
+
+export function isLook(x: Decision | Look): x is Look {
+  return "view" in x;
+}
