@@ -222,6 +222,8 @@ class BybitAccount implements AccountExchange {
       if (order.triggerPrice !== undefined) {
         params["triggerPrice"] = this.#ex.priceToPrecision(symbol, order.triggerPrice);
         params["triggerDirection"] = order.triggerDirection === "fall" ? "descending" : "ascending";
+        // Warden decides stops on the mark price; Bybit's default trigger is the last price
+        params["triggerBy"] = "MarkPrice";
       }
       if (order.closeOnTrigger !== undefined) params["closeOnTrigger"] = order.closeOnTrigger;
       const amount = Number(this.#ex.amountToPrecision(symbol, order.qty));

@@ -27,6 +27,7 @@ export interface SimOrder {
   triggerDirection: 0 | 1 | 2;
   readonly reduceOnly: boolean;
   readonly closeOnTrigger: boolean;
+  readonly triggerBy: "LastPrice" | "MarkPrice" | "IndexPrice";
   readonly timeInForce: "GTC" | "IOC";
   readonly stopOrderType: "" | "Stop";
   status: OrderStatus;
@@ -95,7 +96,7 @@ export function orderRecord(o: SimOrder): BybitRecord {
     stopLoss: o.stopLoss,
     marketUnit: "",
     smpOrderId: "",
-    triggerBy: o.triggerPrice > 0 ? "LastPrice" : "",
+    triggerBy: o.triggerPrice > 0 ? o.triggerBy : "",
   };
   o.record = Object.freeze(record);
   return o.record;

@@ -21,6 +21,8 @@ export interface CreateRequest {
   readonly triggerDirection: 0 | 1 | 2;
   readonly reduceOnly: boolean;
   readonly closeOnTrigger: boolean;
+  /** What a conditional triggers on; the simulator has one price per step, so all three match it alike. */
+  readonly triggerBy: "LastPrice" | "MarkPrice" | "IndexPrice";
   readonly orderLinkId: string;
   readonly timeInForce: TimeInForce;
   readonly takeProfit: string;
@@ -123,6 +125,7 @@ export function parseCreate(body: Params, specOf: (symbol: string) => Instrument
     triggerDirection: dir === 1 || dir === 2 ? dir : 0,
     reduceOnly: flag(body, "reduceOnly"),
     closeOnTrigger: flag(body, "closeOnTrigger"),
+    triggerBy: triggerByOf(text(body, "triggerBy")),
     orderLinkId, timeInForce,
     takeProfit: text(body, "takeProfit") ?? "",
     stopLoss: text(body, "stopLoss") ?? "",
@@ -153,4 +156,10 @@ export function parseAmend(body: Params, spec: InstrumentSpec): AmendRequest {
     takeProfit: text(body, "takeProfit"),
     stopLoss: text(body, "stopLoss"),
   };
+}
+
+function triggerByOf(value: string | undefined): "LastPrice" | "MarkPrice" | "IndexPrice" {
+  if (value === undefined || value === "") return "LastPrice";
+  if (value === "LastPrice" || value === "MarkPrice" || value === "IndexPrice") return value;
+  throw paramsError(`triggerBy ${value} is not supported`);
 }

@@ -184,6 +184,7 @@ export class SimVenue implements Venue {
       triggerDirection: direction,
       reduceOnly: req.reduceOnly,
       closeOnTrigger: req.closeOnTrigger,
+      triggerBy: req.triggerBy,
       timeInForce: req.timeInForce === "IOC" || req.timeInForce === "FOK" ? "IOC" : "GTC",
       stopOrderType: conditional ? "Stop" : "",
       status: conditional ? "Untriggered" : "New",
