@@ -53,7 +53,15 @@ export interface StrategyFigures {
   readonly cycleMsReadOnly: Summary;
   /** Cycle time over the cycles that wrote (each write adds its round trips after the reads). */
   readonly cycleMsWithWrites: Summary;
-  readonly calls: { readonly mean: number; readonly max: number; readonly readsMean: number; readonly writesMean: number; readonly total: number };
+  readonly calls: {
+    readonly mean: number;
+    readonly max: number;
+    readonly readsMean: number;
+    readonly writesMean: number;
+    readonly total: number;
+    /** Over the cycles that wrote nothing: the most reads any made beyond its own floor (0: every one at the floor). */
+    readonly readOnlyReadsOverFloorMax: number | null;
+  };
   /** Requests the simulator logged during the cycles (must equal calls.total). */
   readonly simRequests: number;
   readonly hits: number;
@@ -78,6 +86,12 @@ export interface StrategyFigures {
   readonly peakInFlight: number;
   /** Per cycle, for charts. */
   readonly series: { readonly durationMs: readonly number[]; readonly calls: readonly number[]; readonly hitRate: readonly (number | null)[]; readonly cpuMs: readonly number[]; readonly engineCpuMs: readonly number[] };
+}
+
+/** Reads beyond the cycle's own floor, most over the read-only cycles; null when none only read. */
+function overFloor(samples: readonly CycleSample[]): number | null {
+  const over = samples.filter((c) => c.writeCalls === 0 && c.readCalls > 0).map((c) => c.readCalls - c.floor.calls);
+  return over.length === 0 ? null : maxOf(over);
 }
 
 function maxOf(xs: readonly number[]): number {
@@ -121,6 +135,7 @@ export function figuresOf(strategy: StrategyName, samples: readonly CycleSample[
       readsMean: mean(samples.map((c) => c.readCalls)),
       writesMean: mean(samples.map((c) => c.writeCalls)),
       total: calls.reduce((s, x) => s + x, 0),
+      readOnlyReadsOverFloorMax: overFloor(samples),
     },
     simRequests: samples.reduce((s, c) => s + c.simRequests, 0),
     hits,

@@ -93,7 +93,8 @@ export function gatesOf(
   gates.push(
     gate("old.no-pool-warnings", s.poolWarnings, "<=", 0),
     gate("warden.no-failed-cycles", s.failedCycles, "<=", 0),
-    gate("warden.read-calls-at-floor", s.calls.readsMean, "<=", floor.callsFollowingCursorMean),
+    // every cycle that only read made exactly ceil(N/200) + ceil(M/50) calls per account: none for a single monitor
+    gate("warden.read-only-cycles-read-at-floor", s.calls.readOnlyReadsOverFloorMax, "<=", 0),
     gate("warden.hit-rate-95pct", s.hitRate, ">=", 0.95),
   );
   if (latencyApplies) gates.push(gate("warden.read-only-cycle-p95-within-1.5x-latency-floor-p95", s.cycleMsReadOnly.p95, "<=", 1.5 * floor.latencyMsP95));
@@ -121,7 +122,7 @@ export function sweepGates(points: readonly SweepPoint[], strategy: StrategyName
   const withS = points.filter((p) => p.figures[strategy] !== undefined);
   for (const p of withS) {
     const f = p.figures[strategy] as StrategyFigures;
-    gates.push(gate(`sweep.${p.monitors}.read-calls-at-floor`, f.calls.readsMean, "<=", p.floor.callsFollowingCursorMean));
+    gates.push(gate(`sweep.${p.monitors}.read-only-cycles-read-at-floor`, f.calls.readOnlyReadsOverFloorMax, "<=", 0));
   }
   const first = withS[0]?.figures[strategy];
   const last = withS[withS.length - 1]?.figures[strategy];

@@ -113,7 +113,7 @@ describe("bench gates over fake sessions", () => {
       fetchFor: { warden: doubling },
     });
     const failed = doc.gates.filter((g) => !g.pass).map((g) => g.id);
-    expect(failed).toContain("warden.read-calls-at-floor");
+    expect(failed).toContain("warden.read-only-cycles-read-at-floor");
     expect(failed).toContain("warden.calls-20x-fewer-than-naive");
     expect(allPass(doc)).toBe(false);
   });
@@ -129,7 +129,7 @@ describe("bench gates over fake sessions", () => {
   test("a sweep reports each size and gates warden's calls on the floor and its CPU per monitor", async () => {
     const doc = await runBench({ monitors: [6, 12], cycles: 2, latency: "zero", seed: 1, open: fakeOpen() });
     expect(doc.sweep?.map((r) => r.monitors)).toEqual([6, 12]);
-    expect(doc.gates.map((g) => g.id)).toEqual(expect.arrayContaining(["sweep.6.read-calls-at-floor", "sweep.12.read-calls-at-floor", "sweep.cpu-per-monitor-flat"]));
+    expect(doc.gates.map((g) => g.id)).toEqual(expect.arrayContaining(["sweep.6.read-only-cycles-read-at-floor", "sweep.12.read-only-cycles-read-at-floor", "sweep.cpu-per-monitor-flat"]));
     expect(doc.notes).toContain("zero latency: the latency-floor gate does not apply (the floor is 0 ms)");
   });
 });
