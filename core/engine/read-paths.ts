@@ -1,6 +1,6 @@
 /** The read path for a strategy name: `warden` for runs with the cache on, `naive` for `rollback --cache off`. */
-import { NaiveReadPath } from "../bench/naive-read-path.ts";
-import { TtlReadPath } from "../bench/ttl-read-path.ts";
+import { NaiveReadPath } from "./naive-read-path.ts";
+import { TtlReadPath } from "./ttl-read-path.ts";
 import { SnapshotCache } from "../cache/snapshot-cache.ts";
 import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";

@@ -11,7 +11,7 @@
 import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import type { AccountExchange } from "../exchange/port.ts";
-import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "../engine/read-path.ts";
+import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "./read-path.ts";
 import { waitingOutLimits } from "./rate-limit-wait.ts";
 import { ReadTally } from "./read-tally.ts";
 

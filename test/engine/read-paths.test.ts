@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { VirtualClock, sleep } from "../../core/clock.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition } from "../../core/domain/types.ts";
 import type { AccountExchange } from "../../core/exchange/port.ts";
-import { NaiveReadPath } from "../../core/bench/naive-read-path.ts";
-import { OLD_TTL_MS, TtlReadPath } from "../../core/bench/ttl-read-path.ts";
+import { NaiveReadPath } from "../../core/engine/naive-read-path.ts";
+import { OLD_TTL_MS, TtlReadPath } from "../../core/engine/ttl-read-path.ts";
 
 /** A stub account: a position per symbol and `orders` orders spread over the symbols; counts its calls and how many run at once. */
 function stubExchange(opts: { account?: AccountId; symbols?: string[]; orders?: number; delayMs?: number } = {}) {

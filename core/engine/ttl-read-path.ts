@@ -9,7 +9,7 @@
 import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import type { AccountExchange } from "../exchange/port.ts";
-import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "../engine/read-path.ts";
+import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "./read-path.ts";
 import { exchangeFor, monitorRead, viewKey } from "./naive-read-path.ts";
 import { ReadTally } from "./read-tally.ts";
 

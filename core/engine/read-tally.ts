@@ -3,7 +3,7 @@
  * core/engine/read-path.ts defines. The legacy strategies make no batched loads, so their
  * `loads` and `coalesced` stay zero.
  */
-import type { ReadStats } from "../engine/read-path.ts";
+import type { ReadStats } from "./read-path.ts";
 
 const ZERO: ReadStats = { hits: 0, misses: 0, loads: 0, coalesced: 0 };
 
