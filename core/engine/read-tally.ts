@@ -1,7 +1,7 @@
 /**
- * Hits and misses of per-monitor reads, per cycle and since start, in the shape
- * core/engine/read-path.ts defines. The legacy strategies make no batched loads, so their
- * `loads` and `coalesced` stay zero.
+ * Read statistics of a read path, per cycle and since start, in the shape read-path.ts
+ * defines. The legacy strategies count hits and misses of per-monitor reads (no batched
+ * loads); the snapshot read path adds whole cycles' figures.
  */
 import type { ReadStats } from "./read-path.ts";
 
@@ -12,11 +12,11 @@ export class ReadTally {
   #total: ReadStats = ZERO;
 
   hit(): void {
-    this.#add({ hits: 1, misses: 0, loads: 0, coalesced: 0 });
+    this.add({ hits: 1, misses: 0, loads: 0, coalesced: 0 });
   }
 
   miss(): void {
-    this.#add({ hits: 0, misses: 1, loads: 0, coalesced: 0 });
+    this.add({ hits: 0, misses: 1, loads: 0, coalesced: 0 });
   }
 
   cycle(): ReadStats {
@@ -31,7 +31,7 @@ export class ReadTally {
     this.#cycle = ZERO;
   }
 
-  #add(d: ReadStats): void {
+  add(d: ReadStats): void {
     const sum = (a: ReadStats): ReadStats => ({
       hits: a.hits + d.hits,
       misses: a.misses + d.misses,

@@ -9,6 +9,7 @@ import type { SnapshotSource } from "../cache/snapshot-source.ts";
 import type { CacheStatsWindows } from "../cache/stats.ts";
 import type { Emit } from "../logs/event.ts";
 import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "./read-path.ts";
+import { ReadTally } from "./read-tally.ts";
 
 
 interface Indexed {
@@ -17,16 +18,13 @@ interface Indexed {
   readonly orders: Map<string, ExchangeOrder[]>;
 }
 
-const zero: ReadStats = { hits: 0, misses: 0, loads: 0, coalesced: 0 };
-
 export class SnapshotReadPath implements ReadPath {
   readonly name = "warden" as const;
   readonly #cache: SnapshotSource;
   readonly #maxAgeMs: number;
   readonly #views = new Map<AccountId, Indexed>();
   readonly #loaded = new Map<AccountId, AccountSnapshot>();
-  #cycle: ReadStats = zero;
-  #total: ReadStats = zero;
+  readonly #tally = new ReadTally();
 
   readonly #emit: Emit;
 
@@ -54,7 +52,7 @@ export class SnapshotReadPath implements ReadPath {
       const reads = due.filter((k) => k.account === account).length;
       this.#emit("debug", "cache.hit", { account, kind: "snapshot", reads });
     }
-    this.#add({ hits: due.length, misses: 0, loads: accounts.length, coalesced: coalescedSoFar(this.#cache.stats()) - coalesced0 });
+    this.#tally.add({ hits: due.length, misses: 0, loads: accounts.length, coalesced: coalescedSoFar(this.#cache.stats()) - coalesced0 });
   }
 
   accountSnapshots(): ReadonlyMap<AccountId, AccountSnapshot> {
@@ -78,15 +76,15 @@ export class SnapshotReadPath implements ReadPath {
   }
 
   cycleStats(): ReadStats {
-    return this.#cycle;
+    return this.#tally.cycle();
   }
 
   totalStats(): ReadStats {
-    return this.#total;
+    return this.#tally.total();
   }
 
   resetCycle(): void {
-    this.#cycle = zero;
+    this.#tally.resetCycle();
     this.#cache.resetCycle();
   }
 
@@ -94,21 +92,12 @@ export class SnapshotReadPath implements ReadPath {
   cacheStats(): CacheStatsWindows {
     return this.#cache.stats();
   }
-
-  #add(s: ReadStats): void {
-    this.#cycle = sum(this.#cycle, s);
-    this.#total = sum(this.#total, s);
-  }
 }
 
 function coalescedSoFar(stats: CacheStatsWindows): number {
   let n = 0;
   for (const kinds of Object.values(stats.sinceStart.accounts)) n += kinds.orders.coalesced;
   return n;
-}
-
-function sum(a: ReadStats, b: ReadStats): ReadStats {
-  return { hits: a.hits + b.hits, misses: a.misses + b.misses, loads: a.loads + b.loads, coalesced: a.coalesced + b.coalesced };
 }
 
 function index(snapshot: AccountSnapshot): Indexed {

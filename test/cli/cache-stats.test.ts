@@ -4,26 +4,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { main } from "../../cli/main.ts";
+import { runCli } from "../support/in-process-cli.ts";
 import { SnapshotCache } from "../../core/cache/snapshot-cache.ts";
 import { toStatsFile, type CacheStatsFile } from "../../core/cache/stats.ts";
 import { VirtualClock } from "../../core/clock.ts";
 import { MemoryExchange } from "../../core/exchange/memory-exchange.ts";
 
-async function warden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const warden = runCli;
 
 /** Statistics as a real cache produces them: 3 cycles on main and mirror. */
 async function makeStatsFile(): Promise<CacheStatsFile> {

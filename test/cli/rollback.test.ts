@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { main } from "../../cli/main.ts";
+import { runCli } from "../support/in-process-cli.ts";
 import { FileStateStore } from "../../core/store/file-state-store.ts";
 import { makeMonitor, type TestMonitor } from "../store/builders.ts";
 import { fingerprintDir } from "../store/fingerprint.ts";
@@ -12,21 +12,7 @@ import { fingerprintDir } from "../store/fingerprint.ts";
 const root = resolve(import.meta.dir, "../..");
 
 /** Runs `warden ...` in process with stdout and stderr captured. */
-async function warden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const warden = runCli;
 
 interface Fixture {
   dir: string;

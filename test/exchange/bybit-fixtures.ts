@@ -1,3 +1,5 @@
+import { afterAll, afterEach, beforeAll } from "bun:test";
+import { setupServer } from "msw/node";
 /**
  * Recorded Bybit v5 responses (fixtures/bybit/) replayed through msw 2 at the HTTP edge,
  * so that ccxt's real request, signing and parsing code runs against them. Every request
@@ -58,4 +60,17 @@ export function replayHandlers(log: ReplayLogEntry[], base = FIXTURE_BASE): Http
       return HttpResponse.json(fixture("v5-order-cancel"));
     }),
   ];
+}
+
+/** An msw server replaying the recorded fixtures for the file's tests; its request log is emptied after each test. */
+export function useReplayServer(): { log: ReplayLogEntry[]; server: ReturnType<typeof setupServer> } {
+  const log: ReplayLogEntry[] = [];
+  const server = setupServer(...replayHandlers(log));
+  beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+  afterEach(() => {
+    server.resetHandlers();
+    log.length = 0;
+  });
+  afterAll(() => server.close());
+  return { log, server };
 }

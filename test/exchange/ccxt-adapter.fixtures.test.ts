@@ -3,24 +3,15 @@
  * request building, signing and parsing run; the replay log is the ground truth for the
  * requests the adapter says it made.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { setupServer } from "msw/node";
+import { describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VirtualClock } from "../../core/clock.ts";
 import { createBybitAccount, type BybitAccountOptions } from "../../core/exchange/ccxt-adapter.ts";
-import { FIXTURE_BASE, replayHandlers, type ReplayLogEntry } from "./bybit-fixtures.ts";
+import { FIXTURE_BASE, type ReplayLogEntry, useReplayServer } from "./bybit-fixtures.ts";
 
-const log: ReplayLogEntry[] = [];
-const server = setupServer(...replayHandlers(log));
-
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => {
-  server.resetHandlers();
-  log.length = 0;
-});
-afterAll(() => server.close());
+const { log } = useReplayServer();
 
 function makeAccount(overrides: Partial<BybitAccountOptions> = {}) {
   return createBybitAccount({ account: "main", apiKey: "fixture-key", secret: "fixture-secret", baseUrl: FIXTURE_BASE, clock: new VirtualClock(1_700_000_000_000), ...overrides });

@@ -4,24 +4,16 @@
  * reads (ExchangeReadError with its kind) and for writes (WriteOutcome). A create is never
  * retried; reads retry transient failures a bounded number of times.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { delay, http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
 import { VirtualClock } from "../../core/clock.ts";
 import { createBybitAccount } from "../../core/exchange/ccxt-adapter.ts";
 import { ExchangeReadError, IP_BAN_MS, classify } from "../../core/exchange/failure.ts";
 import type { WriteOutcome } from "../../core/exchange/port.ts";
-import { FIXTURE_BASE, fixture, replayHandlers, type ReplayLogEntry } from "./bybit-fixtures.ts";
+import { FIXTURE_BASE, fixture, useReplayServer } from "./bybit-fixtures.ts";
 
 const NOW = 1_700_000_000_000;
-const log: ReplayLogEntry[] = [];
-const server = setupServer(...replayHandlers(log));
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => {
-  server.resetHandlers();
-  log.length = 0;
-});
-afterAll(() => server.close());
+const { log, server } = useReplayServer();
 
 /** One way a request can fail, as an msw response factory. */
 type Failing = () => Response | Promise<Response>;

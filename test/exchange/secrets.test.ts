@@ -2,22 +2,14 @@
  * The API key, the secret and the request signature never appear in an error message or a
  * write outcome, whatever way the request fails, even when the exchange echoes them back.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { delay, http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
 import { createBybitAccount } from "../../core/exchange/ccxt-adapter.ts";
-import { FIXTURE_BASE, fixture, replayHandlers, type ReplayLogEntry } from "./bybit-fixtures.ts";
+import { FIXTURE_BASE, fixture, useReplayServer } from "./bybit-fixtures.ts";
 
 const API_KEY = "SECRETKEYabc123XYZ";
 const SECRET = "SECRETsecretqwerty987654";
-const log: ReplayLogEntry[] = [];
-const server = setupServer(...replayHandlers(log));
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => {
-  server.resetHandlers();
-  log.length = 0;
-});
-afterAll(() => server.close());
+const { log, server } = useReplayServer();
 
 /** Every way to fail; some echo the request's key and signature back, as real servers and proxies do. */
 const failures: [string, (req: Request) => Response | Promise<Response>][] = [
