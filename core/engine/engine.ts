@@ -50,7 +50,7 @@ export interface CycleReport {
   /**
    * CPU of the engine's own work this cycle: discovery, deciding (evaluate), announcing,
    * scheduling and saving; not the exchange client (ccxt signing and parsing), the
-   * transport, or the reads' waits. (Lookups, rare, are inside the deciding phase.)
+   * transport, the reads and lookups, or their waits.
    */
   readonly engineCpuMicros: number;
   readonly restCalls: number;
