@@ -138,8 +138,7 @@ export async function openBenchSession(scenario: Scenario, opts: SessionOptions)
         return { durationMs, monitors, due: 0, restCalls: adapterCalls(inner) - calls0, hits: read.hits, misses: read.misses, engineCpuMicros: 0, error: message };
       }
       // A lookup is a call made on one monitor's behalf: the engine counts it out of the hits.
-      const hits = Math.max(0, r.read.hits - r.lookups);
-      return { durationMs: r.durationMs, monitors: r.monitors, due: r.due, restCalls: r.restCalls, hits, misses: r.read.misses + (r.read.hits - hits), engineCpuMicros: r.engineCpuMicros };
+      return { durationMs: r.durationMs, monitors: r.monitors, due: r.due, restCalls: r.restCalls, hits: r.cacheHits, misses: r.cacheMisses, engineCpuMicros: r.engineCpuMicros };
     },
     finished: () => inner.finished(),
     simRequests: requests,

@@ -57,6 +57,12 @@ export interface CycleReport {
   readonly read: ReadStats;
   /** Monitor reads that needed a lookup of their own (an order vanished from the listing). */
   readonly lookups: number;
+  /**
+   * Monitor reads as the old system's logs counted them: a hit is served without a call of
+   * its own; a read the strategy served but that needed a lookup is a miss.
+   */
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
   readonly urgency: Readonly<Record<Urgency, number>>;
   readonly actions: number;
   readonly writes: number;
@@ -203,6 +209,7 @@ export class Engine {
     const urgencyNow = timed(() => this.#urgencyBreakdown());
 
     const read = readPath.cycleStats();
+    const cacheHits = Math.max(0, read.hits - lookups);
     const report: CycleReport = {
       cycle,
       at: now,
@@ -214,6 +221,8 @@ export class Engine {
       restCalls: this.restCalls() - calls0,
       read,
       lookups,
+      cacheHits,
+      cacheMisses: read.misses + (read.hits - cacheHits),
       urgency: urgencyNow,
       actions,
       writes: this.#executor.takeWriteCount(),
@@ -224,8 +233,8 @@ export class Engine {
       due: report.due,
       durationMs: round(report.durationMs),
       restCalls: report.restCalls,
-      cacheHits: Math.max(0, read.hits - lookups),
-      cacheMisses: read.misses + lookups,
+      cacheHits: report.cacheHits,
+      cacheMisses: report.cacheMisses,
       loads: read.loads,
       coalesced: read.coalesced,
       writes: report.writes,

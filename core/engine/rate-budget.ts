@@ -50,8 +50,6 @@ export class RateBudget {
   readonly #ip: Window;
   readonly #blockedUntil = new Map<AccountId, number>();
   #bannedUntil = 0;
-  /** Total ms spent waiting for the budget (a figure for metrics). */
-  waitedMs = 0;
 
   constructor(opts: { limits?: RateLimits; now?: () => number; wait?: (ms: number) => Promise<void> } = {}) {
     this.#limits = opts.limits ?? bybitLimits;
@@ -72,7 +70,6 @@ export class RateBudget {
         this.#ip.take(now);
         return;
       }
-      this.waitedMs += wait;
       await this.#wait(wait);
     }
   }

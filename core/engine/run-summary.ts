@@ -79,9 +79,8 @@ export function hitRate(reports: readonly CycleReport[]): number | null {
   let hits = 0;
   let reads = 0;
   for (const r of reports) {
-    const h = Math.max(0, r.read.hits - r.lookups);
-    hits += h;
-    reads += h + r.read.misses + r.lookups;
+    hits += r.cacheHits;
+    reads += r.cacheHits + r.cacheMisses;
   }
   return reads === 0 ? null : Math.round((hits / reads) * 10_000) / 10_000;
 }
