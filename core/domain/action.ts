@@ -61,7 +61,17 @@ export type RuleName =
   /** Take-profits never placed yet (a waiting monitor's first entry fill) were placed. */
   | "tp-placed"
   /** Exit orders found working while a waiting monitor has no position were cancelled. */
-  | "exit-cancelled-flat";
+  | "exit-cancelled-flat"
+  /** The position went flat and opened again between two looks: a new lifetime, none of the old prices kept. */
+  | "position-reopened"
+  /** A second working order of one role and rung (a create that landed late) was cancelled. */
+  | "duplicate-cancelled"
+  /** The trader moved the stop on the exchange: it becomes the plan's stop. */
+  | "sl-moved-by-hand"
+  /** Working TPs totalled more than the position (a manual partial close): the farthest rungs shrank. */
+  | "tp-shrunk"
+  /** Another Warden instance protects the position: this one stands by (and cancelled what it had placed in a race). */
+  | "stand-by";
 
 export type WriteAction = Extract<Action, { kind: "place" | "amend" | "cancel" }>;
 

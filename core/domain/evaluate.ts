@@ -1,23 +1,26 @@
 /**
- * The TP/SL rules (DESIGN, "The TP/SL rules"): one pure function from a monitor and what
- * the exchange shows to the monitor's next state and the actions that get it there.
- * No I/O, no clock, no randomness: the same input always gives the same output.
+ * The TP/SL rules (DESIGN, "The TP/SL rules" and "Protection"): one pure function from a
+ * monitor and what the exchange shows to the monitor's next state and the actions that get
+ * it there. No I/O, no clock, no randomness: the same input always gives the same output.
  *
- * It converges rather than reacts: every cycle the targets (stop for the whole position,
- * TPs at their ladder shares while no TP has filled) are compared on the lot grid with what
- * is working, and only differences become amends. A write lost to a crash is therefore
- * redone on the next cycle with the same deterministic linkId (the exchange answers a
- * duplicate create with "already exists").
+ * It converges rather than reacts: every cycle the targets (a stop for the whole position,
+ * TPs at their ladder shares while no TP has filled and never above the size, the stop at
+ * breakeven after TP1 where that tightens it) are compared on the lot and tick grid with
+ * what the exchange lists, and only differences become writes. A write that did not land
+ * (lost, refused, its answer lost) is therefore redone on a later cycle, and a rule is done
+ * when the exchange shows it done, not when it was decided.
  */
 import type { Action } from "./action.ts";
-import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
+import { inferOrders } from "./adoption.ts";
+import { isOwnLinkId, isRivalLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { MonitorEdit } from "./monitor-edit.ts";
-import { closingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
+import { closingSide, orderKey, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { DEFAULT_RULE_CONFIG, splitQty, tpShares, type RuleConfig } from "./plan.ts";
+import { assessProtection, isProtectiveStop, nextProtection } from "./protection.ts";
 import { sightAll, type MonitorView, type Sighting } from "./sighting.ts";
-import { breakevenPrice, defaultStopPrice, placeableStop, stopOnRightSide } from "./stop.ts";
-import type { ExchangeOrder } from "./types.ts";
-import { toLots, toTicks } from "./units.ts";
+import { breakevenPrice, defaultStopPrice, stopOnRightSide } from "./stop.ts";
+import type { ExchangeOrder, ExchangePosition } from "./types.ts";
+import { lotsToQty, toLots, toTicks } from "./units.ts";
 import { dueInterval, urgency } from "./urgency.ts";
 
 export type { MonitorView } from "./sighting.ts";
@@ -28,14 +31,17 @@ export interface Evaluation {
   readonly actions: Action[];
 }
 
+const OPEN = new Set(["open", "untriggered"]);
+
 export function evaluate(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig = DEFAULT_RULE_CONFIG): Evaluation {
-  if (monitor.status === "closed") return sweepClosed(monitor, view, now);
+  if (monitor.status === "closed") return sweepClosed(monitor, view, now, config.instance);
   const { qtyStep: step, tickSize: tick } = view.instrument;
   const position = view.position?.symbol === monitor.symbol && view.position.side === monitor.side ? view.position : undefined;
   const size = position !== undefined && toLots(position.size, step) > 0 ? position.size : 0;
-  const prevLots = toLots(monitor.size, step);
   const lots = toLots(size, step);
-  const edit = new MonitorEdit(monitor, now);
+  const edit = new MonitorEdit(monitor, now, config.instance);
+  // another Warden instance's orders are never this monitor's to manage
+  for (const order of monitor.orders) if (isRivalLinkId(order.linkId, config.instance)) edit.drop(order.linkId);
 
   const sightings = sightAll(monitor, view, now, config);
   const fills = record(edit, sightings);
@@ -44,7 +50,7 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
 
   const slFilled = fills.filled.some((o) => o.role === "sl");
   if (lots === 0) {
-    const waiting = prevLots === 0 && !slFilled && edit.tracked().some((o) => o.role === "entry" && o.state === "working");
+    const waiting = toLots(monitor.size, step) === 0 && !slFilled && edit.tracked().some((o) => o.role === "entry" && o.state === "working");
     if (waiting) return finishWaiting(edit, fills.vanished, now, config);
     const tpFilled = fills.filled.some((o) => o.role === "tp");
     const reason = slFilled ? "stop-hit" : tpFilled ? "tp-complete" : "flat";
@@ -52,10 +58,13 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
     edit.close(reason);
     return edit.finish();
   }
-
+  const open = position!;
+  if (reopened(monitor, open)) renew(edit, open, view);
+  const prevLots = toLots(edit.monitor.size, step);
   edit.set("size", size);
-  edit.set("entryPrice", position!.entryPrice);
-  const mark = position!.markPrice;
+  edit.set("entryPrice", open.entryPrice);
+  if (open.openedAt !== undefined) edit.set("openedAt", open.openedAt);
+  const mark = open.markPrice;
   const filledEntries = fills.filled.filter((o) => o.role === "entry").map((o) => o.linkId);
   if (lots > prevLots || filledEntries.length > 0) edit.rule("entry-filled-resize", { previousSize: monitor.size, size, filledEntries });
 
@@ -63,12 +72,24 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
   if (tp1Now) edit.set("tp1Filled", true);
   for (const order of fills.filled.filter((o) => o.role === "tp" && o.index > 0)) edit.rule("tp-filled-follow", { linkId: order.linkId, index: order.index, size });
 
-  handleVanished(edit, fills.vanished, view, size, mark, config);
-  ensureStop(edit, view, size, mark, config);
-  if (edit.monitor.tp1Filled) applyBreakeven(edit, size, mark, tick, config, tp1Now);
+  for (const order of fills.vanished) {
+    edit.rule("order-vanished", { linkId: order.linkId, role: order.role, index: order.index });
+    if (order.role !== "sl") edit.alert("warn", `${order.role} order ${order.linkId} vanished without a fill; not replaced`, { linkId: order.linkId, kind: "order-vanished" });
+  }
+  resweepCancels(edit, view);
+  const rival = standBy(edit, view, mark, config.instance);
+  if (rival !== undefined) {
+    edit.set("protection", nextProtection(edit.monitor.protection, "stand-by", now, `Warden instance ${rival} protects this position`));
+    return schedule(edit, mark, now, config).finish();
+  }
+  dropDuplicates(edit, view);
+  noteStopMovedByHand(edit, sightings, tick);
+  ensureStop(edit, view, size, mark, now, config);
+  if (edit.monitor.tp1Filled) applyBreakeven(edit, sightings, size, mark, tick, config, tp1Now);
   placeMissingTps(edit, size, step);
   const unknown = new Set([...sightings].filter(([, seen]) => seen.kind === "unknown").map(([id]) => id));
   resize(edit, size, step, unknown);
+  assess(edit, open, view, now);
   return schedule(edit, mark, now, config).finish();
 }
 
@@ -76,13 +97,13 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
  * A closed monitor writes nothing, except to cancel an order of its own still listed (a
  * cancel of its closing cycle that failed): no order may stay working on a flat position.
  */
-function sweepClosed(monitor: Monitor, view: MonitorView, now: number): Evaluation {
+function sweepClosed(monitor: Monitor, view: MonitorView, now: number, instance: string | undefined): Evaluation {
   const own = new Set(monitor.orders.map((o) => o.linkId));
-  const stray = view.orders.filter((o) => own.has(o.linkId) && (o.status === "open" || o.status === "untriggered"));
+  const stray = view.orders.filter((o) => own.has(orderKey(o)) && OPEN.has(o.status));
   if (stray.length === 0) return { monitor, actions: [] };
-  const edit = new MonitorEdit(monitor, now);
-  edit.alert("warn", `closed monitor still had ${stray.length} order(s) listed; cancelling them`, { linkIds: stray.map((o) => o.linkId) });
-  for (const order of edit.tracked().filter((o) => stray.some((s) => s.linkId === o.linkId))) edit.cancel(order);
+  const edit = new MonitorEdit(monitor, now, instance);
+  edit.alert("warn", `closed monitor still had ${stray.length} order(s) listed; cancelling them`, { linkIds: stray.map(orderKey), kind: "order-stray" });
+  for (const order of edit.tracked().filter((o) => stray.some((s) => orderKey(s) === o.linkId))) edit.cancel(order);
   return edit.finish();
 }
 
@@ -117,7 +138,7 @@ function adoptOwn(edit: MonitorEdit, view: MonitorView): void {
   const known = new Set(edit.tracked().map((o) => o.linkId));
   for (const order of view.orders) {
     const parsed = parseLinkId(order.linkId);
-    if (parsed === undefined || known.has(order.linkId) || !isOwnLinkId(order.linkId, lifetimeKey(edit.monitor))) continue;
+    if (parsed === undefined || known.has(order.linkId) || !OPEN.has(order.status) || !isOwnLinkId(order.linkId, lifetimeKey(edit.monitor))) continue;
     edit.adopt(trackedFrom(order, parsed.role, parsed.index));
     if (parsed.seq > edit.monitor.seq) edit.set("seq", parsed.seq);
   }
@@ -125,7 +146,7 @@ function adoptOwn(edit: MonitorEdit, view: MonitorView): void {
 
 export function trackedFrom(order: ExchangeOrder, role: TrackedOrder["role"], index: number): TrackedOrder {
   return {
-    role, index, linkId: order.linkId, side: order.side, qty: order.qty, filledQty: order.filledQty, state: "working",
+    role, index, linkId: orderKey(order), side: order.side, qty: order.qty, filledQty: order.filledQty, state: "working",
     ...(order.price !== undefined ? { price: order.price } : {}),
     ...(order.triggerPrice !== undefined ? { triggerPrice: order.triggerPrice } : {}),
   };
@@ -133,92 +154,209 @@ export function trackedFrom(order: ExchangeOrder, role: TrackedOrder["role"], in
 
 /** A waiting monitor (no position yet, entries working): exit orders are pointless and cancelled. */
 function finishWaiting(edit: MonitorEdit, vanished: readonly TrackedOrder[], now: number, config: RuleConfig): Evaluation {
-  for (const order of vanished) edit.alert("warn", `${order.role} order ${order.linkId} vanished without a fill`, { linkId: order.linkId });
+  for (const order of vanished) edit.alert("warn", `${order.role} order ${order.linkId} vanished without a fill`, { linkId: order.linkId, kind: "order-vanished" });
   const exits = edit.tracked().filter((o) => o.state === "working" && o.role !== "entry");
   if (exits.length > 0) edit.rule("exit-cancelled-flat", { linkIds: exits.map((o) => o.linkId) });
   for (const order of exits) edit.cancel(order);
   edit.set("size", 0);
+  edit.set("protection", undefined);
   edit.set("nextDueAt", now + dueInterval("active", config.urgency));
   return edit.finish();
 }
 
-/** Untracked reduce-only stop or market order closing this position: someone else's exit. */
-function foreignExit(edit: MonitorEdit, view: MonitorView): ExchangeOrder | undefined {
-  const known = new Set(edit.tracked().map((o) => o.linkId));
-  const side = closingSide(edit.monitor.side);
-  return view.orders.find(
-    (o) => !known.has(o.linkId) && o.reduceOnly && o.side === side && (o.triggerPrice !== undefined || o.type === "market") && (o.status === "open" || o.status === "untriggered"),
-  );
+/** The position went flat and opened again since the last look: Bybit renews its createdTime. */
+function reopened(monitor: Monitor, position: ExchangePosition): boolean {
+  return monitor.openedAt !== undefined && position.openedAt !== undefined && monitor.openedAt !== position.openedAt;
 }
 
-function handleVanished(edit: MonitorEdit, vanished: readonly TrackedOrder[], view: MonitorView, size: number, mark: number, config: RuleConfig): void {
-  for (const order of vanished) {
-    edit.rule("order-vanished", { linkId: order.linkId, role: order.role, index: order.index });
-    if (order.role !== "sl") {
-      edit.alert("warn", `${order.role} order ${order.linkId} vanished without a fill; not replaced`, { linkId: order.linkId });
+/**
+ * A new lifetime on the same monitor id: Warden's exits of the earlier life are cancelled
+ * (sized and priced for a position that no longer exists), nothing of its prices is kept,
+ * and the orders found for the new position are adopted as at start-up.
+ */
+function renew(edit: MonitorEdit, position: ExchangePosition, view: MonitorView): void {
+  const before = edit.monitor;
+  for (const order of edit.tracked().filter((o) => o.state === "working")) {
+    if (order.role !== "entry" && parseLinkId(order.linkId) !== undefined) edit.cancel(order);
+    else edit.drop(order.linkId);
+  }
+  edit.set("createdAt", edit.monitor.lastEvaluatedAt > 0 ? Math.max(edit.monitor.createdAt + 1, position.openedAt ?? 0) : edit.monitor.createdAt + 1);
+  const cancelling = new Set(edit.tracked().map((o) => o.linkId));
+  const found = inferOrders(lifetimeKey(edit.monitor), position, view.orders.filter((o) => !cancelling.has(orderKey(o))));
+  for (const order of found.orders) edit.adopt(order);
+  const stop = found.orders.find((o) => o.role === "sl");
+  edit.set("plan", found.plan);
+  edit.set("seq", found.seq);
+  edit.set("stopPrice", stop?.triggerPrice);
+  edit.set("tpPrices", found.orders.filter((o) => o.role === "tp").sort((a, b) => a.index - b.index).map((o) => o.price!));
+  edit.set("tp1Filled", false);
+  edit.set("breakevenDone", false);
+  edit.set("lastRestoredAt", undefined);
+  edit.set("size", 0);
+  edit.rule("position-reopened", { previousEntry: before.entryPrice, entryPrice: position.entryPrice, size: position.size, openedAt: position.openedAt });
+}
+
+/** A cancel Warden sent that a listing taken after it still shows working did not land: send it again. */
+function resweepCancels(edit: MonitorEdit, view: MonitorView): void {
+  for (const order of edit.tracked()) {
+    if (order.state !== "cancelled" || order.cancelledAt === undefined || view.snapshotAt <= order.cancelledAt) continue;
+    if (view.orders.some((o) => orderKey(o) === order.linkId && OPEN.has(o.status))) edit.cancel(order);
+  }
+}
+
+/** Never two working orders of one role and rung: the extra ones (a create that landed late, a crash) are cancelled. */
+function dropDuplicates(edit: MonitorEdit, view: MonitorView): void {
+  const listed = new Set(view.orders.filter((o) => OPEN.has(o.status)).map(orderKey));
+  const seen = new Set<string>();
+  const working = edit.tracked().filter((o) => o.state === "working" && (o.role === "sl" || o.role === "tp"));
+  // keep, per role and rung, the order the exchange lists covering most size (a listed one over a pending one)
+  const ranked = [...working].sort((a, b) => Number(listed.has(b.linkId)) - Number(listed.has(a.linkId)) || b.qty - a.qty);
+  for (const order of ranked) {
+    const slot = `${order.role}${order.index}`;
+    if (!seen.has(slot)) {
+      seen.add(slot);
       continue;
     }
-    if (edit.tracked().some((o) => o.role === "sl" && o.state === "working")) continue;
-    const exit = foreignExit(edit, view);
-    if (exit !== undefined) {
-      if (exit.triggerPrice !== undefined && exit.linkId !== "") {
-        edit.adopt(trackedFrom(exit, "sl", 0));
-        edit.rule("sl-adopted", { vanished: order.linkId, adopted: exit.linkId });
-      }
-      continue; // never re-place a stop while an exit order is working
+    if (listed.has(order.linkId)) {
+      edit.rule("duplicate-cancelled", { linkId: order.linkId, role: order.role, index: order.index });
+      edit.cancel(order);
     }
-    if (edit.monitor.slRestoredCount >= config.maxStopRestores) {
-      edit.alert("error", `stop ${order.linkId} vanished again; restored ${edit.monitor.slRestoredCount} time(s) already, the position has no stop`, { linkId: order.linkId });
-      continue;
-    }
-    const trigger = placeableStop(edit.monitor.side, order.triggerPrice ?? edit.monitor.stopPrice ?? defaultStopPrice(edit.monitor.side, edit.monitor.entryPrice, config.defaultStopPct, view.instrument.tickSize), mark, view.instrument.tickSize);
-    edit.set("slRestoredCount", edit.monitor.slRestoredCount + 1);
-    edit.placeStop(size, trigger);
-    edit.rule("sl-restored", { vanished: order.linkId, linkId: edit.tracked().at(-1)?.linkId, triggerPrice: trigger, qty: size });
   }
 }
 
 /**
- * A position with no working stop gets one: a position that never had a stop (adopted
- * without one, a waiting monitor's first fill), or one whose restore the exchange refused
- * (taken back by revertWrite), within the restore limit.
+ * Two Warden instances on one account (DESIGN, "Protection": one instance per account): a
+ * position another instance already protects with its own stop is left to it, and this
+ * one stands by, placing nothing and cancelling whatever it placed in a race. When both hold
+ * a stop, the lower tag keeps the role, so the two never both hold it. When the other's
+ * stop lapses, this one's next evaluation places its own (takes over). Returns the tag of
+ * the instance this one stands by for, or undefined when it acts.
  */
-function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: number, config: RuleConfig): void {
-  const stops = edit.tracked().filter((o) => o.role === "sl");
-  if (stops.some((o) => o.state === "working")) return;
-  const exit = foreignExit(edit, view);
-  if (exit !== undefined) return; // an exit order is working: never place a second stop beside it
-  const { side, entryPrice, stopPrice } = edit.monitor;
+function standBy(edit: MonitorEdit, view: MonitorView, mark: number, instance: string | undefined): string | undefined {
+  if (instance === undefined) return undefined;
   const tick = view.instrument.tickSize;
-  const last = stops.at(-1);
-  if (last !== undefined) {
-    if (edit.monitor.slRestoredCount >= config.maxStopRestores) return; // the alert was raised when it vanished
-    const trigger = placeableStop(side, last.triggerPrice ?? stopPrice ?? defaultStopPrice(side, entryPrice, config.defaultStopPct, tick), mark, tick);
-    edit.set("slRestoredCount", edit.monitor.slRestoredCount + 1);
-    edit.placeStop(size, trigger);
-    edit.rule("sl-restored", { vanished: last.linkId, linkId: edit.tracked().at(-1)?.linkId, triggerPrice: trigger, qty: size, reason: "no working stop" });
-    return;
-  }
-  const trigger = placeableStop(side, stopPrice ?? defaultStopPrice(side, entryPrice, config.defaultStopPct, tick), mark, tick);
-  edit.placeStop(size, trigger);
-  edit.rule("sl-placed", { linkId: edit.tracked().at(-1)?.linkId, triggerPrice: trigger, qty: size, from: stopPrice !== undefined ? "target" : "defaultStopPct" });
+  const rivals = view.orders
+    .filter((o) => isRivalLinkId(o.linkId, instance) && isProtectiveStop(o, edit.monitor.side, mark, tick))
+    .map((o) => parseLinkId(o.linkId)!.instance!)
+    .sort();
+  const rival = rivals[0];
+  if (rival === undefined) return undefined;
+  const mine = (o: TrackedOrder) => parseLinkId(o.linkId)?.instance === instance;
+  const own = workingStop(edit);
+  if (own !== undefined && mine(own) && view.orders.some((o) => o.linkId === own.linkId && OPEN.has(o.status)) && instance < rival) return undefined;
+  const placed = edit.tracked().filter((o) => o.state === "working" && o.role !== "entry" && mine(o));
+  for (const order of placed) edit.cancel(order);
+  if (placed.length > 0) edit.rule("stand-by", { instance: rival, cancelled: placed.map((o) => o.linkId) });
+  return rival;
 }
 
-/** After TP1: cancel unfilled entries; move the stop to breakeven (once), if the mark allows it. */
-function applyBreakeven(edit: MonitorEdit, size: number, mark: number, tick: number, config: RuleConfig, tp1Now: boolean): void {
+/** The listed stop's trigger differs from the one Warden last set: the trader moved it, and it becomes the plan's stop. */
+function noteStopMovedByHand(edit: MonitorEdit, sightings: ReadonlyMap<string, Sighting>, tick: number): void {
+  const stop = workingStop(edit);
+  const { stopPrice } = edit.monitor;
+  if (stop === undefined || stop.triggerPrice === undefined || sightings.get(stop.linkId)?.kind !== "listed") return;
+  if (stopPrice !== undefined && toTicks(stopPrice, tick) === toTicks(stop.triggerPrice, tick)) return;
+  if (stopPrice !== undefined) edit.rule("sl-moved-by-hand", { linkId: stop.linkId, from: stopPrice, to: stop.triggerPrice });
+  edit.set("stopPrice", stop.triggerPrice);
+}
+
+function workingStop(edit: MonitorEdit): TrackedOrder | undefined {
+  return edit.tracked().filter((o) => o.role === "sl" && o.state === "working").at(-1);
+}
+
+/** Untracked reduce-only conditional on the closing side: someone else's stop (the trader's, or adopted late). */
+function foreignStop(edit: MonitorEdit, view: MonitorView, mark: number, instance: string | undefined): ExchangeOrder | undefined {
+  const known = new Set(edit.tracked().map((o) => o.linkId));
+  const candidates = view.orders.filter((o) => !known.has(orderKey(o)) && !isRivalLinkId(o.linkId, instance) && isProtectiveStop(o, edit.monitor.side, mark, view.instrument.tickSize));
+  return candidates.sort((a, b) => b.qty - a.qty || orderKey(a).localeCompare(orderKey(b)))[0];
+}
+
+/** A reduce-only market order closing this position is working: it is being closed. */
+function closing(edit: MonitorEdit, view: MonitorView): boolean {
+  const side = closingSide(edit.monitor.side);
+  return view.orders.some((o) => o.reduceOnly && o.side === side && o.type === "market" && o.triggerPrice === undefined && OPEN.has(o.status))
+    || edit.tracked().some((o) => o.role === "exit" && o.state === "working");
+}
+
+/**
+ * Every open position has a stop: a stop placed by someone else is adopted (and from then on
+ * managed like Warden's own: resized, moved to breakeven; when Warden's own stop is working
+ * too, the trader's wins and Warden's is cancelled, never two stops); a stop that vanished
+ * without a fill is restored every time, in this very evaluation; a position that never had
+ * one gets one. A stop is never placed where it would trigger at once (`pastStop`).
+ */
+function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: number, now: number, config: RuleConfig): void {
+  const foreign = foreignStop(edit, view, mark, config.instance);
+  const own = workingStop(edit);
+  if (foreign !== undefined) {
+    edit.adopt(trackedFrom(foreign, "sl", 0));
+    edit.set("stopPrice", foreign.triggerPrice);
+    edit.rule("sl-adopted", { adopted: orderKey(foreign), triggerPrice: foreign.triggerPrice, qty: foreign.qty, ...(own !== undefined ? { replaces: own.linkId } : {}) });
+    if (own !== undefined) edit.cancel(own);
+    return;
+  }
+  if (own !== undefined || closing(edit, view) || edit.monitor.noStop === true) return;
+  const { side, entryPrice, stopPrice } = edit.monitor;
+  const tick = view.instrument.tickSize;
+  const last = edit.tracked().filter((o) => o.role === "sl").at(-1);
+  const wanted = last?.triggerPrice ?? stopPrice ?? defaultStopPrice(side, entryPrice, config.defaultStopPct, tick);
+  let trigger = wanted;
+  if (mark > 0 && !stopOnRightSide(side, wanted, mark, tick)) {
+    const what = `the stop for ${edit.monitor.id} at ${wanted} is already past the mark ${mark}`;
+    if (config.pastStop === "close") {
+      edit.alert("error", `${what}; closing the position at market (pastStop: close)`, { kind: "past-stop", triggerPrice: wanted, markPrice: mark });
+      edit.placeMarketExit(size);
+      return;
+    }
+    trigger = defaultStopPrice(side, mark, config.defaultStopPct, tick);
+    edit.alert("error", `${what}; placing it ${config.defaultStopPct}% from the mark at ${trigger} instead (pastStop: from-mark)`, { kind: last === undefined ? "adoption-past-stop" : "past-stop", triggerPrice: trigger, wanted, markPrice: mark });
+  }
+  edit.placeStop(size, trigger);
+  const linkId = edit.tracked().at(-1)?.linkId;
+  if (last === undefined) {
+    edit.rule("sl-placed", { linkId, triggerPrice: trigger, qty: size, from: stopPrice !== undefined ? "target" : "defaultStopPct" });
+    return;
+  }
+  const { lastRestoredAt, slRestoredCount } = edit.monitor;
+  edit.set("slRestoredCount", slRestoredCount + 1);
+  edit.set("lastRestoredAt", now);
+  edit.rule("sl-restored", { vanished: last.linkId, linkId, triggerPrice: trigger, qty: size, restores: slRestoredCount + 1 });
+  if (lastRestoredAt !== undefined && now - lastRestoredAt < config.restoreAlertWindowMs) {
+    edit.alert("error", `the stop of ${edit.monitor.id} vanished again without a fill and was restored (${slRestoredCount + 1} restores); to run this position without a stop, tell Warden so instead of cancelling it`, {
+      kind: "stop-restored", vanished: last.linkId, linkId, restores: slRestoredCount + 1,
+    });
+  }
+}
+
+/**
+ * After TP1: cancel unfilled entries; move the stop to breakeven where that tightens it.
+ * Done when the exchange lists the stop at (or tighter than) breakeven, not when decided:
+ * an amend that did not land is sent again on the next evaluation.
+ */
+function applyBreakeven(edit: MonitorEdit, sightings: ReadonlyMap<string, Sighting>, size: number, mark: number, tick: number, config: RuleConfig, tp1Now: boolean): void {
   const entries = edit.tracked().filter((o) => o.role === "entry" && o.state === "working");
   for (const order of entries) edit.cancel(order);
   if (edit.monitor.breakevenDone) return;
-  const stop = edit.tracked().filter((o) => o.role === "sl" && o.state === "working").at(-1);
+  const stop = workingStop(edit);
+  if (stop === undefined || stop.triggerPrice === undefined) return;
   const { side, entryPrice } = edit.monitor;
   const price = breakevenPrice(side, entryPrice, config.breakevenBufferBps, tick);
-  if (stop === undefined) return;
-  if (mark > 0 && !stopOnRightSide(side, price, mark, tick)) {
-    edit.alert("warn", `breakeven stop ${price} is past the mark ${mark}; keeping the stop at ${stop.triggerPrice} for now`, { linkId: stop.linkId });
+  const tighter = (a: number, b: number) => (side === "long" ? toTicks(a, tick) >= toTicks(b, tick) : toTicks(a, tick) <= toTicks(b, tick));
+  const seen = sightings.get(stop.linkId)?.kind === "listed";
+  if (tighter(stop.triggerPrice, price)) {
+    if (!seen) return; // our amend is in its grace window: done once a listing shows it
+    edit.set("breakevenDone", true);
+    // kept as it is: the trader had tightened it past breakeven (the move itself was announced when decided)
+    if (toTicks(stop.triggerPrice, tick) !== toTicks(price, tick) && !edit.monitor.pending.some((p) => p.linkId === stop.linkId)) {
+      edit.rule("tp1-filled-breakeven", { linkId: stop.linkId, triggerPrice: stop.triggerPrice, breakeven: price, qty: size, cancelledEntries: entries.map((o) => o.linkId), late: !tp1Now, kept: "tighter" });
+    }
     return;
   }
-  if (stop.triggerPrice === undefined || toTicks(stop.triggerPrice, tick) !== toTicks(price, tick)) edit.amend(stop, { qty: size, triggerPrice: price });
-  edit.set("breakevenDone", true);
+  if (mark > 0 && !stopOnRightSide(side, price, mark, tick)) {
+    if (tp1Now) edit.alert("warn", `breakeven stop ${price} is past the mark ${mark}; keeping the stop at ${stop.triggerPrice} for now`, { linkId: stop.linkId, kind: "breakeven-deferred" });
+    return;
+  }
+  edit.amend(stop, { qty: size, triggerPrice: price });
   edit.rule("tp1-filled-breakeven", { linkId: stop.linkId, triggerPrice: price, qty: size, cancelledEntries: entries.map((o) => o.linkId), late: !tp1Now });
 }
 
@@ -240,25 +378,52 @@ function placeMissingTps(edit: MonitorEdit, size: number, step: number): void {
   });
 }
 
-/** Amends what differs from the targets: TPs to their ladder shares (until a TP fills), the stop to the whole size. */
+/**
+ * Amends what differs from the targets: the stop to the whole size; TPs to their ladder
+ * shares until a TP fills; after that, working TPs never above the size (a manual partial
+ * close shrinks the farthest rungs first, cancelling a rung left with nothing).
+ */
 function resize(edit: MonitorEdit, size: number, step: number, unknown: ReadonlySet<string>): void {
   // A tracked qty is the listing's, or what we wrote ourselves while the write is pending.
   const differs = (order: TrackedOrder, qty: number) => toLots(order.qty, step) !== toLots(qty, step);
   // The stop first: it is the protection, and a refused TP amend must not hold it back.
-  const stop = edit.tracked().filter((o) => o.role === "sl" && o.state === "working").at(-1);
+  const stop = workingStop(edit);
   if (stop !== undefined && differs(stop, size)) edit.amend(stop, { qty: size }); // even when unknown: a stop follows the size whatever happened
   // A TP missing from the listing without a lookup answer may just have filled: the ladder waits a cycle.
-  const tpUnknown = edit.tracked().some((o) => o.role === "tp" && unknown.has(o.linkId));
-  if (!tpUnknown && !tpStarted(edit)) {
+  if (edit.tracked().some((o) => o.role === "tp" && unknown.has(o.linkId))) return;
+  const tps = edit.tracked().filter((o) => o.role === "tp" && o.state === "working");
+  if (!tpStarted(edit)) {
     const qtys = splitQty(size, tpShares(edit.monitor.plan), step);
-    for (const tp of edit.tracked().filter((o) => o.role === "tp" && o.state === "working")) {
+    for (const tp of tps) {
       const qty = qtys[tp.index];
       if (qty !== undefined && toLots(qty, step) > 0 && differs(tp, qty)) edit.amend(tp, { qty });
     }
+    return;
+  }
+  let excess = tps.reduce((sum, o) => sum + toLots(o.qty - o.filledQty, step), 0) - toLots(size, step);
+  for (const tp of [...tps].sort((a, b) => b.index - a.index)) {
+    if (excess <= 0) break;
+    const left = toLots(tp.qty - tp.filledQty, step);
+    const cut = Math.min(left, excess);
+    excess -= cut;
+    if (cut === left) edit.cancel(tp);
+    else edit.amend(tp, { qty: lotsToQty(toLots(tp.qty, step) - cut, step) });
+    edit.rule("tp-shrunk", { linkId: tp.linkId, index: tp.index, lots: cut, size });
   }
 }
 
+/** Protection as the exchange showed it this evaluation (before this evaluation's writes land). */
+function assess(edit: MonitorEdit, position: ExchangePosition, view: MonitorView, now: number): void {
+  const found = assessProtection(position, view.orders, view.instrument);
+  const previous = edit.monitor.protection;
+  if (found.protected) edit.set("protection", nextProtection(previous, "protected", now));
+  else if (edit.monitor.noStop === true) edit.set("protection", nextProtection(previous, "no-stop", now, "without a stop by the trader's choice"));
+  else edit.set("protection", nextProtection(previous, "unprotected", now, found.reason));
+}
+
 function schedule(edit: MonitorEdit, mark: number, now: number, config: RuleConfig): MonitorEdit {
-  edit.set("nextDueAt", now + dueInterval(urgency(edit.finish().monitor, mark, config.urgency), config.urgency));
+  // an unprotected position is critical: looked at every cycle until the exchange shows its stop
+  const level = edit.monitor.protection?.state === "unprotected" ? "critical" : urgency(edit.finish().monitor, mark, config.urgency);
+  edit.set("nextDueAt", now + dueInterval(level, config.urgency));
   return edit;
 }

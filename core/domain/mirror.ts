@@ -55,10 +55,10 @@ export function divergenceAlert(main: Monitor, mirror: Monitor, ratio: number, s
  * (never a moment without a stop); the next evaluation then cleans up and closes it.
  * A mirror already flat, closed or exiting gets nothing.
  */
-export function followMainClose(mirror: Monitor, main: Monitor, now: number): { monitor: Monitor; actions: Action[] } {
+export function followMainClose(mirror: Monitor, main: Monitor, now: number, instance?: string): { monitor: Monitor; actions: Action[] } {
   const working = mirror.orders.filter((o) => o.state === "working");
   if (mirror.status !== "active" || mirror.size <= 0 || working.some((o) => o.role === "exit")) return { monitor: mirror, actions: [] };
-  const edit = new MonitorEdit(mirror, now);
+  const edit = new MonitorEdit(mirror, now, instance);
   edit.placeMarketExit(mirror.size);
   for (const order of working.filter((o) => o.role === "entry")) edit.cancel(order);
   edit.rule("mirror-close-followed", { main: main.id, mainReason: main.closeReason, qty: mirror.size });

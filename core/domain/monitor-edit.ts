@@ -17,7 +17,7 @@ export class MonitorEdit {
   private orders: TrackedOrder[];
   private pending: PendingWrite[];
 
-  constructor(monitor: Monitor, private readonly now: number) {
+  constructor(monitor: Monitor, private readonly now: number, private readonly instance?: string) {
     this.state = { ...monitor };
     this.orders = [...monitor.orders];
     this.pending = [...monitor.pending];
@@ -31,8 +31,14 @@ export class MonitorEdit {
     return this.orders;
   }
 
-  set<K extends "size" | "entryPrice" | "tp1Filled" | "breakevenDone" | "slRestoredCount" | "seq" | "nextDueAt">(key: K, value: Monitor[K]): void {
+  set<K extends Exclude<keyof Monitor, "id" | "account" | "symbol" | "side" | "orders" | "pending">>(key: K, value: Monitor[K]): void {
     this.state[key] = value;
+  }
+
+  /** Forgets an order (it belongs to an earlier lifetime, or is no longer this monitor's to manage). */
+  drop(key: string): void {
+    this.orders = this.orders.filter((o) => o.linkId !== key);
+    this.pending = this.pending.filter((p) => p.linkId !== key);
   }
 
   rule(rule: RuleName, detail: Record<string, unknown> = {}): void {
@@ -51,13 +57,13 @@ export class MonitorEdit {
     this.orders.push(order);
   }
 
-  private markPending(id: string): void {
-    this.pending = [...this.pending.filter((p) => p.linkId !== id), { linkId: id, writtenAt: this.now }];
+  private markPending(id: string, kind: "place" | "amend"): void {
+    this.pending = [...this.pending.filter((p) => p.linkId !== id), { linkId: id, writtenAt: this.now, kind }];
   }
 
   private nextLinkId(role: OrderRole, index: number): string {
     this.state.seq += 1;
-    return linkId(lifetimeKey(this.state), role, index, this.state.seq);
+    return linkId(lifetimeKey(this.state), role, index, this.state.seq, this.instance);
   }
 
   placeStop(qty: number, triggerPrice: number): void {
@@ -68,7 +74,8 @@ export class MonitorEdit {
       type: "market", qty, triggerPrice, triggerDirection: stopDirection(this.state.side), reduceOnly: true, closeOnTrigger: true,
     });
     this.orders.push({ role: "sl", index: 0, linkId: id, side, triggerPrice, qty, filledQty: 0, state: "working" });
-    this.markPending(id);
+    this.markPending(id, "place");
+    this.state.stopPrice = triggerPrice;
   }
 
   placeLimit(role: "entry" | "tp", index: number, qty: number, price: number): void {
@@ -77,7 +84,7 @@ export class MonitorEdit {
     const reduceOnly = role === "tp";
     this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role, linkId: id, side, type: "limit", qty, price, reduceOnly });
     this.orders.push({ role, index, linkId: id, side, price, qty, filledQty: 0, state: "working" });
-    this.markPending(id);
+    this.markPending(id, "place");
   }
 
   /** A reduce-only market order closing `qty` now. */
@@ -86,18 +93,19 @@ export class MonitorEdit {
     const side = closingSide(this.state.side);
     this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role: "exit", linkId: id, side, type: "market", qty, reduceOnly: true });
     this.orders.push({ role: "exit", index: 0, linkId: id, side, qty, filledQty: 0, state: "working" });
-    this.markPending(id);
+    this.markPending(id, "place");
   }
 
   amend(order: TrackedOrder, change: { qty?: number; triggerPrice?: number }): void {
     this.actions.push({ kind: "amend", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId, ...change });
     this.update(order.linkId, change);
-    this.markPending(order.linkId);
+    this.markPending(order.linkId, "amend");
+    if (order.role === "sl" && change.triggerPrice !== undefined) this.state.stopPrice = change.triggerPrice;
   }
 
   cancel(order: TrackedOrder): void {
     this.actions.push({ kind: "cancel", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId });
-    this.update(order.linkId, { state: "cancelled" });
+    this.update(order.linkId, { state: "cancelled", cancelledAt: this.now });
     this.pending = this.pending.filter((p) => p.linkId !== order.linkId);
   }
 
@@ -118,12 +126,16 @@ export class MonitorEdit {
   }
 
   finish(): { monitor: Monitor; actions: Action[] } {
+    // The protection goes first: a new stop is placed before any other write (a cancel of
+    // the stop it replaces included), so a failed write never leaves the position bare.
+    const first = this.actions.filter((a) => a.kind === "place" && a.role === "sl");
+    const actions = first.length === 0 ? this.actions : [...first, ...this.actions.filter((a) => !first.includes(a))];
     const monitor: Monitor = {
       ...this.state,
       orders: this.orders,
       pending: this.state.status === "closed" ? [] : this.pending,
       lastEvaluatedAt: this.now,
     };
-    return { monitor, actions: this.actions };
+    return { monitor, actions };
   }
 }

@@ -10,10 +10,21 @@
  */
 import type { OrderRole } from "./action.ts";
 import type { Plan } from "./plan.ts";
+import type { Protection } from "./protection.ts";
 import { monitorId, type AccountId, type MonitorId, type OrderSide, type Side } from "./types.ts";
 
 export type TrackedState = "working" | "filled" | "cancelled" | "gone";
 export type CloseReason = "stop-hit" | "tp-complete" | "flat" | "position-gone";
+
+/** The key a tracked order is known by: its orderLinkId, or `#<orderId>` for an order without one (placed by hand). */
+export function orderKey(order: { readonly linkId: string; readonly id: string }): string {
+  return order.linkId !== "" ? order.linkId : `#${order.id}`;
+}
+
+/** The exchange's orderId in a key made by `orderKey` for an order without orderLinkId. */
+export function orderIdOfKey(key: string): string | undefined {
+  return key.startsWith("#") ? key.slice(1) : undefined;
+}
 
 export interface TrackedOrder {
   readonly role: OrderRole;
@@ -28,12 +39,16 @@ export interface TrackedOrder {
   readonly qty: number;
   readonly filledQty: number;
   readonly state: TrackedState;
+  /** When Warden sent a cancel of it: the order is cancelled again while a later listing still shows it. */
+  readonly cancelledAt?: number;
 }
 
 /** An order we wrote and are waiting to see in a listing (the grace window). */
 export interface PendingWrite {
   readonly linkId: string;
   readonly writtenAt: number;
+  /** "place": the order may not be visible yet; "amend": it existed before the write (missing means gone). */
+  readonly kind?: "place" | "amend";
 }
 
 export interface Monitor {
@@ -53,8 +68,18 @@ export interface Monitor {
   /** Intended TP prices by rung, used to place TPs never placed (a waiting monitor's first fill). */
   readonly tpPrices: readonly number[];
   readonly tp1Filled: boolean;
+  /** The exchange showed the stop at (or tighter than) breakeven after TP1: set when seen, not when decided. */
   readonly breakevenDone: boolean;
+  /** Stops restored after vanishing without a fill, in this monitor's life. */
   readonly slRestoredCount: number;
+  /** When the stop was last restored (a second restore soon after is an error-level alert). */
+  readonly lastRestoredAt?: number;
+  /** Protection as the exchange showed it at the last evaluation. */
+  readonly protection?: Protection;
+  /** The position's opening time as the exchange reports it: a different one is a new lifetime. */
+  readonly openedAt?: number;
+  /** The trader told Warden this position runs without a stop (never inferred from the exchange). */
+  readonly noStop?: boolean;
   /** Write sequence number: the last one used in an orderLinkId. */
   readonly seq: number;
   /** Mirror twins: the main monitor this one follows, and the size ratio. */

@@ -22,8 +22,16 @@ export interface RuleConfig {
   readonly graceMs: number;
   /** Stop distance from entry, %, for a position adopted (or first filled) without a stop and without a target. */
   readonly defaultStopPct: number;
-  /** How many times a stop that vanished without a fill is restored (DESIGN: exactly once). */
-  readonly maxStopRestores: number;
+  /** A second restore of one position's stop within this, ms, is an error-level alert (restores never stop). */
+  readonly restoreAlertWindowMs: number;
+  /**
+   * A stop to place (adoption, restore) whose trigger the mark has already crossed: "from-mark"
+   * places it `defaultStopPct` from the mark instead, "close" closes the position at market.
+   * Either raises an alert; a stop that would trigger at once is never placed.
+   */
+  readonly pastStop: "from-mark" | "close";
+  /** This Warden instance's tag, carried in its orderLinkIds (absent: untagged ids, no stand-by). */
+  readonly instance?: string;
   readonly urgency: UrgencyConfig;
 }
 
@@ -31,7 +39,8 @@ export const DEFAULT_RULE_CONFIG: RuleConfig = {
   breakevenBufferBps: 11,
   graceMs: 10_000,
   defaultStopPct: 2,
-  maxStopRestores: 1,
+  restoreAlertWindowMs: 600_000,
+  pastStop: "from-mark",
   urgency: DEFAULT_URGENCY,
 };
 
@@ -62,7 +71,7 @@ export function ruleConfigProblems(config: RuleConfig): string[] {
   if (!(config.breakevenBufferBps >= 0)) problems.push("breakevenBufferBps must be >= 0");
   if (!(config.graceMs >= 0)) problems.push("graceMs must be >= 0");
   if (!(config.defaultStopPct > 0 && config.defaultStopPct < 100)) problems.push("defaultStopPct must be between 0 and 100");
-  if (!(Number.isInteger(config.maxStopRestores) && config.maxStopRestores >= 0)) problems.push("maxStopRestores must be a whole number >= 0");
+  if (!(config.restoreAlertWindowMs >= 0)) problems.push("restoreAlertWindowMs must be >= 0");
   const u = config.urgency;
   if (!(u.criticalPct >= 0 && u.criticalPct <= u.urgentPct && u.urgentPct <= u.activePct)) {
     problems.push("urgency thresholds must satisfy 0 <= criticalPct <= urgentPct <= activePct");

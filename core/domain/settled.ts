@@ -13,12 +13,13 @@ import type { MonitorView } from "./sighting.ts";
 import { toLots } from "./units.ts";
 import { dueInterval, urgency } from "./urgency.ts";
 
-/** Nothing but the schedule depends on time or mark: no write in its grace window, no position to wait for, no breakeven deferred for the mark. */
+/** Nothing but the schedule depends on time or mark: no write in its grace window, no position to wait for, no breakeven deferred for the mark, not unprotected. */
 export function isSettled(monitor: Monitor, step: number): boolean {
   return (
     monitor.status === "active" &&
     toLots(monitor.size, step) > 0 &&
     monitor.pending.length === 0 &&
+    monitor.protection?.state !== "unprotected" &&
     !(monitor.tp1Filled && !monitor.breakevenDone)
   );
 }
@@ -31,7 +32,7 @@ export function reschedule(monitor: Monitor, markPrice: number, now: number, con
 /** Everything of a view evaluate reads, but the mark and the time. */
 export function viewFingerprint(view: MonitorView): string {
   const p = view.position;
-  let fp = p === undefined ? "-" : `${p.side}|${p.size}|${p.entryPrice}`;
+  let fp = p === undefined ? "-" : `${p.side}|${p.size}|${p.entryPrice}|${p.openedAt}|${p.stopLoss}`;
   for (const o of view.orders) {
     fp += `;${o.linkId}|${o.status}|${o.side}|${o.type}|${o.qty}|${o.filledQty}|${o.price}|${o.triggerPrice}|${o.reduceOnly}`;
   }

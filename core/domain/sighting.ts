@@ -7,7 +7,7 @@
  * The engine calls `needsLookup` before `evaluate`, looks those linkIds up, and passes the
  * answers in `MonitorView.lookups` (the order, or null when found nowhere).
  */
-import type { Monitor, TrackedOrder } from "./monitor.ts";
+import { orderKey, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { DEFAULT_RULE_CONFIG, type RuleConfig } from "./plan.ts";
 import type { ExchangeOrder, ExchangePosition, Instrument } from "./types.ts";
 
@@ -37,13 +37,13 @@ const OPEN = new Set(["open", "untriggered"]);
 
 function listedByLinkId(view: MonitorView): Map<string, ExchangeOrder> {
   const byId = new Map<string, ExchangeOrder>();
-  for (const order of view.orders) if (order.linkId !== "" && OPEN.has(order.status)) byId.set(order.linkId, order);
+  for (const order of view.orders) if (OPEN.has(order.status)) byId.set(orderKey(order), order);
   return byId;
 }
 
-function inGrace(monitor: Monitor, linkId: string, now: number, graceMs: number): number | undefined {
+function inGrace(monitor: Monitor, linkId: string, now: number, graceMs: number): { writtenAt: number; kind: "place" | "amend" } | undefined {
   const pending = monitor.pending.find((p) => p.linkId === linkId);
-  return pending !== undefined && now - pending.writtenAt < graceMs ? pending.writtenAt : undefined;
+  return pending !== undefined && now - pending.writtenAt < graceMs ? { writtenAt: pending.writtenAt, kind: pending.kind ?? "place" } : undefined;
 }
 
 export function sight(
@@ -54,15 +54,17 @@ export function sight(
   config: RuleConfig = DEFAULT_RULE_CONFIG,
   listed: ReadonlyMap<string, ExchangeOrder> = listedByLinkId(view),
 ): Sighting {
-  const writtenAt = inGrace(monitor, tracked.linkId, now, config.graceMs);
+  const grace = inGrace(monitor, tracked.linkId, now, config.graceMs);
   const order = listed.get(tracked.linkId);
   if (order !== undefined) {
-    return writtenAt !== undefined && view.snapshotAt < writtenAt ? { kind: "pending" } : { kind: "listed", order };
+    return grace !== undefined && view.snapshotAt < grace.writtenAt ? { kind: "pending" } : { kind: "listed", order };
   }
-  if (writtenAt !== undefined) return { kind: "pending" };
+  // Missing from a listing taken after our own write: looked up at once, not waited on blindly.
+  if (grace !== undefined && view.snapshotAt < grace.writtenAt) return { kind: "pending" };
   const lookup = view.lookups.get(tracked.linkId);
-  if (lookup === undefined) return { kind: "unknown" };
-  if (lookup === null) return { kind: "vanished", order: null };
+  if (lookup === undefined) return grace !== undefined ? { kind: "pending" } : { kind: "unknown" };
+  // a create not yet visible anywhere may still appear within the grace window
+  if (lookup === null) return grace?.kind === "place" ? { kind: "pending" } : { kind: "vanished", order: null };
   if (lookup.status === "filled") return { kind: "filled", order: lookup };
   if (OPEN.has(lookup.status)) return { kind: "listed", order: lookup };
   return { kind: "vanished", order: lookup };
@@ -78,7 +80,7 @@ export function sightAll(monitor: Monitor, view: MonitorView, now: number, confi
   return sightings;
 }
 
-/** LinkIds of working orders missing from the listing, past the grace window, not yet looked up. */
+/** LinkIds of working orders missing from a listing taken after Warden's last write of them, not yet looked up. */
 export function needsLookup(
   monitor: Monitor,
   view: Pick<MonitorView, "orders" | "snapshotAt"> & Partial<Pick<MonitorView, "lookups">>,
@@ -86,10 +88,10 @@ export function needsLookup(
   config: RuleConfig = DEFAULT_RULE_CONFIG,
 ): string[] {
   if (monitor.status === "closed") return [];
-  const listed = new Set(view.orders.filter((o) => OPEN.has(o.status)).map((o) => o.linkId));
+  const listed = new Set(view.orders.filter((o) => OPEN.has(o.status)).map(orderKey));
   return monitor.orders
     .filter((o) => o.state === "working" && !listed.has(o.linkId))
-    .filter((o) => inGrace(monitor, o.linkId, now, config.graceMs) === undefined)
+    .filter((o) => !(view.snapshotAt < (inGrace(monitor, o.linkId, now, config.graceMs)?.writtenAt ?? -Infinity)))
     .filter((o) => !view.lookups?.has(o.linkId))
     .map((o) => o.linkId);
 }

@@ -47,6 +47,10 @@ export interface ExchangePosition {
   readonly size: number;
   readonly entryPrice: number;
   readonly markPrice: number;
+  /** When this position was opened (Bybit's `createdTime`, renewed when the size went through zero). */
+  readonly openedAt?: number;
+  /** A position-level stop set through /v5/position/trading-stop (Bybit's `stopLoss`), when set. */
+  readonly stopLoss?: number;
 }
 
 /** Everything one account looks like at one moment. */

@@ -44,6 +44,20 @@ export const engineConfigSchema = z.strictObject({
       graceMs: ms.default(10_000),
     })
     .default({ freshnessMs: 1_000, graceMs: 10_000 }),
+  protection: z
+    .strictObject({
+      /** An alert about a position left unprotected (or an outage) is repeated this often while it lasts, ms. */
+      alertRepeatMs: ms.default(300_000),
+      /** Reads of an account failing for this long are an outage alert, ms. */
+      outageAfterMs: ms.default(30_000),
+      /** How long the engine waits for one account's read, or one write or lookup, before it treats it as failed or unknown, ms (well under intervalMs). */
+      deadlineMs: z.number().int().positive().default(1_500),
+      /** A second restore of one position's stop within this is an error-level alert, ms. */
+      restoreAlertWindowMs: ms.default(600_000),
+      /** A stop to place whose trigger the mark already crossed: "from-mark" (defaultStopPct from the mark) or "close" (close at market). */
+      pastStop: z.enum(["from-mark", "close"]).default("from-mark"),
+    })
+    .default({ alertRepeatMs: 300_000, outageAfterMs: 30_000, deadlineMs: 1_500, restoreAlertWindowMs: 600_000, pastStop: "from-mark" }),
   mirror: z
     .strictObject({
       /** Mirror size / main size; on the simulator the scenario's ratio applies. */

@@ -9,9 +9,11 @@ import { followMainClose } from "../domain/mirror.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
 import { reconcile } from "../domain/reconcile.ts";
+import { checkSnapshot } from "../domain/snapshot-check.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
 import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
+import { toLots } from "../domain/units.ts";
 import { RuntimeFault } from "../errors.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import { emitter, type Emit, type EventSink } from "../logs/event.ts";
@@ -20,10 +22,12 @@ import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
 import { Announcer } from "./announcer.ts";
 import { Decider, isLook, type Look } from "./decider.ts";
-import { Executor, succeeded } from "./executor.ts";
+import { Executor, succeeded, type ExecutedWrite } from "./executor.ts";
 import type { RateBudget } from "./rate-budget.ts";
 import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
 import { absorbReadFailure } from "./read-failure.ts";
+import { withDeadline } from "./deadline.ts";
+import { ProtectionWatch } from "./protection-watch.ts";
 import { startUp, type StartReport } from "./start-up.ts";
 import { ruleConfigOf } from "./rule-config.ts";
 
@@ -38,6 +42,8 @@ export interface EngineDeps {
   readonly mirrorRatio?: number;
   /** The budget every request of the adapters passes before it is signed (RateBudget.gate); the engine backs off on it. */
   readonly budget: RateBudget;
+  /** This instance's tag (tests); by default the state dir's, made once and kept in its settings. */
+  readonly instance?: string;
 }
 
 export interface CycleReport {
@@ -66,22 +72,36 @@ export interface CycleReport {
   readonly urgency: Readonly<Record<Urgency, number>>;
   readonly actions: number;
   readonly writes: number;
+  /** Open positions the exchange showed without a full-size stop (positions on unknown instruments included). */
+  readonly unprotected: number;
+  /** The longest time any position stayed unprotected so far in this run, ms. */
+  readonly longestUnprotectedMs: number;
+  /** Accounts whose reads failed this cycle (their monitors waited; the others went on). */
+  readonly failedAccounts: number;
 }
 
 export class Engine {
   readonly #deps: EngineDeps;
   readonly #emit: Emit;
-  readonly #rules: RuleConfig;
+  #rules: RuleConfig;
   readonly #executor: Executor;
   #monitors: Monitor[] = [];
   #instruments: ReadonlyMap<string, Instrument> = new Map();
   #cycle = 0;
   #started = false;
   readonly #announcer: Announcer;
-  readonly #decider: Decider;
+  #decider: Decider;
   /** Clock time each account was last loaded whole (for discovery). */
   readonly #lastLoaded = new Map<AccountId, number>();
   #mirrorRatio: number | undefined;
+  readonly #watch: ProtectionWatch;
+  /** Main monitors retired outside an evaluation (start-up, discovery) whose mirror twin must still follow the close. */
+  #retiredMains: Monitor[] = [];
+  /** Positions on symbols missing from the instrument list, this cycle; when each symbol was last reloaded. */
+  #noInstrument = 0;
+  /** Accounts with a position on an unknown instrument: read every cycle (such a position is unprotected). */
+  readonly #unplaced = new Set<AccountId>();
+  readonly #instrumentsReloadedAt = new Map<string, number>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -89,6 +109,7 @@ export class Engine {
     this.#rules = ruleConfigOf(deps.config);
     this.#announcer = new Announcer(this.#emit);
     this.#decider = new Decider(this.#rules);
+    this.#watch = new ProtectionWatch(this.#emit, { alertRepeatMs: deps.config.protection.alertRepeatMs, outageAfterMs: deps.config.protection.outageAfterMs });
     this.#executor = new Executor({
       exchanges: deps.exchanges,
       budget: deps.budget,
@@ -96,6 +117,7 @@ export class Engine {
       readPath: deps.readPath,
       emit: emitter(deps.sink, "executor", () => deps.clock.now()),
       now: () => deps.clock.now(),
+      deadlineMs: deps.config.protection.deadlineMs,
     });
   }
 
@@ -111,6 +133,9 @@ export class Engine {
 
   /** Reconcile with the exchange; throws RECONCILE_FAILED (exit 3) rather than act on a guess. */
   async start(): Promise<StartReport> {
+    const instance = this.#deps.instance ?? (await this.#instanceTag());
+    this.#rules = { ...this.#rules, instance };
+    this.#decider = new Decider(this.#rules);
     const report = await startUp({
       exchanges: this.#deps.exchanges,
       store: this.#deps.store,
@@ -121,8 +146,20 @@ export class Engine {
     this.#monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, this.#deps.clock.now()) } : m)); // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
     this.#instruments = report.instruments;
     this.#mirrorRatio = report.mirrorRatio;
+    this.#retiredMains = report.monitors.filter((m) => report.retired.includes(m.id) && m.account === "main");
     this.#started = true;
     return report;
+  }
+
+  /** The state dir's instance tag, made (random, 4 characters of [0-9a-z]) and kept on first use. */
+  async #instanceTag(): Promise<string> {
+    const settings = await this.#deps.store.settings();
+    if (settings.instance !== undefined) return settings.instance;
+    const bytes = crypto.getRandomValues(new Uint8Array(4));
+    const instance = [...bytes].map((b) => (b % 36).toString(36)).join("");
+    await this.#deps.store.saveSettings({ ...settings, instance });
+    this.#emit("info", "instance.tagged", { instance });
+    return instance;
   }
 
   async cycle(): Promise<CycleReport> {
@@ -139,8 +176,6 @@ export class Engine {
     // nothing a restart could not read off the exchange again.
     let dirty = cycle === 1;
     const isDueNow = (m: Monitor) => isDue(m, now) || sweepDue(m, now);
-    let due = this.#monitors.filter(isDueNow);
-    const unseen = [...this.#deps.exchanges.keys()].filter((a) => now - (this.#lastLoaded.get(a) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
     let engineCpu = 0;
     const timed = <T>(work: () => T): T => {
       const c0 = cpuMicros();
@@ -150,17 +185,26 @@ export class Engine {
         engineCpu += cpuMicros() - c0;
       }
     };
-    if (!(await this.#prepare(uniqueKeys(due), unseen))) due = [];
-    else if (timed(() => this.#discover(now))) {
-      dirty = true;
-      due = this.#monitors.filter(isDueNow);
-    }
+    // Every account is loaded when a monitor of it is due, and at least every activeEveryMs
+    // (positions opened meanwhile are adopted from that load). One account's failure holds
+    // back that account alone.
+    const unseen = [...this.#deps.exchanges.keys()].filter((a) => this.#unplaced.has(a) || now - (this.#lastLoaded.get(a) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
+    const loaded = await this.#prepare(this.#monitors.filter(isDueNow), unseen, now);
+    if (timed(() => this.#discover(now, loaded))) dirty = true;
+    const due = this.#monitors.filter((m) => isDueNow(m) && loaded.has(m.account));
+    // Evaluate on change: a monitor not due whose account was read whole this cycle is looked
+    // at when its position or orders differ from what it was last evaluated on.
+    const whole = readPath.accountSnapshots?.();
+    const changed = whole === undefined ? [] : this.#monitors.filter((m) => m.status === "active" && !isDueNow(m) && whole.has(m.account));
     if (readPath.name === "naive") {
       // the --cache off rollback path: every monitor read is a fetch of its own
       for (const m of due) this.#emit("info", "fetch.uncached", { account: m.account, monitor: m.id, kind: "position+orders" });
     }
 
-    const looks = timed(() => due.map((m) => this.#decider.look(m, readPath.view(key(m)), this.#instruments.get(m.symbol), now)));
+    const looks = timed(() => [
+      ...due.map((m) => this.#decider.look(m, readPath.view(key(m)), this.#instruments.get(m.symbol), now)),
+      ...changed.map((m) => this.#decider.look(m, readPath.view(key(m)), this.#instruments.get(m.symbol), now, false)),
+    ].filter((l) => l !== undefined));
     const answers = await Promise.all(looks.map((l) => (isLook(l) && l.missing.length > 0 ? this.#lookup(l) : Promise.resolve(new Map<string, ExchangeOrder | null>()))));
     const decided = timed(() =>
       looks.flatMap((l, i) => {
@@ -177,11 +221,12 @@ export class Engine {
     const apply = (monitor: Monitor, done: readonly Action[]) => {
       const before = next.get(monitor.id);
       if (done.length > 0) this.#decider.unsettle(monitor.id);
-      if (done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length) dirty = true;
+      if (done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length || before.protection?.state !== monitor.protection?.state) dirty = true;
       this.#announcer.fills(before, monitor);
       next.set(monitor.id, monitor);
       actions += done.length;
       this.#announcer.actions(monitor, done);
+      this.#watch.observe(before, monitor, done, now, cycle === 1);
       const w = done.filter(isWrite);
       if (w.length > 0) writes.set(monitor.id, [...(writes.get(monitor.id) ?? []), ...w]);
     };
@@ -189,12 +234,14 @@ export class Engine {
       if (d.lookedUp) lookups++;
       apply(d.monitor, d.actions);
     }
-    for (const d of decided) {
-      // main went flat by hand (or liquidation): its mirror twin follows
-      if (d.monitor.account !== "main" || d.monitor.status !== "closed" || d.monitor.closeReason !== "flat") continue;
-      const twin = next.get(monitorId("mirror", d.monitor.symbol, d.monitor.side));
-      if (twin === undefined || twin.mirrorOf !== d.monitor.id) continue;
-      const followed = followMainClose(twin, d.monitor, now);
+    // main went flat by hand (or liquidation), here or while Warden was not looking: its mirror twin follows
+    const mainsClosed = [...decided.map((d) => d.monitor).filter((m) => m.status === "closed" && m.closeReason === "flat"), ...this.#retiredMains];
+    this.#retiredMains = [];
+    for (const main of mainsClosed) {
+      if (main.account !== "main") continue;
+      const twin = next.get(monitorId("mirror", main.symbol, main.side));
+      if (twin === undefined || twin.mirrorOf !== main.id) continue;
+      const followed = followMainClose(twin, main, now, this.#rules.instance);
       if (followed.actions.length > 0) apply(followed.monitor, followed.actions);
     }
     engineCpu += cpuMicros() - applyCpu0;
@@ -226,6 +273,9 @@ export class Engine {
       urgency: urgencyNow,
       actions,
       writes: this.#executor.takeWriteCount(),
+      unprotected: this.#monitors.filter((m) => m.status === "active" && m.protection?.state === "unprotected").length + this.#noInstrument,
+      longestUnprotectedMs: this.#watch.longestUnprotectedMs(),
+      failedAccounts: this.#deps.exchanges.size - loaded.size,
     };
     this.#emit("info", "cycle.completed", {
       cycle,
@@ -239,30 +289,39 @@ export class Engine {
       coalesced: read.coalesced,
       writes: report.writes,
       urgency: report.urgency,
+      unprotected: report.unprotected,
+      ...(report.failedAccounts > 0 ? { failedAccounts: report.failedAccounts } : {}),
     });
     return report;
   }
 
   /**
    * Sends each monitor's writes. A write the exchange did not apply (refused, rate-limited,
-   * IP-banned, or skipped after an earlier failure) is taken back from the monitor
-   * (revertWrite) and the monitor is due again: the next cycle decides afresh on a fresh
-   * snapshot, never replays a stale decision. An "unknown" outcome stays: the grace window
-   * and a lookup by orderLinkId settle it. Returns whether any write was taken back.
+   * IP-banned, found absent after an unknown answer, or skipped after an earlier failure) is
+   * taken back from the monitor (revertWrite): the next cycle decides afresh on a fresh
+   * snapshot, never replays a stale decision. An "unknown" outcome stays, and the next cycle
+   * settles it against what the exchange lists (a lookup, the amend or cancel sent again).
+   * Either way the monitor is due again at once. Returns whether any write was taken back.
    */
   async #carryOut(writes: ReadonlyMap<string, WriteAction[]>, monitors: Map<string, Monitor>): Promise<boolean> {
     let reverted = false;
     await Promise.all(
       [...writes.entries()].map(async ([id, actions]) => {
         const results = await this.#executor.execute(id, actions);
+        this.#confirm(id, results, monitors);
         for (const { action, outcome } of results) {
-          if (succeeded(outcome, action.kind) || outcome.status === "unknown") continue;
+          if (succeeded(outcome, action.kind)) continue;
           const monitor = monitors.get(id);
           if (monitor === undefined) continue;
+          this.#decider.unsettle(id);
+          if (outcome.status === "unknown") {
+            monitors.set(id, { ...monitor, nextDueAt: this.#deps.clock.now() });
+            continue;
+          }
           monitors.set(id, { ...revertWrite(monitor, action), nextDueAt: this.#deps.clock.now() });
           reverted = true;
           if (action.kind === "place" && action.role === "sl" && outcome.status === "rejected") {
-            this.#emit("error", "alert", { level: "error", message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); deciding again next cycle`, monitor: id });
+            this.#emit("error", "alert", { level: "error", kind: "stop-refused", monitor: id, message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); deciding again next cycle` });
           }
         }
       }),
@@ -271,34 +330,75 @@ export class Engine {
   }
 
   /**
-   * Reads for the due monitors. A read the exchange refused for now (rate limit, IP ban,
-   * 5xx, timeout) skips this cycle's decisions: the monitors stay due, nothing is decided
-   * on missing data, and the budget backs off. Only faults that waiting cannot cure throw.
+   * An unprotected monitor whose full-size stop the exchange has just accepted (a create
+   * answered with its order, or an amend of its stop to the whole size) is protected from
+   * now: the exchange's own answer, not a belief. A listing confirms it again next cycle.
    */
-  async #prepare(keys: readonly MonitorKey[], accounts: readonly AccountId[]): Promise<boolean> {
-    if (keys.length === 0 && accounts.length === 0) return true;
-    try {
-      await this.#deps.readPath.prepare(keys, { accounts });
-      return true;
-    } catch (error) {
-      if (!this.#absorb(error)) throw error;
-      return false;
-    }
+  #confirm(id: string, results: readonly ExecutedWrite[], monitors: Map<string, Monitor>): void {
+    const monitor = monitors.get(id);
+    if (monitor?.status !== "active" || monitor.protection?.state !== "unprotected") return;
+    const step = this.#instruments.get(monitor.symbol)?.qtyStep;
+    if (step === undefined) return;
+    const covers = (qty: number | undefined) => qty !== undefined && toLots(qty, step) >= toLots(monitor.size, step) - 1;
+    const accepted = results.some(({ action, outcome }) =>
+      action.role === "sl" && succeeded(outcome, action.kind) &&
+      ((action.kind === "place" && covers(action.qty)) || (action.kind === "amend" && covers(monitor.orders.find((o) => o.linkId === action.linkId)?.qty))));
+    if (!accepted) return;
+    const now = this.#deps.clock.now();
+    const next: Monitor = { ...monitor, protection: { state: "protected", since: now } };
+    monitors.set(id, next);
+    this.#watch.observe(monitor, next, [], now, false);
+  }
+
+  /**
+   * Reads for the due monitors, account by account: an account whose read fails (rate
+   * limit, IP ban, 5xx, timeout, auth, a malformed answer, no answer within the deadline)
+   * skips this cycle's decisions for that account alone; its monitors stay due, and reads
+   * failing for longer than `outageAfterMs` are an alert. Returns the accounts read.
+   */
+  async #prepare(due: readonly Monitor[], unseen: readonly AccountId[], now: number): Promise<Set<AccountId>> {
+    const byAccount = new Map<AccountId, Monitor[]>();
+    for (const m of due) byAccount.set(m.account, [...(byAccount.get(m.account) ?? []), m]);
+    const accounts = [...new Set([...byAccount.keys(), ...unseen])];
+    const loaded = new Set<AccountId>();
+    const deadline = this.#deps.config.protection.deadlineMs;
+    await Promise.all(
+      accounts.map(async (account) => {
+        try {
+          await withDeadline(this.#deps.readPath.prepare(uniqueKeys(byAccount.get(account) ?? []), { accounts: [account] }), deadline, `reading account ${account}`);
+          const snapshot = this.#deps.readPath.accountSnapshots?.().get(account);
+          if (snapshot !== undefined) checkSnapshot(snapshot);
+          loaded.add(account);
+          this.#watch.readSucceeded(account, now);
+        } catch (error) {
+          this.#watch.readFailed(account, now, this.#absorb(error, account, this.#watch.failing(account)));
+          this.#deps.readPath.invalidate(account, "");
+        }
+      }),
+    );
+    return loaded;
   }
 
   /**
    * Positions opened after start-up (or reopened after their monitor closed) are adopted
    * from the whole-account snapshots this cycle loaded: no call of their own. Every account
    * is loaded at least every `activeEveryMs` for this, even with no monitor due on it.
+   * A position on a symbol the instrument list lacks reloads the list (at most every
+   * activeEveryMs per symbol) and, while still unknown, is an alert every cycle.
    * Read paths that load per monitor (cache off) have no snapshot: only start-up adopts there.
    */
-  #discover(now: number): boolean {
-    const snapshots = this.#deps.readPath.accountSnapshots?.();
-    if (snapshots === undefined || snapshots.size === 0) return false;
-    for (const account of snapshots.keys()) this.#lastLoaded.set(account, now);
+  #discover(now: number, loaded: ReadonlySet<AccountId>): boolean {
+    this.#noInstrument = 0;
+    const all = this.#deps.readPath.accountSnapshots?.();
+    if (all === undefined) return false;
+    const snapshots = new Map([...all].filter(([account]) => loaded.has(account)));
+    if (snapshots.size === 0) return false;
+    for (const [account, snapshot] of snapshots) this.#lastLoaded.set(account, snapshot.takenAt);
+    this.#checkInstruments(snapshots, now);
     const active = new Set(this.#monitors.filter((m) => m.status === "active").map((m) => m.id));
-    const unknown = [...snapshots].some(([account, s]) => s.positions.some((p) => p.size > 0 && !active.has(monitorId(account, p.symbol, p.side))));
+    const unknown = [...snapshots].some(([account, s]) => s.positions.some((p) => p.size > 0 && this.#instruments.has(p.symbol) && !active.has(monitorId(account, p.symbol, p.side))));
     if (!unknown) return false;
+    const before = new Map(this.#monitors.map((m) => [m.id, m]));
     const r = reconcile(this.#monitors, snapshots, this.#instruments, now, this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {});
     this.#monitors = r.monitors;
     this.#decider.unsettleAll();
@@ -306,23 +406,70 @@ export class Engine {
       const m = r.monitors.find((x) => x.id === id);
       this.#emit("info", "monitor.adopted", { monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length, when: "running" });
     }
-    for (const id of r.retired) this.#emit("info", "monitor.closed", { monitor: id, reason: "position-gone" });
+    for (const id of r.retired) {
+      this.#emit("info", "monitor.closed", { monitor: id, reason: "position-gone" });
+      this.#watch.forget(id);
+      const main = r.monitors.find((x) => x.id === id && x.account === "main" && before.get(id)?.status === "active");
+      if (main !== undefined) this.#retiredMains.push(main);
+    }
     return r.adopted.length > 0 || r.retired.length > 0;
   }
 
-  #absorb(error: unknown): boolean {
-    return absorbReadFailure(error, { budget: this.#deps.budget, accounts: this.#deps.exchanges.keys(), emit: this.#emit, now: this.#deps.clock.now() });
+  /** Positions whose symbol is not in the instrument list: reload it; still missing, alert (every cycle: never silence). */
+  #checkInstruments(snapshots: ReadonlyMap<AccountId, { readonly positions: readonly { symbol: string; side: string; size: number }[] }>, now: number): void {
+    const missing = [...snapshots].flatMap(([account, s]) => s.positions.filter((p) => p.size > 0 && !this.#instruments.has(p.symbol)).map((p) => ({ account, ...p })));
+    for (const account of snapshots.keys()) this.#unplaced.delete(account);
+    for (const p of missing) this.#unplaced.add(p.account);
+    if (missing.length === 0) return;
+    const reload = missing.some((p) => now - (this.#instrumentsReloadedAt.get(p.symbol) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
+    if (reload) {
+      for (const p of missing) this.#instrumentsReloadedAt.set(p.symbol, now);
+      void this.#reloadInstruments(missing[0]!.account);
+    }
+    for (const p of missing) {
+      if (this.#instruments.has(p.symbol)) continue;
+      this.#noInstrument++;
+      this.#emit("error", "alert", {
+        level: "error", kind: "no-instrument", account: p.account, symbol: p.symbol, side: p.side, size: p.size,
+        message: `${p.account}:${p.symbol}:${p.side} (${p.size}) is UNPROTECTED: ${p.symbol} is not in the exchange's instrument list Warden loaded; reloading it`,
+      });
+    }
   }
 
-  /** Answers a look's lookups by orderLinkId; undefined when the exchange refused for now (decide next cycle). */
+  async #reloadInstruments(account: AccountId): Promise<void> {
+    try {
+      const fresh = await withDeadline(this.#exchange(account).instruments({ refresh: true }), this.#deps.config.protection.deadlineMs, "reloading instruments");
+      this.#instruments = fresh;
+      this.#decider.unsettleAll();
+    } catch (error) {
+      this.#emit("warn", "read.failed", { account, endpoint: "/v5/market/instruments-info", reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /**
+   * Handles a failed read of one account; returns why, for the outage alert. While the
+   * account keeps failing (`repeat`), the failures are debug events: the outage alert
+   * escalates, a WARN every cycle would only bury it.
+   */
+  #absorb(error: unknown, account: AccountId, repeat = false): string {
+    const now = this.#deps.clock.now();
+    const reason = error instanceof Error ? error.message : String(error);
+    if (absorbReadFailure(error, { budget: this.#deps.budget, accounts: [account], emit: this.#emit, now, level: repeat ? "debug" : "warn" })) return reason;
+    this.#emit(repeat ? "debug" : "error", "read.failed", { account, reason, note: "this account waits; the others go on" });
+    return reason;
+  }
+
+  /** Answers a look's lookups by orderLinkId; undefined when the exchange did not answer for now (decide next cycle). */
   async #lookup(look: Look): Promise<Map<string, ExchangeOrder | null> | undefined> {
     const exchange = this.#exchange(look.monitor.account);
     const found = new Map<string, ExchangeOrder | null>();
     try {
-      for (const linkId of look.missing) found.set(linkId, (await exchange.lookupOrder(look.monitor.symbol, linkId)) ?? null);
+      for (const linkId of look.missing) {
+        found.set(linkId, (await withDeadline(exchange.lookupOrder(look.monitor.symbol, linkId), this.#deps.config.protection.deadlineMs, `looking up ${linkId}`)) ?? null);
+      }
       return found;
     } catch (error) {
-      if (!this.#absorb(error)) throw error;
+      this.#absorb(error, look.monitor.account);
       return undefined;
     }
   }

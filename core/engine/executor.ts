@@ -10,6 +10,7 @@ import type { AccountId } from "../domain/types.ts";
 import type { AccountExchange, WriteOutcome } from "../exchange/port.ts";
 import type { Emit } from "../logs/event.ts";
 import type { StateJournal } from "../store/state-store.ts";
+import { DeadlineExceeded, withDeadline } from "./deadline.ts";
 import type { RateBudget } from "./rate-budget.ts";
 import type { ReadPath } from "./read-path.ts";
 
@@ -18,7 +19,11 @@ export type WriteJournal = Pick<StateJournal, "intent" | "outcome">;
 
 export interface ExecutedWrite {
   readonly action: WriteAction;
-  readonly outcome: WriteOutcome | { readonly status: "skipped"; readonly reason: string };
+  readonly outcome:
+    | WriteOutcome
+    | { readonly status: "skipped"; readonly reason: string }
+    /** A create whose answer was unknown, and that a lookup right after did not find: not applied. */
+    | { readonly status: "absent"; readonly reason: string };
 }
 
 export interface ExecutorDeps {
@@ -28,6 +33,8 @@ export interface ExecutorDeps {
   readonly readPath: ReadPath;
   readonly emit: Emit;
   readonly now: () => number;
+  /** How long to wait for one request before its outcome is unknown (a hung request holds nothing else), ms. */
+  readonly deadlineMs?: number;
 }
 
 const eventOf: Record<WriteAction["kind"], string> = {
@@ -98,11 +105,21 @@ export class Executor {
     }
     const { id } = await journal.intent({ monitor, action });
     this.#writes++;
-    let outcome = await send(exchange, action);
+    const deadline = this.#deps.deadlineMs ?? Infinity;
+    let outcome: ExecutedWrite["outcome"] = await withDeadline(send(exchange, action), deadline, `${action.kind} ${action.linkId}`).catch((error: unknown) => {
+      if (error instanceof DeadlineExceeded) return { status: "unknown" as const, reason: error.message };
+      throw error;
+    });
     if (outcome.status === "unknown" && action.kind === "place") {
-      // Never re-send a create: ask the exchange whether it landed.
-      const found = await exchange.lookupOrder(action.symbol, action.linkId).catch(() => undefined);
-      if (found !== undefined) outcome = { status: "ok", orderId: found.id };
+      // Never re-send a create: ask the exchange whether it landed. Found: applied. Not
+      // found: not applied, and decided again next cycle (a create that lands later after
+      // all is a second order of one role, which the next evaluation cancels).
+      const found = await withDeadline(exchange.lookupOrder(action.symbol, action.linkId), deadline, `lookup ${action.linkId}`).then(
+        (order) => ({ answered: true, order }),
+        () => ({ answered: false, order: undefined }),
+      );
+      if (found.order !== undefined) outcome = { status: "ok", orderId: found.order.id };
+      else if (found.answered) outcome = { status: "absent", reason: `${outcome.reason}; not found by a lookup right after` };
     }
     if (outcome.status === "exists" && action.kind === "place") outcome = await confirmExisting(exchange, action);
     if (outcome.status === "rate-limited") budget.backOff(action.account, this.#wall(outcome.retryAt));

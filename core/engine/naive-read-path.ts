@@ -48,14 +48,13 @@ export class NaiveReadPath implements ReadPath {
   }
 
   async prepare(due: readonly MonitorKey[]): Promise<void> {
-    const views = new Map<string, MonitorReadView>();
+    const views = this.#views;
     await Promise.all(
       due.map(async (key) => {
         this.#tally.miss();
         views.set(viewKey(key), await monitorRead(exchangeFor(this.#exchanges, key.account), key.symbol, this.#clock));
       }),
     );
-    this.#views = views;
   }
 
   view(key: MonitorKey): MonitorReadView {
@@ -77,6 +76,7 @@ export class NaiveReadPath implements ReadPath {
   }
 
   resetCycle(): void {
+    this.#views = new Map();
     this.#tally.resetCycle();
   }
 }

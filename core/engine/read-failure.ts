@@ -6,19 +6,20 @@
  */
 import type { AccountId } from "../domain/types.ts";
 import { ExchangeReadError, IP_BAN_MS } from "../exchange/failure.ts";
-import type { Emit } from "../logs/event.ts";
+import type { Emit, Level } from "../logs/event.ts";
 import type { RateBudget } from "./rate-budget.ts";
 
 /** True when the failure was handled (skip and go on); false when it must propagate. */
-export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; accounts: Iterable<AccountId>; emit: Emit; now: number }): boolean {
+export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; accounts: Iterable<AccountId>; emit: Emit; now: number; level?: Level }): boolean {
   if (!(error instanceof ExchangeReadError)) return false;
+  const level = ctx.level ?? "warn";
   // retryAt comes on the engine's clock; the budget runs on the wall clock
   const wall = (at: number | undefined, fallbackMs: number) => ctx.budget.now() + (at === undefined ? fallbackMs : Math.max(0, at - ctx.now));
   switch (error.readKind) {
     case "rate-limited": {
       const until = wall(error.retryAt, 1_000);
       for (const account of ctx.accounts) ctx.budget.backOff(account, until);
-      ctx.emit("warn", "rate.backoff", { until: new Date(until).toISOString(), endpoint: error.endpoint });
+      ctx.emit(level, "rate.backoff", { until: new Date(until).toISOString(), endpoint: error.endpoint });
       return true;
     }
     case "ip-banned": {
@@ -29,7 +30,7 @@ export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; acc
     }
     case "retryable":
     case "clock-skew":
-      ctx.emit("warn", "read.failed", { endpoint: error.endpoint, code: error.code, reason: error.failure.reason });
+      ctx.emit(level, "read.failed", { endpoint: error.endpoint, code: error.code, reason: error.failure.reason });
       return true;
     default:
       return false;

@@ -45,9 +45,9 @@ export interface ReadPath {
    * (the engine's discovery of positions it does not know); others ignore it.
    */
   prepare(due: readonly MonitorKey[], opts?: { readonly accounts?: readonly AccountId[] }): Promise<void>;
-  /** The whole-account snapshots the last prepare() loaded, when the strategy loads whole accounts. */
+  /** The whole-account snapshots loaded this cycle (every prepare() since resetCycle), when the strategy loads whole accounts. */
   accountSnapshots?(): ReadonlyMap<AccountId, AccountSnapshot>;
-  /** The data one monitor decides on; only valid for keys passed to the last prepare(). */
+  /** The data one monitor decides on; only valid for keys prepared this cycle (whole accounts: any symbol of them). */
   view(key: MonitorKey): MonitorReadView;
   /** Called after every write on an account (and symbol). */
   invalidate(account: AccountId, symbol: string): void;

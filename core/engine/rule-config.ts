@@ -8,7 +8,8 @@ export function ruleConfigOf(config: EngineConfig): RuleConfig {
     breakevenBufferBps: config.plan.breakevenBufferBps,
     graceMs: config.cache.graceMs,
     defaultStopPct: config.plan.defaultStopPct,
-    maxStopRestores: 1,
+    restoreAlertWindowMs: config.protection.restoreAlertWindowMs,
+    pastStop: config.protection.pastStop,
     urgency: {
       criticalPct: u.criticalPct,
       urgentPct: u.urgentPct,

@@ -78,7 +78,10 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
       }),
     );
   }
-  const config = opts.config ?? defaultEngineConfig();
+  const configured = opts.config ?? defaultEngineConfig();
+  // The legacy strategies model the old system's client, which waited for every answer
+  // (cycles of 8 s and more): Warden's per-request deadline is not part of that model.
+  const config = opts.strategy === "warden" ? configured : { ...configured, protection: { ...configured.protection, deadlineMs: 120_000 } };
   const sink = opts.sink ?? nullSink;
   const readPath = readPathFor(opts.strategy, exchanges, clock, config, emitter(sink, "cache", clock.now));
   const engine = createEngine({

@@ -36,7 +36,6 @@ export class SnapshotReadPath implements ReadPath {
 
   async prepare(due: readonly MonitorKey[], opts: { readonly accounts?: readonly AccountId[] } = {}): Promise<void> {
     const accounts = [...new Set([...due.map((k) => k.account), ...(opts.accounts ?? [])])];
-    this.#loaded.clear();
     const coalesced0 = coalescedSoFar(this.#cache.stats());
     const snapshots = await Promise.all(accounts.map((a) => this.#timed(a)));
     const stats = this.#cache.stats().lastCycle.accounts;
@@ -55,6 +54,7 @@ export class SnapshotReadPath implements ReadPath {
     this.#tally.add({ hits: due.length, misses: 0, loads: accounts.length, coalesced: coalescedSoFar(this.#cache.stats()) - coalesced0 });
   }
 
+  /** The snapshots loaded this cycle (since resetCycle), whatever prepare() call loaded them. */
   accountSnapshots(): ReadonlyMap<AccountId, AccountSnapshot> {
     return this.#loaded;
   }
@@ -84,6 +84,7 @@ export class SnapshotReadPath implements ReadPath {
   }
 
   resetCycle(): void {
+    this.#loaded.clear();
     this.#tally.resetCycle();
     this.#cache.resetCycle();
   }

@@ -49,8 +49,10 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
         emit("info", "snapshot.loaded", { account, positions: positions.length, orders: orders.length, reason: "reconcile" });
       }),
     );
-    const ratio = input.mirrorRatio ?? inferMirrorRatio(snapshots);
-    if (input.mirrorRatio === undefined && ratio !== undefined) emit("info", "mirror.ratio", { ratio, from: "positions at start-up" });
+    // fixed at first sight and kept with the monitors: a later add on main alone must not change it
+    const kept = storedMirrorRatio(stored);
+    const ratio = input.mirrorRatio ?? kept ?? inferMirrorRatio(snapshots);
+    if (input.mirrorRatio === undefined && ratio !== undefined) emit("info", "mirror.ratio", { ratio, from: kept !== undefined ? "state (fixed at first sight)" : "positions at start-up" });
     const result = reconcile(stored, snapshots, instruments, now, ratio !== undefined ? { mirrorRatio: ratio } : {});
     for (const id of result.adopted) {
       const m = result.monitors.find((x) => x.id === id);
@@ -81,6 +83,12 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
     const why = error instanceof Error ? error.message : String(error);
     throw new RuntimeFault("RECONCILE_FAILED", `reconciliation with the exchange failed, not acting: ${why}`, { cause: error });
   }
+}
+
+/** The ratio the stored mirror monitors were linked at (the newest one), if any. */
+export function storedMirrorRatio(monitors: readonly Monitor[]): number | undefined {
+  const linked = monitors.filter((m) => m.account === "mirror" && m.ratio !== undefined).sort((a, b) => b.createdAt - a.createdAt);
+  return linked[0]?.ratio;
 }
 
 /**

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import ccxt from "ccxt";
 import type { Clock } from "../clock.ts";
+import { orderIdOfKey } from "../domain/monitor.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition, Instrument } from "../domain/types.ts";
 import { BodyParseMemo, type CcxtMarketLike, type CcxtOrderLike, type CcxtPositionLike, OrderParseMemo, PositionParseMemo, toExchangeOrder, toInstrument } from "./ccxt-mapping.ts";
 import { ExchangeReadError, type Failure, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
@@ -69,7 +70,7 @@ interface CcxtBybit {
   milliseconds: () => number;
   setSandboxMode(on: boolean): void;
   setMarkets(markets: unknown): unknown;
-  loadMarkets(): Promise<Record<string, CcxtMarketLike & { symbol: string }>>;
+  loadMarkets(reload?: boolean): Promise<Record<string, CcxtMarketLike & { symbol: string }>>;
   loadTimeDifference(): Promise<number>;
   market(idOrSymbol: string): { symbol: string; id: string };
   amountToPrecision(symbol: string, amount: number): string;
@@ -171,8 +172,9 @@ class BybitAccount implements AccountExchange {
     return this.#counter.stats();
   }
 
-  async instruments(): Promise<ReadonlyMap<string, Instrument>> {
-    await this.#markets();
+  async instruments(opts: { readonly refresh?: boolean } = {}): Promise<ReadonlyMap<string, Instrument>> {
+    if (opts.refresh === true) await this.#read("/v5/market/instruments-info", () => this.#ex.loadMarkets(true));
+    else await this.#markets();
     const out = new Map<string, Instrument>();
     for (const m of Object.values(this.#ex.markets ?? {})) {
       const instrument = m.linear ? toInstrument(m) : undefined;
@@ -206,7 +208,7 @@ class BybitAccount implements AccountExchange {
 
   async lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined> {
     await this.#markets();
-    const q = { category: "linear", symbol, orderLinkId: linkId };
+    const q = { category: "linear", symbol, ...orderRef(linkId) };
     const open = await this.#read("/v5/order/realtime", () => this.#ex.privateGetV5OrderRealtime(q));
     const found = open.result?.list?.[0];
     if (found !== undefined) return toExchangeOrder(this.#ex.parseOrder(found));
@@ -237,7 +239,7 @@ class BybitAccount implements AccountExchange {
     return this.#write("amend", async () => {
       const symbol = this.#ex.market(order.symbol).symbol;
       // Prices and sizes go as formatted strings: raw params would override ccxt's formatting (DESIGN trap).
-      const body: Record<string, unknown> = { category: "linear", symbol: order.symbol, orderLinkId: order.linkId };
+      const body: Record<string, unknown> = { category: "linear", symbol: order.symbol, ...orderRef(order.linkId) };
       if (order.qty !== undefined) body["qty"] = this.#ex.amountToPrecision(symbol, order.qty);
       if (order.price !== undefined) body["price"] = this.#ex.priceToPrecision(symbol, order.price);
       if (order.triggerPrice !== undefined) body["triggerPrice"] = this.#ex.priceToPrecision(symbol, order.triggerPrice);
@@ -248,7 +250,8 @@ class BybitAccount implements AccountExchange {
 
   cancel(symbol: string, linkId: string): Promise<WriteOutcome> {
     return this.#write("cancel", async () => {
-      const cancelled = await this.#ex.cancelOrder(undefined, this.#ex.market(symbol).symbol, { orderLinkId: linkId });
+      const ref = orderRef(linkId);
+      const cancelled = await this.#ex.cancelOrder(ref.orderId, this.#ex.market(symbol).symbol, ref.orderLinkId !== undefined ? { orderLinkId: ref.orderLinkId } : {});
       return cancelled.id;
     });
   }
@@ -371,4 +374,10 @@ class BybitAccount implements AccountExchange {
 function describe(error: Error, trace: ResponseTrace): string {
   if (trace.status !== undefined) return `HTTP ${trace.status} (${error.name})`;
   return error.name === "RequestTimeout" ? "request timed out" : `no response (${error.name})`;
+}
+
+/** Bybit's reference to an order: its orderLinkId, or its orderId for a key `#<orderId>` (an order placed without one). */
+function orderRef(key: string): { orderLinkId?: string; orderId?: string } {
+  const orderId = orderIdOfKey(key);
+  return orderId !== undefined ? { orderId } : { orderLinkId: key };
 }

@@ -103,12 +103,16 @@ export function toExchangePosition(p: CcxtPositionLike): ExchangePosition | unde
   const rawSide = str(info, "side");
   const side = p.side === "long" || rawSide === "Buy" ? "long" : p.side === "short" || rawSide === "Sell" ? "short" : undefined;
   if (symbol === undefined || size <= 0 || side === undefined) return undefined;
+  const openedAt = num(str(info, "createdTime"));
+  const stopLoss = num(str(info, "stopLoss"));
   return {
     symbol,
     side,
     size,
     entryPrice: num(p.entryPrice ?? str(info, "avgPrice")) ?? 0,
     markPrice: num(p.markPrice ?? str(info, "markPrice")) ?? 0,
+    ...(openedAt !== undefined && openedAt > 0 ? { openedAt } : {}),
+    ...(stopLoss !== undefined && stopLoss > 0 ? { stopLoss } : {}),
   };
 }
 

@@ -8,6 +8,7 @@
  * Requests are counted as the adapter would make them (one per page of 200 positions / 50 orders).
  */
 import type { Clock } from "../clock.ts";
+import { orderIdOfKey } from "../domain/monitor.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderStatus, Side } from "../domain/types.ts";
 import { ExchangeReadError, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
 import type { AccountExchange, AmendOrder, ListingOptions, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
@@ -130,8 +131,13 @@ export class MemoryExchange implements AccountExchange {
     return { total: this.#total, byEndpoint: Object.fromEntries(this.#byEndpoint) };
   }
 
-  async instruments(): Promise<ReadonlyMap<string, Instrument>> {
-    if (!this.#marketsLoaded) {
+  /** A symbol listed after start-up (the engine reloads instruments for a position it cannot place). */
+  addInstrument(instrument: Instrument): void {
+    this.#instruments.set(instrument.symbol, instrument);
+  }
+
+  async instruments(opts: { readonly refresh?: boolean } = {}): Promise<ReadonlyMap<string, Instrument>> {
+    if (!this.#marketsLoaded || opts.refresh === true) {
       this.#read("/v5/market/instruments-info");
       this.#read("/v5/market/instruments-info");
       this.#marketsLoaded = true;
@@ -264,7 +270,10 @@ export class MemoryExchange implements AccountExchange {
     return apply();
   }
 
+  /** By orderLinkId, or by orderId for a key `#<orderId>` (see orderKey). */
   #byLink(linkId: string): MemOrder | undefined {
+    const orderId = orderIdOfKey(linkId);
+    if (orderId !== undefined) return this.#orders.get(orderId);
     let found: MemOrder | undefined;
     for (const o of this.#orders.values()) if (o.linkId === linkId && (!found || o.seq > found.seq)) found = o;
     return found;

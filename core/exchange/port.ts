@@ -69,15 +69,18 @@ export interface ListingOptions {
 
 export interface AccountExchange {
   readonly account: AccountId;
-  /** Linear instruments (cached after the first load). */
-  instruments(): Promise<ReadonlyMap<string, Instrument>>;
+  /** Linear instruments (cached after the first load; `refresh` loads them again, for a symbol listed since). */
+  instruments(opts?: { readonly refresh?: boolean }): Promise<ReadonlyMap<string, Instrument>>;
   /** Every open position: /v5/position/list?settleCoin=USDT&limit=200, cursor-paginated. */
   positions(): Promise<ExchangePosition[]>;
   /** Every open order (regular and conditional): /v5/order/realtime?settleCoin=USDT&limit=50, paginated. With a symbol, that symbol's only. */
   openOrders(symbol?: string, opts?: ListingOptions): Promise<ExchangeOrder[]>;
   /** One symbol's position (the per-monitor read of the naive and ttl strategies). */
   position(symbol: string): Promise<ExchangePosition | undefined>;
-  /** Find an order by orderLinkId: open orders first, then order history. */
+  /**
+   * Find an order by orderLinkId: open orders first, then order history. Here and in amend and
+   * cancel, an order placed without an orderLinkId (by hand) is named `#<orderId>` (orderKey).
+   */
   lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined>;
   place(order: PlaceOrder): Promise<WriteOutcome>;
   amend(order: AmendOrder): Promise<WriteOutcome>;

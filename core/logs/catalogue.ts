@@ -23,6 +23,7 @@ export const EVENT = {
   monitorClosed: "monitor.closed",
   mirrorDiverged: "mirror.diverged",
   alert: "alert",
+  protectionChanged: "protection.changed",
   rateBackoff: "rate.backoff",
   cycleCompleted: "cycle.completed",
   runStopping: "run.stopping",
@@ -72,7 +73,9 @@ export interface EventFields {
   "monitor.adopted": { monitor: string; [detail: string]: unknown };
   "monitor.closed": { monitor: string; reason: string };
   "mirror.diverged": { monitor: string; main: string; message: string; [detail: string]: unknown };
-  alert: { level: Level; message: string; [detail: string]: unknown };
+  alert: { level: Level; message: string; kind?: string; monitor?: string; [detail: string]: unknown };
+  /** A monitor's protection as the exchange showed it changed (DESIGN, "Protection"). */
+  "protection.changed": { monitor: string; state: string; was?: string; since: number; reason?: string };
   "rate.backoff": { until: string | number; [detail: string]: unknown };
   "cycle.completed": {
     cycle: number;
@@ -87,6 +90,8 @@ export interface EventFields {
     loads?: number;
     coalesced?: number;
     writes?: number;
+    /** Open positions the exchange showed without a full-size stop this cycle. */
+    unprotected?: number;
   };
   "run.stopping": { signal: string; [detail: string]: unknown };
   "run.stopped": { reason: string; cycles: number };

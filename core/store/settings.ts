@@ -1,5 +1,7 @@
 /**
- * Operator settings of one state dir, `settings.json`: `{ cache: "on" | "off" }`.
+ * Operator settings of one state dir, `settings.json`: `{ cache: "on" | "off", instance? }`.
+ * `instance`: this state dir's Warden instance tag (4 characters [0-9a-z]), carried in every
+ * orderLinkId it writes, so that a second Warden on the same account recognises them.
  * `cache: "off"` is the rollback path to direct per-monitor reads; `run` states it at start.
  * Missing file = defaults; an invalid file is an InputError naming the file (never ignored).
  */
@@ -12,12 +14,15 @@ export const SETTINGS_FILE = "settings.json";
 
 export interface Settings {
   readonly cache: "on" | "off";
+  readonly instance?: string;
 }
+
+export const INSTANCE_TAG = /^[0-9a-z]{4}$/;
 
 export const DEFAULT_SETTINGS: Settings = { cache: "on" };
 
 export function encodeSettings(settings: Settings): string {
-  return `${JSON.stringify({ cache: settings.cache }, null, 2)}\n`;
+  return `${JSON.stringify({ cache: settings.cache, ...(settings.instance !== undefined ? { instance: settings.instance } : {}) }, null, 2)}\n`;
 }
 
 export function decodeSettings(text: string, file: string): Settings {
@@ -27,7 +32,11 @@ export function decodeSettings(text: string, file: string): Settings {
   if (cache !== "on" && cache !== "off") {
     throw new InputError("SETTINGS_INVALID", `${file}: field cache must be "on" or "off", got ${JSON.stringify(cache)}`);
   }
-  return { cache };
+  const instance = value["instance"];
+  if (instance !== undefined && !(typeof instance === "string" && INSTANCE_TAG.test(instance))) {
+    throw new InputError("SETTINGS_INVALID", `${file}: field instance must be 4 characters of [0-9a-z], got ${JSON.stringify(instance)}`);
+  }
+  return instance === undefined ? { cache } : { cache, instance };
 }
 
 export async function readSettings(dir: string): Promise<Settings> {

@@ -50,7 +50,12 @@ describe("evaluate", () => {
     expect(stopAmend).toEqual([expect.objectContaining({ qty: 0.015, triggerPrice: 60_066 })]);
     expect(ofKind(actions, "place")).toEqual([]);
     expect(rules(actions)).toContain("tp1-filled-breakeven");
-    expect(monitor.tp1Filled && monitor.breakevenDone).toBe(true);
+    // done when the exchange shows it, not when decided
+    expect(monitor.tp1Filled && !monitor.breakevenDone).toBe(true);
+    const later = NOW + DEFAULT_RULE_CONFIG.graceMs;
+    const shown = evaluate(monitor, makeView(monitor, { position: makePosition({ size: 0.015, markPrice: 61_000 }), orders: listingOf(monitor), snapshotAt: later }), later);
+    expect(shown.monitor.breakevenDone).toBe(true);
+    expect(ofKind(shown.actions, "amend")).toEqual([]);
   });
 
   test("short positions put breakeven below entry", () => {
@@ -111,7 +116,7 @@ describe("evaluate", () => {
     expect(ofKind(actions, "close")).toEqual([{ kind: "close", reason: "tp-complete" }]);
   });
 
-  test("restores a stop cancelled by hand exactly once", () => {
+  test("restores a stop cancelled by hand every time, with an error alert from the second restore in a short time", () => {
     const m = makeMonitor();
     const sl = cancelledByHand(m, "sl");
     const first = evaluate(m, makeView(m, { orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW);
@@ -120,13 +125,15 @@ describe("evaluate", () => {
     expect(placed[0]!.linkId).not.toBe(sl.linkId);
     expect(parseLinkId(placed[0]!.linkId)?.seq).toBe(m.seq + 1);
     expect(rules(first.actions)).toContain("sl-restored");
+    expect(ofKind(first.actions, "alert")).toEqual([]);
     expect(first.monitor.slRestoredCount).toBe(1);
 
     const again = cancelledByHand(first.monitor, "sl");
     const later = NOW + DEFAULT_RULE_CONFIG.graceMs + 1;
     const second = evaluate(first.monitor, makeView(first.monitor, { orders: listingOf(first.monitor, [again.linkId]), lookups: again.lookup, snapshotAt: later }), later);
-    expect(ofKind(second.actions, "place")).toEqual([]);
-    expect(ofKind(second.actions, "alert")).toEqual([expect.objectContaining({ level: "error" })]);
+    expect(ofKind(second.actions, "place")).toEqual([expect.objectContaining({ role: "sl", qty: 0.1, triggerPrice: 59_000 })]);
+    expect(ofKind(second.actions, "alert")).toEqual([expect.objectContaining({ level: "error", detail: expect.objectContaining({ kind: "stop-restored" }) })]);
+    expect(second.monitor.slRestoredCount).toBe(2);
   });
 
   test("a restore the exchange refused is decided again on the next evaluation, and counted once", () => {
@@ -143,12 +150,12 @@ describe("evaluate", () => {
     expect(again.monitor.slRestoredCount).toBe(1);
   });
 
-  test("a stop never refused is not re-placed beyond the restore limit", () => {
-    const m = { ...makeMonitor(), slRestoredCount: 1 };
+  test("a restore long after the last one is restored without an error alert", () => {
+    const m = { ...makeMonitor(), slRestoredCount: 1, lastRestoredAt: NOW - DEFAULT_RULE_CONFIG.restoreAlertWindowMs };
     const sl = cancelledByHand(m, "sl");
     const { actions } = evaluate(m, makeView(m, { orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW);
-    expect(ofKind(actions, "place")).toEqual([]);
-    expect(ofKind(actions, "alert")).toEqual([expect.objectContaining({ level: "error" })]);
+    expect(ofKind(actions, "place")).toEqual([expect.objectContaining({ role: "sl", qty: 0.1 })]);
+    expect(ofKind(actions, "alert")).toEqual([]);
   });
 
   test("raises an alert and does not replace a TP cancelled by hand", () => {
@@ -160,16 +167,17 @@ describe("evaluate", () => {
     expect(monitor.orders.find((o) => o.linkId === tp.linkId)?.state).toBe("cancelled");
   });
 
-  test("does not declare a just-placed order gone within the grace window", () => {
+  test("looks a just-placed order missing from a later listing up at once, and waits while it is found nowhere within the grace window", () => {
     const m = makeMonitor();
     const sl = cancelledByHand(m, "sl");
     const restored = evaluate(m, makeView(m, { orders: listingOf(m, [sl.linkId]), lookups: sl.lookup }), NOW).monitor;
     const fresh = order(restored, "sl").linkId;
+    const before = makeView(restored, { orders: listingOf(restored, [fresh]), snapshotAt: NOW - 1 });
+    expect(needsLookup(restored, before, NOW + 1_000)).toEqual([]);
     const soon = makeView(restored, { orders: listingOf(restored, [fresh]), snapshotAt: NOW + 1_000 });
-    expect(needsLookup(restored, soon, NOW + 1_000)).toEqual([]);
-    expect(evaluate(restored, soon, NOW + 1_000).actions.filter((a) => a.kind !== "rule")).toEqual([]);
-    const late = NOW + DEFAULT_RULE_CONFIG.graceMs;
-    expect(needsLookup(restored, { ...soon, snapshotAt: late }, late)).toEqual([fresh]);
+    expect(needsLookup(restored, soon, NOW + 1_000)).toEqual([fresh]);
+    const nowhere = { ...soon, lookups: new Map([[fresh, null]]) };
+    expect(evaluate(restored, nowhere, NOW + 1_000).actions.filter((a) => a.kind !== "rule")).toEqual([]);
   });
 
   test("does nothing about a missing order until a lookup answers", () => {
@@ -207,10 +215,11 @@ describe("evaluate", () => {
     expect(rules(actions)).toContain("sl-placed");
   });
 
-  test("places a stop one tick past the mark when the mark has already crossed it", () => {
+  test("never places a stop the mark has already crossed: it goes defaultStopPct from the mark, with an alert", () => {
     const { stopPrice: _unused, ...bare } = makeMonitor({ sl: false, tps: false, entries: 0 });
     const { actions } = evaluate(bare, makeView(bare, { position: makePosition({ markPrice: 58_000 }) }), NOW);
-    expect(ofKind(actions, "place")[0]?.triggerPrice).toBe(57_999.9);
+    expect(ofKind(actions, "place")[0]?.triggerPrice).toBe(56_840);
+    expect(ofKind(actions, "alert")).toEqual([expect.objectContaining({ level: "error", detail: expect.objectContaining({ kind: "adoption-past-stop" }) })]);
   });
 
   test("waits with its entries while the position does not exist yet", () => {

@@ -30,6 +30,9 @@ describe("reschedule stands for evaluate on a settled monitor", () => {
           fc.pre(first.actions.length === 0 && isSettled(first.monitor, STEP));
           const at2 = at1 + later;
           const mark2 = 60_000 * (1 + bps2 / 10_000);
+          // a mark at or past the stop fires it on the exchange: the view changes, and the engine evaluates
+          const stop = first.monitor.orders.find((o) => o.role === "sl")!.triggerPrice!;
+          fc.pre(side === "long" ? mark2 > stop : mark2 < stop);
           const view2 = { ...view1, position: { ...view1.position!, markPrice: mark2 }, snapshotAt: at2 };
           expect(viewFingerprint(view2)).toBe(viewFingerprint(view1));
           const second = evaluate(first.monitor, view2, at2);
