@@ -17,6 +17,7 @@ export function renderSummary(s: RunSummary, opts: { color: boolean; tty: boolea
     `  rules applied  ${rules === "" ? "none" : rules}`,
     `  orders         ${s.orders.placed} placed, ${s.orders.amended} amended, ${s.orders.cancelled} cancelled, ${s.orders.failed} failed`,
     `  alerts         ${s.alerts}`,
+    `  protection     ${s.protection.unprotectedAtEnd} unprotected at the end, longest unprotected ${(s.protection.longestUnprotectedMs / 1000).toFixed(1)} s`,
     `  REST calls     ${s.restCalls.perCycleMean} per cycle (max ${s.restCalls.perCycleMax}), ${s.restCalls.startUp} at start-up, ${s.restCalls.total} in all`,
     `  cache hit rate ${hit}`,
     `  state          ${s.stateDir}`,

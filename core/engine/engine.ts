@@ -151,6 +151,19 @@ export class Engine {
     return report;
   }
 
+  /** The trader's per-position choices (settings.json, `warden no-stop`), read each cycle; a changed one is looked at now. */
+  async #applyChoices(now: number): Promise<void> {
+    const noStop = new Set((await this.#deps.store.settings()).noStop ?? []);
+    this.#monitors = this.#monitors.map((m) => {
+      const wanted = noStop.has(m.id);
+      if (m.status !== "active" || wanted === (m.noStop === true)) return m;
+      this.#decider.unsettle(m.id);
+      this.#emit("info", "choice.changed", { monitor: m.id, noStop: wanted });
+      const { noStop: _was, ...rest } = m;
+      return { ...(wanted ? { ...rest, noStop: true } : rest), nextDueAt: now };
+    });
+  }
+
   /** The state dir's instance tag, made (random, 4 characters of [0-9a-z]) and kept on first use. */
   async #instanceTag(): Promise<string> {
     const settings = await this.#deps.store.settings();
@@ -171,6 +184,7 @@ export class Engine {
     const t0 = performance.now();
     const calls0 = this.restCalls();
     readPath.resetCycle();
+    await this.#applyChoices(now);
 
     // Saved only when something durable changed: a steady cycle (no fill, no write) changes
     // nothing a restart could not read off the exchange again.

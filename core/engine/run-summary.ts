@@ -17,6 +17,8 @@ export interface RunSummary {
   readonly rules: Readonly<Record<string, number>>;
   readonly orders: { readonly placed: number; readonly amended: number; readonly cancelled: number; readonly failed: number };
   readonly alerts: number;
+  /** Positions left unprotected: at the end of the run, and the longest any stayed so, ms. */
+  readonly protection: { readonly unprotectedAtEnd: number; readonly longestUnprotectedMs: number };
   readonly restCalls: { readonly total: number; readonly perCycleMean: number; readonly perCycleMax: number; readonly startUp: number };
   readonly cacheHitRate: number | null;
 }
@@ -73,6 +75,11 @@ export function callFigures(reports: readonly CycleReport[], startUp: number): R
     perCycleMax: calls.length === 0 ? 0 : Math.max(...calls),
     startUp,
   };
+}
+
+export function protectionFigures(reports: readonly CycleReport[]): RunSummary["protection"] {
+  const last = reports.at(-1);
+  return { unprotectedAtEnd: last?.unprotected ?? 0, longestUnprotectedMs: last?.longestUnprotectedMs ?? 0 };
 }
 
 export function hitRate(reports: readonly CycleReport[]): number | null {

@@ -22,7 +22,7 @@ import type { ReadPath, StrategyName } from "./read-path.ts";
 import { SnapshotReadPath } from "./snapshot-read-path.ts";
 import { toStatsFile } from "../cache/stats.ts";
 import { readPathFor } from "./read-paths.ts";
-import { callFigures, hitRate, TallySink, type RunSummary } from "./run-summary.ts";
+import { callFigures, hitRate, protectionFigures, TallySink, type RunSummary } from "./run-summary.ts";
 import { openSimSession } from "./sim-session.ts";
 
 export interface RunOptions {
@@ -138,6 +138,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       rules: tally.rules,
       orders: tally.orders,
       alerts: tally.alerts,
+      protection: protectionFigures(reports),
       restCalls: callFigures(reports, startUpCalls),
       cacheHitRate: hitRate(reports),
     };

@@ -15,14 +15,23 @@ export const SETTINGS_FILE = "settings.json";
 export interface Settings {
   readonly cache: "on" | "off";
   readonly instance?: string;
+  /**
+   * Monitor ids (`account:SYMBOL:side`) the trader runs without a stop by choice: Warden
+   * places and restores no stop for them and reports them "no-stop", not "unprotected".
+   * Set with `warden no-stop`; never inferred from orders cancelled on the exchange.
+   */
+  readonly noStop?: readonly string[];
 }
+
+export const MONITOR_ID = /^(main|mirror):[A-Z0-9]{2,30}:(long|short)$/;
 
 export const INSTANCE_TAG = /^[0-9a-z]{4}$/;
 
 export const DEFAULT_SETTINGS: Settings = { cache: "on" };
 
 export function encodeSettings(settings: Settings): string {
-  return `${JSON.stringify({ cache: settings.cache, ...(settings.instance !== undefined ? { instance: settings.instance } : {}) }, null, 2)}\n`;
+  const { cache, instance, noStop } = settings;
+  return `${JSON.stringify({ cache, ...(instance !== undefined ? { instance } : {}), ...(noStop !== undefined && noStop.length > 0 ? { noStop } : {}) }, null, 2)}\n`;
 }
 
 export function decodeSettings(text: string, file: string): Settings {
@@ -36,7 +45,11 @@ export function decodeSettings(text: string, file: string): Settings {
   if (instance !== undefined && !(typeof instance === "string" && INSTANCE_TAG.test(instance))) {
     throw new InputError("SETTINGS_INVALID", `${file}: field instance must be 4 characters of [0-9a-z], got ${JSON.stringify(instance)}`);
   }
-  return instance === undefined ? { cache } : { cache, instance };
+  const noStop = value["noStop"];
+  if (noStop !== undefined && !(Array.isArray(noStop) && noStop.every((id) => typeof id === "string" && MONITOR_ID.test(id)))) {
+    throw new InputError("SETTINGS_INVALID", `${file}: field noStop must be a list of monitor ids like "main:BTCUSDT:long", got ${JSON.stringify(noStop)}`);
+  }
+  return { cache, ...(instance !== undefined ? { instance } : {}), ...(noStop !== undefined ? { noStop: noStop as string[] } : {}) };
 }
 
 export async function readSettings(dir: string): Promise<Settings> {
