@@ -19,6 +19,7 @@ function stubExchange(opts: { account?: AccountId; symbols?: string[]; orders?: 
     qty: 1,
     filledQty: 0,
     reduceOnly: true,
+    positionIdx: 0,
     status: "open",
     updatedAt: 0,
   }));
@@ -41,7 +42,7 @@ function stubExchange(opts: { account?: AccountId; symbols?: string[]; orders?: 
     },
     position: (symbol: string) => {
       calls.position += 1;
-      const p: ExchangePosition = { symbol, side: "long", size: 1, entryPrice: 100, markPrice: 101 };
+      const p: ExchangePosition = { symbol, side: "long", positionIdx: 0, size: 1, entryPrice: 100, markPrice: 101 };
       return timed(p);
     },
     lookupOrder: unused,
