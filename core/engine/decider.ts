@@ -43,7 +43,8 @@ export class Decider {
       return { monitor, actions: [{ kind: "alert", level: "error", message: `no instrument ${monitor.symbol} for ${monitor.id}` }], lookedUp: false };
     }
     if (read.position !== undefined) this.marks.set(monitor.symbol, read.position.markPrice);
-    const position = read.position !== undefined && read.position.side === monitor.side ? read.position : undefined;
+    // in hedge mode a symbol has a long and a short: the monitor's is the one on its side
+    const position = read.positions.find((p) => p.side === monitor.side);
     const view: MonitorView = { position, orders: read.orders, instrument, lookups: new Map(), snapshotAt: read.takenAt };
     const fingerprint = viewFingerprint(view);
     if (position !== undefined && this.#settled.get(monitor.id) === fingerprint && isSettled(monitor, instrument.qtyStep)) {
