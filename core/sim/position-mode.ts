@@ -14,7 +14,7 @@
  * order is.
  */
 import type { PositionIdx } from "../domain/types.ts";
-import { SimError } from "./venue-api.ts";
+import { SimError, type Params } from "./venue-api.ts";
 
 export type PositionMode = "one-way" | "hedge";
 
@@ -59,4 +59,17 @@ export function openingSideOf(positionIdx: 1 | 2): "Buy" | "Sell" {
 /** Whether an order only reduces its position: reduce-only, close-on-trigger, or in hedge mode on the closing side of its index. */
 export function isReducing(o: { readonly side: "Buy" | "Sell"; readonly positionIdx: PositionIdx; readonly reduceOnly: boolean; readonly closeOnTrigger: boolean }): boolean {
   return o.reduceOnly || o.closeOnTrigger || (o.positionIdx !== 0 && o.side !== openingSideOf(o.positionIdx));
+}
+
+/** The body of /v5/position/switch-mode: `mode` 0 or 3, for a `symbol` (wins) or the `coin` (USDT only here). */
+export function parseSwitchMode(body: Params): { mode: PositionMode; symbol: string } | { mode: PositionMode; coin: "USDT" } {
+  const raw = body["mode"];
+  const mode = raw === 0 || raw === "0" ? "one-way" : raw === 3 || raw === "3" ? "hedge" : undefined;
+  if (mode === undefined) throw new SimError(10001, "params error: mode must be 0 (one-way) or 3 (both sides)");
+  const symbol = body["symbol"];
+  if (typeof symbol === "string" && symbol !== "") return { mode, symbol };
+  const coin = body["coin"];
+  if (coin === undefined || coin === "") throw new SimError(10001, "params error: symbol or coin is required");
+  if (coin !== "USDT") throw new SimError(10001, `params error: coin ${String(coin)} is not supported by the simulator (USDT only)`);
+  return { mode, coin };
 }

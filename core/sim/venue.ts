@@ -12,7 +12,7 @@ import { instrumentMap, type InstrumentSpec } from "./instruments.ts";
 import { intervene, type InterventionOutcome } from "./interventions.ts";
 import { checkCategory, orderRef, paramsError, parseAmend, parseCreate, positionIdxOf, priceFor, text } from "./order-request.ts";
 import { positionRecord, positionSide } from "./position-book.ts";
-import { checkPositionIdx, isReducing } from "./position-mode.ts";
+import { checkPositionIdx, isReducing, parseSwitchMode } from "./position-mode.ts";
 import type { Intervention, Scenario } from "./scenario-schema.ts";
 import { tickerRecord } from "./ticker.ts";
 import { SimError, type BybitRecord, type Params, type SimAccount, type Venue } from "./venue-api.ts";
@@ -295,20 +295,13 @@ export class SimVenue implements Venue {
   switchMode(account: AccountId, body: Params): Record<string, never> {
     checkCategory(body);
     const st = this.#account(account);
-    const raw = body["mode"];
-    const mode = raw === 0 || raw === "0" ? "one-way" : raw === 3 || raw === "3" ? "hedge" : undefined;
-    if (mode === undefined) throw paramsError("mode must be 0 (one-way) or 3 (both sides)");
-    const symbol = text(body, "symbol");
-    if (symbol !== undefined) {
-      if (!this.#specs.has(symbol)) throw paramsError(`symbol invalid: ${symbol}`);
-      st.modes.switchSymbol(symbol, mode, { position: st.positions.openOf(symbol).length > 0, orders: st.orders.openOf(symbol).length > 0 });
-      return {};
+    const req = parseSwitchMode(body);
+    if ("symbol" in req) {
+      if (!this.#specs.has(req.symbol)) throw paramsError(`symbol invalid: ${req.symbol}`);
+      st.modes.switchSymbol(req.symbol, req.mode, { position: st.positions.openOf(req.symbol).length > 0, orders: st.orders.openOf(req.symbol).length > 0 });
+    } else {
+      st.modes.switchCoin(req.mode, new Set([...st.positions.open().map((p) => p.symbol), ...st.orders.openSymbols()]));
     }
-    const coin = text(body, "coin");
-    if (coin === undefined) throw paramsError("symbol or coin is required");
-    if (coin !== "USDT") throw paramsError(`coin ${coin} is not supported by the simulator (USDT only)`);
-    const inUse = new Set([...st.positions.open().map((p) => p.symbol), ...st.orders.openSymbols()]);
-    st.modes.switchCoin(mode, inUse);
     return {};
   }
 

@@ -169,6 +169,13 @@ describe("/v5/position/switch-mode", () => {
     expect(refusal(() => v.switchMode("main", { category: "linear", symbol: "BTCUSDT", mode: 3 })).retCode).toBe(110028);
   });
 
+  test("refuses a mode other than 0 or 3, and a body with neither symbol nor coin (10001)", () => {
+    const v = venue({}, "one-way");
+    expect(refusal(() => v.switchMode("main", { category: "linear", symbol: "BTCUSDT", mode: 1 })).retCode).toBe(10001);
+    expect(refusal(() => v.switchMode("main", { category: "linear", mode: 3 })).retCode).toBe(10001);
+    expect(refusal(() => v.switchMode("main", { category: "linear", coin: "USDC", mode: 3 })).retCode).toBe(10001);
+  });
+
   test("the coin's switch leaves a symbol in use in its mode", () => {
     const v = venue({ instruments: ["BTCUSDT", "ETHUSDT"], prices: { BTCUSDT: [60000, 60000], ETHUSDT: [3000, 3000] }, positions: [long] }, "one-way");
     expect(v.switchMode("main", { category: "linear", coin: "USDT", mode: 3 })).toEqual({});
