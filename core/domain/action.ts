@@ -22,6 +22,8 @@ export type Action =
       readonly triggerDirection?: "rise" | "fall";
       readonly reduceOnly: boolean;
       readonly closeOnTrigger?: boolean;
+      /** Hedge mode: the position's index (1 long, 2 short); absent in one-way mode. */
+      readonly positionIdx?: 1 | 2;
     }
   | {
       readonly kind: "amend";

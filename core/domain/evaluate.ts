@@ -64,6 +64,7 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
   edit.set("size", size);
   edit.set("entryPrice", open.entryPrice);
   if (open.openedAt !== undefined) edit.set("openedAt", open.openedAt);
+  if (open.positionIdx !== 0 && open.positionIdx !== edit.monitor.positionIdx) edit.set("positionIdx", open.positionIdx);
   const mark = open.markPrice;
   const filledEntries = fills.filled.filter((o) => o.role === "entry").map((o) => o.linkId);
   if (lots > prevLots || filledEntries.length > 0) edit.rule("entry-filled-resize", { previousSize: monitor.size, size, filledEntries });

@@ -61,6 +61,11 @@ export class MonitorEdit {
     this.pending = [...this.pending.filter((p) => p.linkId !== id), { linkId: id, writtenAt: this.now, kind }];
   }
 
+  /** The position index every create of this monitor carries (hedge mode only). */
+  private get idx(): { positionIdx?: 1 | 2 } {
+    return this.state.positionIdx !== undefined ? { positionIdx: this.state.positionIdx } : {};
+  }
+
   private nextLinkId(role: OrderRole, index: number): string {
     this.state.seq += 1;
     return linkId(lifetimeKey(this.state), role, index, this.state.seq, this.instance);
@@ -71,7 +76,7 @@ export class MonitorEdit {
     const side = closingSide(this.state.side);
     this.actions.push({
       kind: "place", account: this.state.account, symbol: this.state.symbol, role: "sl", linkId: id, side,
-      type: "market", qty, triggerPrice, triggerDirection: stopDirection(this.state.side), reduceOnly: true, closeOnTrigger: true,
+      type: "market", qty, triggerPrice, triggerDirection: stopDirection(this.state.side), reduceOnly: true, closeOnTrigger: true, ...this.idx,
     });
     this.orders.push({ role: "sl", index: 0, linkId: id, side, triggerPrice, qty, filledQty: 0, state: "working" });
     this.markPending(id, "place");
@@ -82,7 +87,7 @@ export class MonitorEdit {
     const id = this.nextLinkId(role, index);
     const side = role === "tp" ? closingSide(this.state.side) : openingSide(this.state.side);
     const reduceOnly = role === "tp";
-    this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role, linkId: id, side, type: "limit", qty, price, reduceOnly });
+    this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role, linkId: id, side, type: "limit", qty, price, reduceOnly, ...this.idx });
     this.orders.push({ role, index, linkId: id, side, price, qty, filledQty: 0, state: "working" });
     this.markPending(id, "place");
   }
@@ -91,7 +96,7 @@ export class MonitorEdit {
   placeMarketExit(qty: number): void {
     const id = this.nextLinkId("exit", 0);
     const side = closingSide(this.state.side);
-    this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role: "exit", linkId: id, side, type: "market", qty, reduceOnly: true });
+    this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role: "exit", linkId: id, side, type: "market", qty, reduceOnly: true, ...this.idx });
     this.orders.push({ role: "exit", index: 0, linkId: id, side, qty, filledQty: 0, state: "working" });
     this.markPending(id, "place");
   }

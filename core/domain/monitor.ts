@@ -80,6 +80,8 @@ export interface Monitor {
   readonly openedAt?: number;
   /** The trader told Warden this position runs without a stop (never inferred from the exchange). */
   readonly noStop?: boolean;
+  /** Bybit's positionIdx of the position: 0 one-way (absent), 1 or 2 in hedge mode; every create carries it. */
+  readonly positionIdx?: 1 | 2;
   /** Write sequence number: the last one used in an orderLinkId. */
   readonly seq: number;
   /** Mirror twins: the main monitor this one follows, and the size ratio. */

@@ -6,6 +6,16 @@
 export type AccountId = "main" | "mirror";
 export type Side = "long" | "short";
 export type OrderSide = "buy" | "sell";
+/**
+ * Bybit's positionIdx: 0 one-way mode (one position per symbol); in hedge mode 1 is the
+ * buy side (the long) and 2 the sell side (the short), both open at once if need be.
+ */
+export type PositionIdx = 0 | 1 | 2;
+
+/** The hedge-mode positionIdx of a side's position: 1 for the long, 2 for the short. */
+export function hedgeIdx(side: Side): 1 | 2 {
+  return side === "long" ? 1 : 2;
+}
 
 export interface Instrument {
   /** Exchange symbol, e.g. "BTCUSDT". */
@@ -36,14 +46,20 @@ export interface ExchangeOrder {
   readonly qty: number;
   readonly filledQty: number;
   readonly reduceOnly: boolean;
+  /** The position the order belongs to: 0 in one-way mode, hedgeIdx(side of that position) in hedge mode. */
+  readonly positionIdx: PositionIdx;
   readonly status: OrderStatus;
   readonly updatedAt: number;
 }
 
-/** An open position (size > 0). A flat symbol has no position entry. */
+/**
+ * An open position (size > 0). A flat symbol has no position entry. In hedge mode a symbol
+ * may have two: the long (positionIdx 1) and the short (positionIdx 2).
+ */
 export interface ExchangePosition {
   readonly symbol: string;
   readonly side: Side;
+  readonly positionIdx: PositionIdx;
   readonly size: number;
   readonly entryPrice: number;
   readonly markPrice: number;

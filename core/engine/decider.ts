@@ -49,7 +49,8 @@ export class Decider {
       return due ? { monitor: { ...monitor, nextDueAt: now }, actions: [], lookedUp: false } : undefined;
     }
     if (read.position !== undefined) this.marks.set(monitor.symbol, read.position.markPrice);
-    const position = read.position !== undefined && read.position.side === monitor.side ? read.position : undefined;
+    // in hedge mode a symbol has a long and a short: the monitor's is the one on its side
+    const position = read.positions.find((p) => p.side === monitor.side);
     const view: MonitorView = { position, orders: read.orders, instrument, lookups: new Map(), snapshotAt: read.takenAt };
     const fingerprint = viewFingerprint(view);
     if (!due && this.#seen.get(monitor.id) === fingerprint) return undefined;

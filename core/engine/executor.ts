@@ -161,6 +161,7 @@ function send(exchange: AccountExchange, action: WriteAction): Promise<WriteOutc
         ...(action.triggerPrice !== undefined ? { triggerPrice: action.triggerPrice } : {}),
         ...(action.triggerDirection !== undefined ? { triggerDirection: action.triggerDirection } : {}),
         ...(action.closeOnTrigger !== undefined ? { closeOnTrigger: action.closeOnTrigger } : {}),
+        ...(action.positionIdx !== undefined ? { positionIdx: action.positionIdx } : {}),
       });
     case "amend":
       return exchange.amend({

@@ -26,13 +26,14 @@ export function exchangeFor(exchanges: ReadonlyMap<AccountId, AccountExchange>, 
 }
 
 /**
- * One monitor's own read, as the old monitor made it: its position, then every open order
- * of the account; each waits out Bybit's rate limits (rate-limit-wait.ts).
+ * One monitor's own read, as the old monitor made it: its symbol's position (one request:
+ * both sides in hedge mode), then every open order of the account; each waits out Bybit's
+ * rate limits (rate-limit-wait.ts).
  */
 export async function monitorRead(ex: AccountExchange, symbol: string, clock: Clock): Promise<MonitorReadView> {
-  const position = await waitingOutLimits(() => ex.position(symbol));
+  const positions = await waitingOutLimits(() => ex.positions(symbol));
   const all = await waitingOutLimits(() => ex.openOrders(undefined, { untilEmptyPage: true }));
-  return { position, orders: all.filter((o) => o.symbol === symbol), takenAt: clock.now() };
+  return { position: positions[0], positions, orders: all.filter((o) => o.symbol === symbol), takenAt: clock.now() };
 }
 
 export class NaiveReadPath implements ReadPath {

@@ -19,7 +19,10 @@ export interface MonitorKey {
 }
 
 export interface MonitorReadView {
+  /** The first of `positions` (kept for readers of one-way accounts). */
   readonly position: ExchangePosition | undefined;
+  /** Every open position of this account and symbol: one in one-way mode, up to two (long and short) in hedge mode. */
+  readonly positions: readonly ExchangePosition[];
   /** Open orders of this account and symbol. */
   readonly orders: readonly ExchangeOrder[];
   /** Clock time the data was loaded. */

@@ -14,7 +14,8 @@ import { ReadTally } from "./read-tally.ts";
 
 interface Indexed {
   readonly takenAt: number;
-  readonly positions: Map<string, ExchangePosition>;
+  /** By symbol: both sides of a symbol in hedge mode. */
+  readonly positions: Map<string, ExchangePosition[]>;
   readonly orders: Map<string, ExchangeOrder[]>;
 }
 
@@ -68,7 +69,8 @@ export class SnapshotReadPath implements ReadPath {
   view(key: MonitorKey): MonitorReadView {
     const indexed = this.#views.get(key.account);
     if (indexed === undefined) throw new Error(`no snapshot of ${key.account} prepared`);
-    return { position: indexed.positions.get(key.symbol), orders: indexed.orders.get(key.symbol) ?? [], takenAt: indexed.takenAt };
+    const positions = indexed.positions.get(key.symbol) ?? [];
+    return { position: positions[0], positions, orders: indexed.orders.get(key.symbol) ?? [], takenAt: indexed.takenAt };
   }
 
   invalidate(account: AccountId): void {
@@ -102,8 +104,12 @@ function coalescedSoFar(stats: CacheStatsWindows): number {
 }
 
 function index(snapshot: AccountSnapshot): Indexed {
-  const positions = new Map<string, ExchangePosition>();
-  for (const p of snapshot.positions) positions.set(p.symbol, p);
+  const positions = new Map<string, ExchangePosition[]>();
+  for (const p of snapshot.positions) {
+    const list = positions.get(p.symbol);
+    if (list === undefined) positions.set(p.symbol, [p]);
+    else list.push(p);
+  }
   const orders = new Map<string, ExchangeOrder[]>();
   for (const o of snapshot.orders) {
     const list = orders.get(o.symbol);

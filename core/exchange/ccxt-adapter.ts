@@ -183,8 +183,13 @@ class BybitAccount implements AccountExchange {
     return out;
   }
 
-  async positions(): Promise<ExchangePosition[]> {
+  async positions(symbol?: string): Promise<ExchangePosition[]> {
     await this.#markets();
+    if (symbol !== undefined) {
+      // One symbol has one row in one-way mode, two in hedge mode (the empty side as a flat row): one page.
+      const page = await this.#read("/v5/position/list", () => this.#ex.privateGetV5PositionList({ category: "linear", symbol }));
+      return (page.result?.list ?? []).flatMap((r) => this.#positions.position(r) ?? []);
+    }
     const raw = await this.#pages("/v5/position/list", POSITIONS_PAGE, (q) => this.#ex.privateGetV5PositionList({ category: "linear", settleCoin: "USDT", ...q }));
     return raw.flatMap((r) => this.#positions.position(r) ?? []);
   }
@@ -200,10 +205,8 @@ class BybitAccount implements AccountExchange {
   }
 
   async position(symbol: string): Promise<ExchangePosition | undefined> {
-    await this.#markets();
-    const page = await this.#read("/v5/position/list", () => this.#ex.privateGetV5PositionList({ category: "linear", symbol }));
-    const first = page.result?.list?.[0];
-    return first === undefined ? undefined : this.#positions.position(first);
+    // not list[0]: in hedge mode that may be the empty side while the other is open
+    return (await this.positions(symbol))[0];
   }
 
   async lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined> {
@@ -220,7 +223,9 @@ class BybitAccount implements AccountExchange {
   place(order: PlaceOrder): Promise<WriteOutcome> {
     return this.#write("create", async () => {
       const symbol = this.#ex.market(order.symbol).symbol;
-      const params: Record<string, unknown> = { clientOrderId: order.linkId, reduceOnly: order.reduceOnly, positionIdx: 0 };
+      // positionIdx goes as Bybit's own param (ccxt passes it through). Not ccxt's `hedged: true`:
+      // for a reduce-only order that drops reduceOnly from the request (bybit.js createOrderRequest).
+      const params: Record<string, unknown> = { clientOrderId: order.linkId, reduceOnly: order.reduceOnly, positionIdx: order.positionIdx ?? 0 };
       if (order.triggerPrice !== undefined) {
         params["triggerPrice"] = this.#ex.priceToPrecision(symbol, order.triggerPrice);
         params["triggerDirection"] = order.triggerDirection === "fall" ? "descending" : "ascending";

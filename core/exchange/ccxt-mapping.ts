@@ -3,7 +3,7 @@
  * from Bybit's records) mapped to the domain types. Bybit's raw fields in `info` win where
  * they are more precise than ccxt's unified ones (orderStatus, orderLinkId, symbol id).
  */
-import type { ExchangeOrder, ExchangePosition, Instrument, OrderStatus } from "../domain/types.ts";
+import type { ExchangeOrder, ExchangePosition, Instrument, OrderStatus, PositionIdx } from "../domain/types.ts";
 
 /** The parts of ccxt's unified structures this mapping reads. */
 export interface CcxtOrderLike {
@@ -64,6 +64,15 @@ function num(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** Bybit's positionIdx (a number on the wire, a string in some records); 0 when absent. Anything else is a malformed record. */
+export function positionIdxOf(info: Record<string, unknown> | undefined): PositionIdx {
+  const v = info?.["positionIdx"];
+  if (v === undefined || v === null || v === "") return 0;
+  const n = Number(v);
+  if (n === 0 || n === 1 || n === 2) return n;
+  throw new TypeError(`malformed positionIdx ${JSON.stringify(v)} from the exchange`);
+}
+
 function positive(value: unknown): number | undefined {
   const n = num(value);
   return n !== undefined && n > 0 ? n : undefined;
@@ -90,12 +99,17 @@ export function toExchangeOrder(o: CcxtOrderLike): ExchangeOrder {
     qty: num(o.amount ?? str(info, "qty")) ?? 0,
     filledQty: num(o.filled ?? str(info, "cumExecQty")) ?? 0,
     reduceOnly: o.reduceOnly ?? (info?.["reduceOnly"] === true || info?.["reduceOnly"] === "true"),
+    positionIdx: positionIdxOf(info),
     status: status ?? (o.status === "open" ? "open" : o.status === "closed" ? "filled" : o.status === "canceled" ? "cancelled" : "rejected"),
     updatedAt: o.lastUpdateTimestamp ?? num(str(info, "updatedTime")) ?? o.timestamp ?? 0,
   };
 }
 
-/** A position, or undefined for a flat record (size 0, side ""). */
+/**
+ * A position, or undefined for a flat record (size 0, side ""; in hedge mode Bybit lists
+ * the empty side of a symbol as such a record). ccxt reads the side of a hedge-mode record
+ * from its positionIdx (1 long, 2 short), of a one-way record from `side`.
+ */
 export function toExchangePosition(p: CcxtPositionLike): ExchangePosition | undefined {
   const info = p.info;
   const symbol = str(info, "symbol");
@@ -108,6 +122,7 @@ export function toExchangePosition(p: CcxtPositionLike): ExchangePosition | unde
   return {
     symbol,
     side,
+    positionIdx: positionIdxOf(info),
     size,
     entryPrice: num(p.entryPrice ?? str(info, "avgPrice")) ?? 0,
     markPrice: num(p.markPrice ?? str(info, "markPrice")) ?? 0,

@@ -4,12 +4,17 @@
  * cancelling or amending an order that is not open is `gone`, a reduce-only order on a flat
  * or same-side position is refused (110017) and never increases or flips a position, a
  * conditional whose trigger is already crossed is refused, market orders fill at the mark.
+ * Hedge mode (`positionMode: "hedge"`) as Bybit's: positions keyed by symbol and
+ * positionIdx (1 the long, 2 the short, both open at once); an order's positionIdx must
+ * match the mode (10001 "position idx not match position mode"); on its own side of the
+ * index an order opens or adds, on the other side it reduces that position only, never
+ * opening the opposite one.
  * Scripting: `setMark`, `setPosition`, `fill`, `trigger`, `cancelByHand`, `failNext`.
  * Requests are counted as the adapter would make them (one per page of 200 positions / 50 orders).
  */
 import type { Clock } from "../clock.ts";
 import { orderIdOfKey } from "../domain/monitor.ts";
-import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderStatus, Side } from "../domain/types.ts";
+import { hedgeIdx, type AccountId, type ExchangeOrder, type ExchangePosition, type Instrument, type OrderStatus, type PositionIdx, type Side } from "../domain/types.ts";
 import { ExchangeReadError, type FailureFacts, type WriteOp, classify, toWriteOutcome } from "./failure.ts";
 import type { AccountExchange, AmendOrder, ListingOptions, PlaceOrder, RequestStats, WriteOutcome } from "./port.ts";
 
@@ -36,7 +41,11 @@ export interface MemoryExchangeOptions {
   /** Mark prices by symbol (needed for market orders and trigger checks). */
   readonly marks?: Readonly<Record<string, number>>;
   readonly clock?: Clock;
+  /** "one-way" (default: positionIdx 0) or "hedge" (positionIdx 1 long, 2 short). */
+  readonly positionMode?: PositionMode;
 }
+
+export type PositionMode = "one-way" | "hedge";
 
 interface MemOrder {
   id: string;
@@ -49,9 +58,20 @@ interface MemOrder {
   qty: number;
   filledQty: number;
   reduceOnly: boolean;
+  /** Reduces its position only: reduce-only, close-on-trigger, or in hedge mode on the closing side of its index. */
+  reducing: boolean;
+  positionIdx: PositionIdx;
   status: OrderStatus;
   updatedAt: number;
   seq: number;
+}
+
+interface MemPosition {
+  readonly symbol: string;
+  readonly positionIdx: PositionIdx;
+  side: Side;
+  size: number;
+  entryPrice: number;
 }
 
 const OPEN: ReadonlySet<OrderStatus> = new Set(["open", "untriggered"]);
@@ -60,7 +80,9 @@ export class MemoryExchange implements AccountExchange {
   readonly account: AccountId;
   readonly #instruments: Map<string, Instrument>;
   readonly #marks = new Map<string, number>();
-  readonly #positions = new Map<string, { side: Side; size: number; entryPrice: number }>();
+  readonly positionMode: PositionMode;
+  /** By symbol and positionIdx (positionKey). */
+  readonly #positions = new Map<string, MemPosition>();
   readonly #orders = new Map<string, MemOrder>();
   readonly #linkIds = new Set<string>();
   readonly #clock: Clock;
@@ -75,6 +97,7 @@ export class MemoryExchange implements AccountExchange {
     this.#instruments = new Map((opts.instruments ?? DEFAULT_INSTRUMENTS).map((i) => [i.symbol, i]));
     for (const [s, p] of Object.entries(opts.marks ?? {})) this.#marks.set(s, p);
     this.#clock = opts.clock ?? { now: () => Date.now() };
+    this.positionMode = opts.positionMode ?? "one-way";
   }
 
   // ---- scripting -------------------------------------------------------------------------
@@ -83,10 +106,12 @@ export class MemoryExchange implements AccountExchange {
     this.#marks.set(symbol, price);
   }
 
-  /** Sets (or with size 0 removes) a position. */
+  /** Sets (or with size 0 removes) a position: the symbol's one in one-way mode, that side's in hedge mode. */
   setPosition(symbol: string, side: Side, size: number, entryPrice = this.#marks.get(symbol) ?? 0): void {
-    if (size <= 0) this.#positions.delete(symbol);
-    else this.#positions.set(symbol, { side, size: this.#lot(symbol, size), entryPrice });
+    const positionIdx = this.positionMode === "hedge" ? hedgeIdx(side) : 0;
+    const key = positionKey(symbol, positionIdx);
+    if (size <= 0) this.#positions.delete(key);
+    else this.#positions.set(key, { symbol, positionIdx, side, size: this.#lot(symbol, size), entryPrice });
   }
 
   /** Fills an open order (all of it, or `qty`) at its limit price, or the mark for market orders. */
@@ -145,8 +170,12 @@ export class MemoryExchange implements AccountExchange {
     return new Map(this.#instruments);
   }
 
-  async positions(): Promise<ExchangePosition[]> {
-    const all = [...this.#positions.keys()].sort().flatMap((s) => this.#position(s) ?? []);
+  async positions(symbol?: string): Promise<ExchangePosition[]> {
+    const all = [...this.#positions.keys()].sort().flatMap((k) => this.#position(k) ?? []);
+    if (symbol !== undefined) {
+      this.#read("/v5/position/list");
+      return all.filter((p) => p.symbol === symbol);
+    }
     this.#pages("/v5/position/list", all.length, 200);
     return all;
   }
@@ -158,8 +187,7 @@ export class MemoryExchange implements AccountExchange {
   }
 
   async position(symbol: string): Promise<ExchangePosition | undefined> {
-    this.#read("/v5/position/list");
-    return this.#position(symbol);
+    return (await this.positions(symbol))[0];
   }
 
   async lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined> {
@@ -178,8 +206,11 @@ export class MemoryExchange implements AccountExchange {
       const qty = this.#lot(order.symbol, order.qty);
       if (qty < instrument.minQty) return rejected(10001, `qty ${order.qty} is below minOrderQty for ${order.symbol}`);
       if (order.type === "limit" && order.price === undefined) return rejected(10001, "price is required for a limit order");
-      const pos = this.#positions.get(order.symbol);
-      if (order.reduceOnly || order.closeOnTrigger) {
+      const positionIdx = order.positionIdx ?? 0;
+      if ((this.positionMode === "hedge") !== (positionIdx !== 0)) return rejected(10001, "position idx not match position mode");
+      const reducing = order.reduceOnly || order.closeOnTrigger === true || (positionIdx !== 0 && sideOf(order.side) !== idxSide(positionIdx));
+      const pos = this.#positions.get(positionKey(order.symbol, positionIdx));
+      if (reducing) {
         if (!pos || sideOf(order.side) === pos.side) return rejected(110017, "Reduce-only rule not satisfied");
       }
       const mark = this.#mark(order.symbol);
@@ -199,6 +230,8 @@ export class MemoryExchange implements AccountExchange {
         qty,
         filledQty: 0,
         reduceOnly: order.reduceOnly,
+        reducing,
+        positionIdx,
         status: order.triggerPrice !== undefined ? "untriggered" : "open",
         updatedAt: this.#clock.now(),
         seq: this.#seq,
@@ -285,27 +318,30 @@ export class MemoryExchange implements AccountExchange {
     return m;
   }
 
-  #position(symbol: string): ExchangePosition | undefined {
-    const p = this.#positions.get(symbol);
+  #position(key: string): ExchangePosition | undefined {
+    const p = this.#positions.get(key);
     if (!p) return undefined;
-    return { symbol, side: p.side, size: p.size, entryPrice: p.entryPrice, markPrice: this.#marks.get(symbol) ?? p.entryPrice };
+    return { symbol: p.symbol, side: p.side, positionIdx: p.positionIdx, size: p.size, entryPrice: p.entryPrice, markPrice: this.#marks.get(p.symbol) ?? p.entryPrice };
   }
 
   #applyFill(o: MemOrder, qty: number, price: number): void {
-    const pos = this.#positions.get(o.symbol);
+    const key = positionKey(o.symbol, o.positionIdx);
+    const pos = this.#positions.get(key);
     const side = sideOf(o.side);
     let q = qty;
-    if (o.reduceOnly) q = pos && pos.side !== side ? Math.min(q, pos.size) : 0;
+    if (o.reducing) q = pos && pos.side !== side ? Math.min(q, pos.size) : 0;
     if (q > 0) {
-      if (!pos) this.#positions.set(o.symbol, { side, size: q, entryPrice: price });
+      const base = { symbol: o.symbol, positionIdx: o.positionIdx };
+      if (!pos) this.#positions.set(key, { ...base, side, size: q, entryPrice: price });
       else if (pos.side === side) {
         const size = this.#lot(o.symbol, pos.size + q);
-        this.#positions.set(o.symbol, { side, size, entryPrice: (pos.entryPrice * pos.size + price * q) / size });
+        this.#positions.set(key, { ...base, side, size, entryPrice: (pos.entryPrice * pos.size + price * q) / size });
       } else {
+        // only one-way mode gets here with more than the position (a flip); a reducing order was clipped above
         const left = this.#lot(o.symbol, pos.size - q);
-        if (left > 0) this.#positions.set(o.symbol, { ...pos, size: left });
-        else if (left < 0) this.#positions.set(o.symbol, { side, size: -left, entryPrice: price });
-        else this.#positions.delete(o.symbol);
+        if (left > 0) this.#positions.set(key, { ...pos, size: left });
+        else if (left < 0) this.#positions.set(key, { ...base, side, size: -left, entryPrice: price });
+        else this.#positions.delete(key);
       }
     }
     // A reduce-only order clipped to the position leaves its rest cancelled (Bybit: PartiallyFilledCanceled).
@@ -333,6 +369,15 @@ function sideOf(orderSide: "buy" | "sell"): Side {
   return orderSide === "buy" ? "long" : "short";
 }
 
+/** The side a hedge-mode index holds. */
+function idxSide(positionIdx: 1 | 2): Side {
+  return positionIdx === 1 ? "long" : "short";
+}
+
+function positionKey(symbol: string, positionIdx: PositionIdx): string {
+  return `${symbol}\u0001${positionIdx}`;
+}
+
 function rejected(retCode: number, retMsg: string): WriteOutcome {
   return { status: "rejected", code: `BYBIT_${retCode}`, reason: retMsg };
 }
@@ -342,5 +387,5 @@ function gone(): WriteOutcome {
 }
 
 function toOrder(o: MemOrder): ExchangeOrder {
-  return { id: o.id, linkId: o.linkId, symbol: o.symbol, side: o.side, type: o.type, price: o.price, triggerPrice: o.triggerPrice, qty: o.qty, filledQty: o.filledQty, reduceOnly: o.reduceOnly, status: o.status, updatedAt: o.updatedAt };
+  return { id: o.id, linkId: o.linkId, symbol: o.symbol, side: o.side, type: o.type, price: o.price, triggerPrice: o.triggerPrice, qty: o.qty, filledQty: o.filledQty, reduceOnly: o.reduceOnly, positionIdx: o.positionIdx, status: o.status, updatedAt: o.updatedAt };
 }

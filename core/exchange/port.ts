@@ -4,7 +4,7 @@
  * simulator through msw) and the in-memory fake used by engine unit tests.
  * One contract suite (test/exchange/port.contract.ts) runs against all of them.
  */
-import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderSide } from "../domain/types.ts";
+import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderSide, PositionIdx } from "../domain/types.ts";
 
 export interface PlaceOrder {
   readonly symbol: string;
@@ -20,6 +20,13 @@ export interface PlaceOrder {
   readonly triggerDirection?: "rise" | "fall";
   readonly reduceOnly: boolean;
   readonly closeOnTrigger?: boolean;
+  /**
+   * The position the order belongs to; absent means 0 (one-way mode). In hedge mode 1 (the
+   * long: a buy adds to it, a sell reduces it) or 2 (the short: a sell adds, a buy reduces),
+   * as Bybit's /v5/order/create `positionIdx`. An index that does not match the account's
+   * mode is refused (10001 "position idx not match position mode").
+   */
+  readonly positionIdx?: PositionIdx;
 }
 
 export interface AmendOrder {
@@ -71,11 +78,14 @@ export interface AccountExchange {
   readonly account: AccountId;
   /** Linear instruments (cached after the first load; `refresh` loads them again, for a symbol listed since). */
   instruments(opts?: { readonly refresh?: boolean }): Promise<ReadonlyMap<string, Instrument>>;
-  /** Every open position: /v5/position/list?settleCoin=USDT&limit=200, cursor-paginated. */
-  positions(): Promise<ExchangePosition[]>;
+  /**
+   * Every open position: /v5/position/list?settleCoin=USDT&limit=200, cursor-paginated.
+   * With a symbol, that symbol's only, in one request (both sides in hedge mode).
+   */
+  positions(symbol?: string): Promise<ExchangePosition[]>;
   /** Every open order (regular and conditional): /v5/order/realtime?settleCoin=USDT&limit=50, paginated. With a symbol, that symbol's only. */
   openOrders(symbol?: string, opts?: ListingOptions): Promise<ExchangeOrder[]>;
-  /** One symbol's position (the per-monitor read of the naive and ttl strategies). */
+  /** One symbol's position, the first of `positions(symbol)` (in hedge mode a symbol may have two). */
   position(symbol: string): Promise<ExchangePosition | undefined>;
   /**
    * Find an order by orderLinkId: open orders first, then order history. Here and in amend and

@@ -1,12 +1,15 @@
 /**
- * One simulated account: its credentials, orders, positions and executions, and what a fill
- * does to them. Reduce-only (and close-on-trigger) orders never increase a position: at fill
- * time they are clamped to the position's size, and when the position is flat or on their
- * own side they are cancelled (limits: Cancelled; untriggered conditionals: Deactivated).
+ * One simulated account: its credentials, position mode, orders, positions and executions,
+ * and what a fill does to them. Reducing orders (reduce-only, close-on-trigger, and in hedge
+ * mode those on the closing side of their index, see position-mode.ts) never increase a
+ * position: at fill time they are clamped to their position's size, and when that position
+ * is flat or on their own side they are cancelled (limits: Cancelled; untriggered
+ * conditionals: Deactivated).
  */
 import { OrderBook, type OrderStatus, type SimOrder } from "./book.ts";
 import { amount, formatPrice, formatQty } from "./instruments.ts";
 import { PositionBook, LEVERAGE, positionSide, positionValue, unrealisedPnl } from "./position-book.ts";
+import { isReducing, PositionModes, type PositionMode } from "./position-mode.ts";
 import type { BybitRecord, SimAccount } from "./venue-api.ts";
 import { walletRecord } from "./wallet.ts";
 
@@ -18,13 +21,17 @@ export class AccountState {
   readonly positions = new PositionBook();
   /** Oldest first; listings reverse it. */
   readonly executions: BybitRecord[] = [];
+  readonly modes: PositionModes;
   #execSeq = 1;
 
   constructor(
     readonly account: SimAccount,
     readonly balance: number,
     private readonly newId: () => string,
-  ) {}
+    positionMode: PositionMode = "one-way",
+  ) {
+    this.modes = new PositionModes(positionMode);
+  }
 
   /** Closes an open order with a final status other than Filled. */
   finish(o: SimOrder, status: OrderStatus, cancelType: string, now: number): void {
@@ -47,8 +54,8 @@ export class AccountState {
   fill(o: SimOrder, price: number, isMaker: boolean, mark: number, now: number): boolean {
     const spec = o.spec;
     let lots = o.qtyLots - o.cumLots;
-    if (o.reduceOnly || o.closeOnTrigger) {
-      const pos = this.positions.get(o.symbol);
+    if (isReducing(o)) {
+      const pos = this.positions.get(o.symbol, o.positionIdx);
       const side = positionSide(pos);
       if (!pos || side === "" || side === o.side) {
         this.cancel(o, now, "CancelByReduceOnly");
@@ -62,7 +69,7 @@ export class AccountState {
     const value = price * lots * spec.qtyStep;
     const feeRate = isMaker ? MAKER_FEE : TAKER_FEE;
     const fee = value * feeRate;
-    const { closedLots } = this.positions.fill(spec, o.side, lots, price, fee, now);
+    const { closedLots } = this.positions.fill(spec, o.positionIdx, o.side, lots, price, fee, now);
     o.cumLots += lots;
     o.cumValue += value;
     o.cumFee += fee;
@@ -107,11 +114,12 @@ export class AccountState {
     return true;
   }
 
-  /** Cancels reduce-only orders of a symbol that can no longer reduce its position. */
+  /** Cancels reducing orders of a symbol that can no longer reduce their position. */
   sweepReduceOnly(symbol: string, now: number): void {
-    const side = positionSide(this.positions.get(symbol));
     for (const o of this.orders.openOf(symbol)) {
-      if ((o.reduceOnly || o.closeOnTrigger) && (side === "" || side === o.side)) this.cancel(o, now, "CancelByReduceOnly");
+      if (!isReducing(o)) continue;
+      const side = positionSide(this.positions.get(symbol, o.positionIdx));
+      if (side === "" || side === o.side) this.cancel(o, now, "CancelByReduceOnly");
     }
   }
 

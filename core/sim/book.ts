@@ -5,6 +5,7 @@
  * is a stable order the REST layer can paginate. Records are built once per change and
  * frozen: callers must not mutate them.
  */
+import type { PositionIdx } from "../domain/types.ts";
 import { amount, formatPrice, formatQty, type InstrumentSpec } from "./instruments.ts";
 import type { BybitRecord } from "./venue-api.ts";
 
@@ -27,6 +28,8 @@ export interface SimOrder {
   triggerDirection: 0 | 1 | 2;
   readonly reduceOnly: boolean;
   readonly closeOnTrigger: boolean;
+  /** The position it belongs to: 0 in one-way mode, 1 (long) or 2 (short) in hedge mode. */
+  readonly positionIdx: PositionIdx;
   readonly triggerBy: "LastPrice" | "MarkPrice" | "IndexPrice";
   readonly timeInForce: "GTC" | "IOC";
   readonly stopOrderType: "" | "Stop";
@@ -77,7 +80,7 @@ export function orderRecord(o: SimOrder): BybitRecord {
     orderIv: "",
     createdTime: String(o.createdTime),
     tpTriggerBy: "",
-    positionIdx: 0,
+    positionIdx: o.positionIdx,
     timeInForce: o.timeInForce,
     leavesValue: amount(leaves * s.qtyStep * o.price),
     updatedTime: String(o.updatedTime),

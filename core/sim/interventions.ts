@@ -1,6 +1,7 @@
 /**
  * What a person does by hand on the website at a scenario step: cancel an order by its
- * orderLinkId, or close a whole position with a reduce-only market order (no orderLinkId).
+ * orderLinkId, or close a whole position with a reduce-only market order (no orderLinkId);
+ * in hedge mode the side named, or both sides, each with its own positionIdx.
  * Each one is recorded with its outcome in the venue's state.
  */
 import type { AccountState } from "./account.ts";
@@ -18,9 +19,11 @@ export function intervene(iv: Intervention, st: AccountState | undefined, now: n
     st.cancel(o, now);
     return { ...iv, outcome: "cancelled" };
   }
-  const pos = st.positions.get(iv.symbol);
-  if (!pos || pos.lots === 0) return { ...iv, outcome: "already flat" };
-  const side = pos.lots > 0 ? "Sell" : "Buy";
-  placeOrder({ symbol: iv.symbol, side, orderType: "Market", qty: formatQty(pos.spec, Math.abs(pos.lots)), reduceOnly: true });
+  const open = st.positions.openOf(iv.symbol).filter((p) => iv.side === undefined || (iv.side === "long") === p.lots > 0);
+  if (open.length === 0) return { ...iv, outcome: "already flat" };
+  for (const pos of open) {
+    const side = pos.lots > 0 ? "Sell" : "Buy";
+    placeOrder({ symbol: iv.symbol, side, orderType: "Market", qty: formatQty(pos.spec, Math.abs(pos.lots)), reduceOnly: true, positionIdx: pos.positionIdx });
+  }
   return { ...iv, outcome: "closed" };
 }

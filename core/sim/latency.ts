@@ -36,7 +36,7 @@ export const RECORDED_LATENCY: Readonly<Record<"market" | "read" | "write", Late
   write: { medianMs: 95, sigma: 0.25, minMs: 60, maxMs: 150 },
 };
 
-const WRITES = new Set(["/v5/order/create", "/v5/order/amend", "/v5/order/cancel", "/v5/order/cancel-all", "/v5/position/trading-stop"]);
+const WRITES = new Set(["/v5/order/create", "/v5/order/amend", "/v5/order/cancel", "/v5/order/cancel-all", "/v5/position/trading-stop", "/v5/position/switch-mode"]);
 
 export function latencyClassOf(path: string): keyof typeof RECORDED_LATENCY | "control" {
   if (path.startsWith("/__sim/")) return "control";

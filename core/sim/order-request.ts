@@ -3,6 +3,7 @@
  * strings or numbers, prices must sit on the tick (10001), quantities on the lot (10001),
  * prices within the instrument's range (110003). Refusals are SimErrors with Bybit's codes.
  */
+import type { PositionIdx } from "../domain/types.ts";
 import { lotsOf, ticksOf, type InstrumentSpec } from "./instruments.ts";
 import { SimError, type Params } from "./venue-api.ts";
 
@@ -21,6 +22,8 @@ export interface CreateRequest {
   readonly triggerDirection: 0 | 1 | 2;
   readonly reduceOnly: boolean;
   readonly closeOnTrigger: boolean;
+  /** 0 when absent; whether it fits the account's position mode is the venue's check. */
+  readonly positionIdx: PositionIdx;
   /** What a conditional triggers on; the simulator has one price per step, so all three match it alike. */
   readonly triggerBy: "LastPrice" | "MarkPrice" | "IndexPrice";
   readonly orderLinkId: string;
@@ -110,8 +113,7 @@ export function parseCreate(body: Params, specOf: (symbol: string) => Instrument
   const triggerPrice = rawTrigger === undefined ? 0 : priceFor(spec, rawTrigger, "triggerPrice");
   const dir = num(body, "triggerDirection");
   if (dir !== undefined && dir !== 1 && dir !== 2) throw paramsError("triggerDirection must be 1 (rise) or 2 (fall)");
-  const positionIdx = num(body, "positionIdx");
-  if (positionIdx !== undefined && positionIdx !== 0) throw paramsError("position idx not match position mode (the simulator runs one-way mode, positionIdx 0)");
+  const positionIdx = positionIdxOf(body);
   const orderLinkId = text(body, "orderLinkId") ?? "";
   if (orderLinkId !== "" && !LINK_ID.test(orderLinkId)) throw paramsError("orderLinkId must be 1-36 letters, digits, - or _");
   const tif = text(body, "timeInForce");
@@ -125,11 +127,20 @@ export function parseCreate(body: Params, specOf: (symbol: string) => Instrument
     triggerDirection: dir === 1 || dir === 2 ? dir : 0,
     reduceOnly: flag(body, "reduceOnly"),
     closeOnTrigger: flag(body, "closeOnTrigger"),
+    positionIdx,
     triggerBy: triggerByOf(text(body, "triggerBy")),
     orderLinkId, timeInForce,
     takeProfit: text(body, "takeProfit") ?? "",
     stopLoss: text(body, "stopLoss") ?? "",
   };
+}
+
+/** A body's positionIdx: 0 when absent, else 0, 1 or 2 (anything else 10001). */
+export function positionIdxOf(body: Params): PositionIdx {
+  const idx = num(body, "positionIdx");
+  if (idx === undefined) return 0;
+  if (idx !== 0 && idx !== 1 && idx !== 2) throw paramsError("positionIdx must be 0, 1 or 2");
+  return idx;
 }
 
 /** The order reference of an amend or cancel body. */

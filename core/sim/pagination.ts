@@ -128,8 +128,12 @@ export const executionKey: PageKey<Record<string, unknown>> = {
   time: (r) => numberField(r, "execTime"),
 };
 
+/** A symbol's one-way position is the symbol; its hedge-mode sides are told apart by positionIdx. */
 export const positionKey: PageKey<Record<string, unknown>> = {
-  id: (r) => String(r["symbol"] ?? ""),
+  id: (r) => {
+    const idx = Number(r["positionIdx"] ?? 0);
+    return idx === 0 ? String(r["symbol"] ?? "") : `${String(r["symbol"] ?? "")}-${idx}`;
+  },
   time: (r) => numberField(r, "updatedTime"),
 };
 

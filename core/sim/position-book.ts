@@ -1,8 +1,10 @@
 /**
- * One account's positions in one-way mode (positionIdx 0): one per symbol, size in integer
- * lots with a sign for the side, weighted average entry, realised PnL (net of fees, as
- * Bybit's cumRealisedPnl is). A flat position is kept so its cumRealisedPnl survives.
+ * One account's positions, keyed by symbol and positionIdx: one per symbol in one-way mode
+ * (positionIdx 0), up to two in hedge mode (1 the long, 2 the short). Size in integer lots
+ * with a sign for the side, weighted average entry, realised PnL (net of fees, as Bybit's
+ * cumRealisedPnl is). A flat position is kept so its cumRealisedPnl survives.
  */
+import type { PositionIdx } from "../domain/types.ts";
 import { amount, formatPrice, formatQty, type InstrumentSpec } from "./instruments.ts";
 import type { BybitRecord } from "./venue-api.ts";
 
@@ -12,6 +14,7 @@ const MM_RATE = 0.005;
 export interface SimPosition {
   readonly symbol: string;
   readonly spec: InstrumentSpec;
+  readonly positionIdx: PositionIdx;
   /** Signed size in lots: > 0 long (Buy), < 0 short (Sell), 0 flat. */
   lots: number;
   avgPrice: number;
@@ -35,12 +38,24 @@ export function positionSide(p: SimPosition | undefined): "Buy" | "Sell" | "" {
   return p.lots > 0 ? "Buy" : "Sell";
 }
 
+function keyOf(symbol: string, positionIdx: PositionIdx): string {
+  return positionIdx === 0 ? symbol : `${symbol}\u0001${positionIdx}`;
+}
+
 export class PositionBook {
   readonly #positions = new Map<string, SimPosition>();
   #seq = 1;
 
-  get(symbol: string): SimPosition | undefined {
-    return this.#positions.get(symbol);
+  get(symbol: string, positionIdx: PositionIdx = 0): SimPosition | undefined {
+    return this.#positions.get(keyOf(symbol, positionIdx));
+  }
+
+  /** The open positions of one symbol (two at most, in hedge mode), by positionIdx. */
+  openOf(symbol: string): SimPosition[] {
+    return [0, 1, 2].flatMap((i) => {
+      const p = this.#positions.get(keyOf(symbol, i as PositionIdx));
+      return p !== undefined && p.lots !== 0 ? [p] : [];
+    });
   }
 
   /** Every position ever held (flat ones included), in the order they were first opened. */
@@ -52,12 +67,17 @@ export class PositionBook {
     return [...this.#positions.values()].filter((p) => p.lots !== 0);
   }
 
-  /** Applies a fill of `lots` (> 0) on `side` at `price`; fee (>= 0) is charged to realised PnL. */
-  fill(spec: InstrumentSpec, side: "Buy" | "Sell", lots: number, price: number, fee: number, now: number): FillResult {
-    let p = this.#positions.get(spec.symbol);
+  /**
+   * Applies a fill of `lots` (> 0) on `side` at `price` to the position `positionIdx`; fee
+   * (>= 0) is charged to realised PnL. Only one-way mode flips: a hedge-mode fill on the
+   * closing side was clamped to the position by the account.
+   */
+  fill(spec: InstrumentSpec, positionIdx: PositionIdx, side: "Buy" | "Sell", lots: number, price: number, fee: number, now: number): FillResult {
+    const key = keyOf(spec.symbol, positionIdx);
+    let p = this.#positions.get(key);
     if (!p) {
-      p = { symbol: spec.symbol, spec, lots: 0, avgPrice: 0, cumRealisedPnl: 0, createdTime: now, updatedTime: now, seq: 0, takeProfit: "", stopLoss: "" };
-      this.#positions.set(spec.symbol, p);
+      p = { symbol: spec.symbol, spec, positionIdx, lots: 0, avgPrice: 0, cumRealisedPnl: 0, createdTime: now, updatedTime: now, seq: 0, takeProfit: "", stopLoss: "" };
+      this.#positions.set(key, p);
     }
     const signed = side === "Buy" ? lots : -lots;
     let closedLots = 0;
@@ -93,9 +113,9 @@ export class PositionBook {
   }
 
   /** Places a position directly (scenario seed). */
-  seed(spec: InstrumentSpec, lots: number, avgPrice: number, now: number): void {
-    this.#positions.set(spec.symbol, {
-      symbol: spec.symbol, spec, lots, avgPrice, cumRealisedPnl: 0, createdTime: now, updatedTime: now, seq: this.#seq++, takeProfit: "", stopLoss: "",
+  seed(spec: InstrumentSpec, positionIdx: PositionIdx, lots: number, avgPrice: number, now: number): void {
+    this.#positions.set(keyOf(spec.symbol, positionIdx), {
+      symbol: spec.symbol, spec, positionIdx, lots, avgPrice, cumRealisedPnl: 0, createdTime: now, updatedTime: now, seq: this.#seq++, takeProfit: "", stopLoss: "",
     });
   }
 
@@ -113,8 +133,11 @@ export function positionValue(p: SimPosition): number {
   return Math.abs(p.lots) * p.spec.qtyStep * p.avgPrice;
 }
 
-/** Bybit's position record (wire types: numbers for positionIdx, riskId, autoAddMargin, adlRankIndicator, seq, tradeMode). */
-export function positionRecord(spec: InstrumentSpec, p: SimPosition | undefined, mark: number, now: number): BybitRecord {
+/**
+ * Bybit's position record (wire types: numbers for positionIdx, riskId, autoAddMargin,
+ * adlRankIndicator, seq, tradeMode). Without a position, the flat record of `positionIdx`.
+ */
+export function positionRecord(spec: InstrumentSpec, p: SimPosition | undefined, mark: number, now: number, positionIdx: PositionIdx = p?.positionIdx ?? 0): BybitRecord {
   const flat = !p || p.lots === 0;
   const value = p && !flat ? positionValue(p) : 0;
   const im = value / LEVERAGE;
@@ -137,7 +160,7 @@ export function positionRecord(spec: InstrumentSpec, p: SimPosition | undefined,
     cumRealisedPnl: amount(p?.cumRealisedPnl ?? 0),
     positionMM: amount(value * MM_RATE),
     createdTime: String(p?.createdTime ?? now),
-    positionIdx: 0,
+    positionIdx,
     positionIM: amount(im),
     seq: p?.seq ?? 0,
     updatedTime: String(p?.updatedTime ?? now),

@@ -30,6 +30,7 @@ export const ENDPOINT_LIMITS: Readonly<Record<string, EndpointLimit>> = {
   "/v5/order/cancel": perSecond(10),
   "/v5/order/cancel-all": perSecond(10),
   "/v5/position/trading-stop": perSecond(10),
+  "/v5/position/switch-mode": perSecond(10),
   "/v5/order/realtime": perSecond(50),
   "/v5/order/history": perSecond(50),
   "/v5/execution/list": perSecond(50),

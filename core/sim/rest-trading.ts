@@ -136,4 +136,5 @@ export const tradingRoutes: RouteTable = {
   "/v5/order/cancel": write((ctx) => ctx.venue.cancelOrder(accountOf(ctx).id, ctx.body)),
   "/v5/order/cancel-all": write((ctx) => ctx.venue.cancelAllOrders(accountOf(ctx).id, ctx.body)),
   "/v5/position/trading-stop": write((ctx) => ctx.venue.tradingStop(accountOf(ctx).id, ctx.body)),
+  "/v5/position/switch-mode": write((ctx) => ctx.venue.switchMode(accountOf(ctx).id, ctx.body)),
 };

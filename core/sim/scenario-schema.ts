@@ -21,6 +21,8 @@ const accountSchema = z.strictObject({
   apiSecret: z.string().min(1),
   /** USDT wallet balance. */
   balance: positive.default(100_000),
+  /** "hedge": Bybit's both-sides mode for every USDT perpetual (positionIdx 1 long, 2 short). */
+  positionMode: z.enum(["one-way", "hedge"]).default("one-way"),
 });
 
 /** A Bybit v5 linear instrument record in the recorded shape, for symbols the fixtures lack. */
@@ -51,13 +53,16 @@ const orderSchema = z.strictObject({
   triggerDirection: z.union([z.literal(1), z.literal(2)]).optional(),
   reduceOnly: z.boolean().default(false),
   closeOnTrigger: z.boolean().default(false),
+  /** 0 one-way (default); in a hedge-mode account 1 (the long's) or 2 (the short's), required. */
+  positionIdx: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
   orderLinkId: z.string().max(36).optional(),
 });
 
 /** Something a person does by hand at a given step. */
 const interventionSchema = z.discriminatedUnion("action", [
   z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("cancel-order"), account, symbol, orderLinkId: z.string() }),
-  z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("close-position"), account, symbol }),
+  /** Closes the symbol's position; in hedge mode `side` closes that side only, both sides when absent. */
+  z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("close-position"), account, symbol, side: z.enum(["long", "short"]).optional() }),
 ]);
 
 const faultSchema = z.strictObject({

@@ -103,14 +103,20 @@ export function crossCheck(s: Scenario): string | undefined {
   for (const symbol of specs.keys()) if (!(symbol in s.prices)) return `prices: no price path for instrument ${symbol}`;
   const steps = length ?? 0;
   const hasMirror = s.accounts.mirror !== undefined;
+  const hedge = (account: "main" | "mirror") => s.accounts[account]?.positionMode === "hedge";
+  /** Positions held at step 0, by account:symbol, and in hedge mode by account:symbol:side too. */
   const held = new Map<string, "long" | "short">();
   for (const [i, p] of s.positions.entries()) {
     const at = `positions[${i}]`;
     if (p.account === "mirror" && !hasMirror) return `${at}.account: mirror position but accounts.mirror is not defined`;
     const spec = specs.get(p.symbol);
     if (!spec) return `${at}.symbol: ${p.symbol} is not in instruments or syntheticInstruments`;
-    const key = `${p.account}:${p.symbol}`;
-    if (held.has(key)) return `${at}.symbol: ${p.account} already holds a ${p.symbol} position (one-way mode: one position per symbol)`;
+    const key = hedge(p.account) ? `${p.account}:${p.symbol}:${p.side}` : `${p.account}:${p.symbol}`;
+    if (held.has(key)) {
+      return hedge(p.account)
+        ? `${at}.side: ${p.account} already holds a ${p.side} ${p.symbol} position (hedge mode: one per side)`
+        : `${at}.symbol: ${p.account} already holds a ${p.symbol} position (one-way mode: one position per symbol)`;
+    }
     held.set(key, p.side);
     const lots = lotsOf(spec, p.size);
     if (lots === undefined || lots < spec.minLots) return `${at}.size: ${p.size} is not a multiple of qtyStep ${spec.qtyStep} (at least minOrderQty)`;
@@ -133,10 +139,14 @@ export function crossCheck(s: Scenario): string | undefined {
         return `${at}.triggerPrice: ${o.triggerPrice} is already crossed at step 0 (price ${start}, direction ${o.triggerDirection === 1 ? "rise" : "fall"})`;
       }
     }
-    if (o.reduceOnly || o.closeOnTrigger) {
-      const side = held.get(`${o.account}:${o.symbol}`);
+    const idx = o.positionIdx ?? 0;
+    if (hedge(o.account) && idx === 0) return `${at}.positionIdx: ${o.account} is in hedge mode: 1 (the long's) or 2 (the short's) is required`;
+    if (!hedge(o.account) && idx !== 0) return `${at}.positionIdx: ${o.account} is in one-way mode: only 0`;
+    const closing = idx === 1 ? o.side === "Sell" : idx === 2 ? o.side === "Buy" : false;
+    if (o.reduceOnly || o.closeOnTrigger || closing) {
+      const side = idx === 0 ? held.get(`${o.account}:${o.symbol}`) : held.get(`${o.account}:${o.symbol}:${idx === 1 ? "long" : "short"}`);
       const reduces = side === "long" ? o.side === "Sell" : side === "short" ? o.side === "Buy" : false;
-      if (!reduces) return `${at}.reduceOnly: ${o.account} has no ${o.side === "Sell" ? "long" : "short"} ${o.symbol} position for this ${o.side} order to reduce`;
+      if (!reduces) return `${at}.${o.reduceOnly || o.closeOnTrigger ? "reduceOnly" : "positionIdx"}: ${o.account} has no ${o.side === "Sell" ? "long" : "short"} ${o.symbol} position for this ${o.side} order to reduce`;
     }
     if (o.orderLinkId !== undefined) {
       const key = `${o.account}:${o.orderLinkId}`;

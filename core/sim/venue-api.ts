@@ -33,7 +33,10 @@ export interface Venue {
   /** Raw Bybit instrument records for a category ("linear"; other categories may be empty). */
   instruments(category: string, symbol?: string): BybitRecord[];
   tickers(category: string, symbol?: string): BybitRecord[];
-  /** Open positions, one-way mode (positionIdx 0). `symbol` selects one (a flat symbol yields one record with size "0" and side ""). */
+  /**
+   * Open positions. `symbol` selects one symbol's records: one (positionIdx 0) in one-way
+   * mode, two (positionIdx 1 and 2) in hedge mode; a flat one is a record with size "0" and side "".
+   */
   positions(account: AccountId, q: { symbol?: string; settleCoin?: string }): BybitRecord[];
   /** Open orders, newest first: New, PartiallyFilled, Untriggered. */
   openOrders(account: AccountId, q: { symbol?: string; settleCoin?: string; orderId?: string; orderLinkId?: string }): BybitRecord[];
@@ -48,6 +51,8 @@ export interface Venue {
   cancelOrder(account: AccountId, body: Params): { orderId: string; orderLinkId: string };
   cancelAllOrders(account: AccountId, body: Params): { list: { orderId: string; orderLinkId: string }[]; success: string };
   tradingStop(account: AccountId, body: Params): Record<string, never>;
+  /** /v5/position/switch-mode: one-way (mode 0) or hedge (mode 3), for a symbol or the coin. */
+  switchMode(account: AccountId, body: Params): Record<string, never>;
   /** Advance n steps of the price path; match orders at each step; apply interventions. */
   step(n?: number): void;
   finished(): boolean;

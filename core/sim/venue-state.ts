@@ -35,6 +35,7 @@ export function venueState(s: VenueStateInput) {
           {
             positions: st.positions.open().map((p) => ({
               symbol: p.symbol,
+              positionIdx: p.positionIdx,
               side: p.lots > 0 ? "Buy" : "Sell",
               size: (Math.abs(p.lots) * p.spec.qtyStep).toFixed(p.spec.qtyDecimals),
               avgPrice: p.avgPrice,

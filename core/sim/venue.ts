@@ -10,8 +10,9 @@ import { orderRecord, type SimOrder } from "./book.ts";
 import { activate, checkTrigger, matchSymbol, protectionPrice } from "./matching.ts";
 import { instrumentMap, type InstrumentSpec } from "./instruments.ts";
 import { intervene, type InterventionOutcome } from "./interventions.ts";
-import { checkCategory, orderRef, paramsError, parseAmend, parseCreate, priceFor, text } from "./order-request.ts";
+import { checkCategory, orderRef, paramsError, parseAmend, parseCreate, positionIdxOf, priceFor, text } from "./order-request.ts";
 import { positionRecord, positionSide } from "./position-book.ts";
+import { checkPositionIdx, isReducing, parseSwitchMode } from "./position-mode.ts";
 import type { Intervention, Scenario } from "./scenario-schema.ts";
 import { tickerRecord } from "./ticker.ts";
 import { SimError, type BybitRecord, type Params, type SimAccount, type Venue } from "./venue-api.ts";
@@ -69,13 +70,15 @@ export class SimVenue implements Venue {
     this.#length = length;
     const newId = () => seededUuid(this.#rng);
     const { main, mirror } = scenario.accounts;
-    this.#accounts.set("main", new AccountState({ id: "main", apiKey: main.apiKey, apiSecret: main.apiSecret }, main.balance, newId));
-    if (mirror) this.#accounts.set("mirror", new AccountState({ id: "mirror", apiKey: mirror.apiKey, apiSecret: mirror.apiSecret }, mirror.balance, newId));
+    this.#accounts.set("main", new AccountState({ id: "main", apiKey: main.apiKey, apiSecret: main.apiSecret }, main.balance, newId, main.positionMode));
+    if (mirror) this.#accounts.set("mirror", new AccountState({ id: "mirror", apiKey: mirror.apiKey, apiSecret: mirror.apiSecret }, mirror.balance, newId, mirror.positionMode));
     const now = this.now();
     scenario.positions.forEach((p, i) => {
       const spec = this.#spec(p.symbol, `positions[${i}].symbol`);
       const lots = Math.round(p.size / spec.qtyStep);
-      this.#account(p.account, `positions[${i}].account`).positions.seed(spec, p.side === "long" ? lots : -lots, p.entryPrice, now);
+      const st = this.#account(p.account, `positions[${i}].account`);
+      const positionIdx = st.modes.of(p.symbol) === "hedge" ? (p.side === "long" ? 1 : 2) : 0;
+      st.positions.seed(spec, positionIdx, p.side === "long" ? lots : -lots, p.entryPrice, now);
     });
     scenario.orders.forEach((o, i) => {
       const body: Record<string, unknown> = { ...o };
@@ -121,7 +124,10 @@ export class SimVenue implements Venue {
     if (q.symbol !== undefined) {
       const spec = this.#specs.get(q.symbol);
       if (!spec) throw paramsError(`symbol invalid: ${q.symbol}`);
-      return [positionRecord(spec, st.positions.get(q.symbol), this.#mark(q.symbol), this.now())];
+      const mark = this.#mark(q.symbol);
+      // hedge mode: both sides, the empty one as a flat record (as Bybit lists them)
+      const slots = st.modes.of(q.symbol) === "hedge" ? ([1, 2] as const) : ([0] as const);
+      return slots.map((i) => positionRecord(spec, st.positions.get(q.symbol!, i), mark, this.now(), i));
     }
     return st.positions.open().map((p) => positionRecord(p.spec, p, this.#mark(p.symbol), this.now()));
   }
@@ -159,8 +165,9 @@ export class SimVenue implements Venue {
     if (st.orders.hasLinkId(req.orderLinkId)) throw new SimError(110072, "OrderLinkedID is duplicate");
     const symbol = req.spec.symbol;
     const mark = this.#mark(symbol);
-    if (req.reduceOnly || req.closeOnTrigger) {
-      const side = positionSide(st.positions.get(symbol));
+    checkPositionIdx(st.modes.of(symbol), req.positionIdx);
+    if (isReducing(req)) {
+      const side = positionSide(st.positions.get(symbol, req.positionIdx));
       if (side === "" || side === req.side) throw new SimError(110017, "Reduce-only rule not satisfied");
     }
     const conditional = req.triggerPrice > 0;
@@ -184,6 +191,7 @@ export class SimVenue implements Venue {
       triggerDirection: direction,
       reduceOnly: req.reduceOnly,
       closeOnTrigger: req.closeOnTrigger,
+      positionIdx: req.positionIdx,
       triggerBy: req.triggerBy,
       timeInForce: req.timeInForce === "IOC" || req.timeInForce === "FOK" ? "IOC" : "GTC",
       stopOrderType: conditional ? "Stop" : "",
@@ -260,7 +268,9 @@ export class SimVenue implements Venue {
     if (symbol === undefined) throw paramsError("symbol is required");
     const spec = this.#specs.get(symbol);
     if (!spec) throw paramsError(`symbol invalid: ${symbol}`);
-    const pos = st.positions.get(symbol);
+    const positionIdx = positionIdxOf(body);
+    checkPositionIdx(st.modes.of(symbol), positionIdx);
+    const pos = st.positions.get(symbol, positionIdx);
     if (!pos || pos.lots === 0) throw new SimError(10001, "can not set tp/sl/ts for zero position");
     const next = (key: "takeProfit" | "stopLoss"): string => {
       const v = text(body, key);
@@ -275,6 +285,23 @@ export class SimVenue implements Venue {
     pos.takeProfit = takeProfit;
     pos.stopLoss = stopLoss;
     st.positions.touch(pos, this.now());
+    return {};
+  }
+
+  /**
+   * /v5/position/switch-mode: `mode` 0 one-way, 3 hedge, for a `symbol` or the `coin`
+   * (USDT), as position-mode.ts keeps them. Answers `{}`.
+   */
+  switchMode(account: AccountId, body: Params): Record<string, never> {
+    checkCategory(body);
+    const st = this.#account(account);
+    const req = parseSwitchMode(body);
+    if ("symbol" in req) {
+      if (!this.#specs.has(req.symbol)) throw paramsError(`symbol invalid: ${req.symbol}`);
+      st.modes.switchSymbol(req.symbol, req.mode, { position: st.positions.openOf(req.symbol).length > 0, orders: st.orders.openOf(req.symbol).length > 0 });
+    } else {
+      st.modes.switchCoin(req.mode, new Set([...st.positions.open().map((p) => p.symbol), ...st.orders.openSymbols()]));
+    }
     return {};
   }
 

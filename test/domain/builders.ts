@@ -51,7 +51,7 @@ export function makeMonitor(spec: MonitorSpec = {}): Monitor {
 }
 
 export function makePosition(over: Partial<ExchangePosition> = {}): ExchangePosition {
-  return { symbol: "BTCUSDT", side: "long", size: 0.1, entryPrice: 60_000, markPrice: 60_000, ...over };
+  return { symbol: "BTCUSDT", side: "long", positionIdx: 0, size: 0.1, entryPrice: 60_000, markPrice: 60_000, ...over };
 }
 
 /** The exchange's view of a tracked order. */
@@ -67,6 +67,7 @@ export function exchangeOrder(order: TrackedOrder, over: Partial<ExchangeOrder> 
     qty: order.qty,
     filledQty: order.filledQty,
     reduceOnly: order.role !== "entry",
+    positionIdx: 0,
     status: order.role === "sl" ? "untriggered" : "open",
     updatedAt: T0,
     ...over,
@@ -76,7 +77,7 @@ export function exchangeOrder(order: TrackedOrder, over: Partial<ExchangeOrder> 
 export function foreignOrder(over: Partial<ExchangeOrder> = {}): ExchangeOrder {
   return {
     id: "foreign-1", linkId: "manual-1", symbol: "BTCUSDT", side: "sell", type: "limit", price: 61_000, triggerPrice: undefined,
-    qty: 0.1, filledQty: 0, reduceOnly: true, status: "open", updatedAt: T0, ...over,
+    qty: 0.1, filledQty: 0, reduceOnly: true, positionIdx: 0, status: "open", updatedAt: T0, ...over,
   };
 }
 
@@ -130,7 +131,7 @@ export function applyWrites(listing: readonly ExchangeOrder[], actions: readonly
     if (a.kind === "place") {
       orders.push({
         id: `ex-${a.linkId}`, linkId: a.linkId, symbol: a.symbol, side: a.side, type: a.type, price: a.price, triggerPrice: a.triggerPrice,
-        qty: a.qty, filledQty: 0, reduceOnly: a.reduceOnly, status: a.triggerPrice !== undefined ? "untriggered" : "open", updatedAt: T0,
+        qty: a.qty, filledQty: 0, reduceOnly: a.reduceOnly, positionIdx: 0, status: a.triggerPrice !== undefined ? "untriggered" : "open", updatedAt: T0,
       });
     }
   }

@@ -25,7 +25,7 @@ class ScriptedCreates implements AccountExchange {
     this.account = inner.account;
   }
   instruments = () => this.inner.instruments();
-  positions = () => this.inner.positions();
+  positions = (symbol?: string) => this.inner.positions(symbol);
   openOrders = (symbol?: string) => this.inner.openOrders(symbol);
   position = (symbol: string) => this.inner.position(symbol);
   lookupOrder = (symbol: string, linkId: string) => this.inner.lookupOrder(symbol, linkId);
@@ -186,5 +186,60 @@ describe("engine cycle", () => {
     expect(second.exchange.sent).toEqual([]);
     expect(workingStops(second.mem).length).toBe(1);
     expect(second.engine.monitors()[0]!.slRestoredCount).toBe(1);
+  });
+});
+
+describe("engine cycle, hedge mode", () => {
+  /** A hedge-mode account with a long (0.1 @ 60 000) and a short (0.05 @ 60 500) on BTCUSDT, each with its TP and its stop. */
+  async function hedgeRig(): Promise<Rig> {
+    const clock = new VirtualClock(START);
+    const mem = new MemoryExchange("main", { clock, marks: { BTCUSDT: 60_000 }, positionMode: "hedge" });
+    mem.setPosition("BTCUSDT", "long", 0.1, 60_000);
+    mem.setPosition("BTCUSDT", "short", 0.05, 60_500);
+    const seeds = [
+      { linkId: "long-tp", side: "sell", type: "limit", qty: 0.1, price: 63_000, reduceOnly: true, positionIdx: 1 },
+      { linkId: "long-sl", side: "sell", type: "market", qty: 0.1, triggerPrice: 57_000, triggerDirection: "fall", reduceOnly: true, closeOnTrigger: true, positionIdx: 1 },
+      { linkId: "short-tp", side: "buy", type: "limit", qty: 0.05, price: 58_000, reduceOnly: true, positionIdx: 2 },
+      { linkId: "short-sl", side: "buy", type: "market", qty: 0.05, triggerPrice: 63_500, triggerDirection: "rise", reduceOnly: true, closeOnTrigger: true, positionIdx: 2 },
+    ] as const;
+    for (const seed of seeds) expect((await mem.place({ symbol: "BTCUSDT", ...seed })).status).toBe("ok");
+    return start(clock, mem, new MemoryStateStore());
+  }
+
+  const states = (r: Rig) => r.engine.monitors().map((m) => [m.id, m.status, m.size]).sort();
+
+  test("a long and a short on one symbol each get their own monitor, and neither is closed as flat", async () => {
+    const r = await hedgeRig();
+    expect(states(r)).toEqual([["main:BTCUSDT:long", "active", 0.1], ["main:BTCUSDT:short", "active", 0.05]]);
+    let writes = 0;
+    for (const ms of [0, 15_000, 60_000, 60_000]) writes += (await cycleAfter(r, ms)).writes;
+    expect(states(r)).toEqual([["main:BTCUSDT:long", "active", 0.1], ["main:BTCUSDT:short", "active", 0.05]]);
+    expect(r.sink.named("monitor.closed")).toEqual([]);
+    expect(writes).toBe(0);
+    expect(workingStops(r.mem).map((o) => o.linkId).sort()).toEqual(["long-sl", "short-sl"]);
+  });
+
+  test("a stop cancelled by hand on the short is restored on the short's position index, and the long is untouched", async () => {
+    const r = await hedgeRig();
+    await cycleAfter(r, 0);
+    r.mem.cancelByHand("short-sl");
+    await cycleAfter(r, 15_000);
+    const stops = workingStops(r.mem).filter((o) => o.side === "buy");
+    expect(stops.map((o) => [o.qty, o.triggerPrice, o.positionIdx])).toEqual([[0.05, 63_500, 2]]);
+    expect(r.sink.named("order.failed")).toEqual([]);
+    expect(workingStops(r.mem).filter((o) => o.side === "sell").map((o) => o.linkId)).toEqual(["long-sl"]);
+  });
+
+  test("the long's stop closes the long's monitor only; the short's monitor and orders stay", async () => {
+    const r = await hedgeRig();
+    await cycleAfter(r, 0);
+    r.mem.setMark("BTCUSDT", 56_900);
+    r.mem.trigger("long-sl");
+    await cycleAfter(r, 15_000); // both monitors due again (active urgency)
+    const byId = new Map(r.engine.monitors().map((m) => [m.id, m]));
+    expect(byId.get("main:BTCUSDT:long")?.status).toBe("closed");
+    expect(byId.get("main:BTCUSDT:short")).toMatchObject({ status: "active", size: 0.05 });
+    const open = (await r.mem.openOrders("BTCUSDT")).map((o) => o.linkId).sort();
+    expect(open).toEqual(["short-sl", "short-tp"]);
   });
 });

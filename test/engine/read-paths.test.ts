@@ -2,7 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { VirtualClock, sleep } from "../../core/clock.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition } from "../../core/domain/types.ts";
 import type { AccountExchange } from "../../core/exchange/port.ts";
+import { defaultEngineConfig } from "../../core/engine/config.ts";
 import { NaiveReadPath } from "../../core/engine/naive-read-path.ts";
+import { readPathFor } from "../../core/engine/read-paths.ts";
+import { MemoryExchange } from "../../core/exchange/memory-exchange.ts";
 import { OLD_TTL_MS, TtlReadPath } from "../../core/engine/ttl-read-path.ts";
 
 /** A stub account: a position per symbol and `orders` orders spread over the symbols; counts its calls and how many run at once. */
@@ -19,6 +22,7 @@ function stubExchange(opts: { account?: AccountId; symbols?: string[]; orders?: 
     qty: 1,
     filledQty: 0,
     reduceOnly: true,
+    positionIdx: 0,
     status: "open",
     updatedAt: 0,
   }));
@@ -34,16 +38,17 @@ function stubExchange(opts: { account?: AccountId; symbols?: string[]; orders?: 
   const ex: AccountExchange = {
     account: opts.account ?? "main",
     instruments: unused,
-    positions: unused,
+    positions: (symbol?: string) => {
+      if (symbol === undefined) return unused();
+      calls.position += 1;
+      const p: ExchangePosition = { symbol, side: "long", positionIdx: 0, size: 1, entryPrice: 100, markPrice: 101 };
+      return timed([p]);
+    },
     openOrders: (symbol?: string) => {
       calls.openOrders += 1;
       return timed(symbol === undefined ? orders : orders.filter((o) => o.symbol === symbol));
     },
-    position: (symbol: string) => {
-      calls.position += 1;
-      const p: ExchangePosition = { symbol, side: "long", size: 1, entryPrice: 100, markPrice: 101 };
-      return timed(p);
-    },
+    position: unused,
     lookupOrder: unused,
     place: unused,
     amend: unused,
@@ -149,4 +154,22 @@ describe("ttl read path", () => {
     expect(mirror.calls.openOrders).toBe(1);
     expect(path.cycleStats().misses).toBe(2);
   });
+});
+
+describe("hedge mode: every read path", () => {
+  for (const strategy of ["warden", "ttl", "naive"] as const) {
+    test(`${strategy}: a monitor's view holds both the long and the short of its symbol`, async () => {
+      const clock = new VirtualClock(1_000_000);
+      const mem = new MemoryExchange("main", { clock, marks: { BTCUSDT: 60_000, ETHUSDT: 3_000 }, positionMode: "hedge" });
+      mem.setPosition("BTCUSDT", "long", 0.1, 60_000);
+      mem.setPosition("BTCUSDT", "short", 0.05, 60_500);
+      mem.setPosition("ETHUSDT", "short", 1, 3_000);
+      const path = readPathFor(strategy, new Map([["main", mem]]), clock, defaultEngineConfig());
+      await path.prepare(keys(["BTCUSDT", "ETHUSDT"]));
+      const view = path.view({ account: "main", symbol: "BTCUSDT" });
+      expect(view.positions.map((p) => [p.side, p.positionIdx, p.size]).sort()).toEqual([["long", 1, 0.1], ["short", 2, 0.05]]);
+      expect(view.position).toEqual(view.positions[0]);
+      expect(path.view({ account: "main", symbol: "ETHUSDT" }).positions.map((p) => p.side)).toEqual(["short"]);
+    });
+  }
 });

@@ -40,7 +40,7 @@ describe("ccxt adapter on recorded Bybit responses", () => {
     expect(reads[0]?.query.get("settleCoin")).toBe("USDT");
     expect(reads[0]?.query.get("limit")).toBe("200");
     expect(reads[0]?.query.get("category")).toBe("linear");
-    expect(positions).toEqual([{ symbol: "LTCUSDT", side: "long", size: 1.2, entryPrice: 64.59947917, markPrice: expect.any(Number), openedAt: 1677168085779 }]);
+    expect(positions).toEqual([{ symbol: "LTCUSDT", side: "long", positionIdx: 0, size: 1.2, entryPrice: 64.59947917, markPrice: expect.any(Number), openedAt: 1677168085779 }]);
   });
 
   test("reads open orders with limit 50 and stops on a short page despite Bybit's non-empty cursor", async () => {

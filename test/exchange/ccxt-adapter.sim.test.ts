@@ -13,13 +13,20 @@ import { loadScenario } from "../../core/sim/scenario.ts";
 import { createSimulator } from "../../core/sim/simulator.ts";
 import { describeAccountExchangeContract } from "./port.contract.ts";
 
-describeAccountExchangeContract("ccxt adapter on the simulator", () => {
-  const sim = createSimulator(loadScenario("basic"), { latency: "zero", rateLimits: false });
+/** The adapter on a simulator playing `scenario` (no latency, no limits), with the simulator's own request count. */
+function onSimulator(scenario: string) {
+  const sim = createSimulator(loadScenario(scenario), { latency: "zero", rateLimits: false });
   const main = sim.venue.accounts().find((a) => a.id === "main");
-  if (main === undefined) throw new Error("basic scenario has no main account");
+  if (main === undefined) throw new Error(`${scenario} scenario has no main account`);
   const exchange = createBybitAccount({ account: "main", apiKey: main.apiKey, secret: main.apiSecret, fetch: mswFetch(simHandlers(sim)) });
   return { exchange, symbol: "BTCUSDT", mark: 60000, serverRequests: () => sim.log.length };
-});
+}
+
+describeAccountExchangeContract(
+  "ccxt adapter on the simulator",
+  () => onSimulator("basic"),
+  () => onSimulator("hedge"),
+);
 
 describe("ccxt adapter: parsing only what changed", () => {
   function open() {
@@ -69,5 +76,21 @@ describe("ccxt adapter: parsing only what changed", () => {
       moved = now?.markPrice !== before?.markPrice;
     }
     expect(moved).toBe(true);
+  });
+});
+
+describe("ccxt adapter: hedge mode on the simulator", () => {
+  test("a symbol's position is the open side even when Bybit lists the empty side's flat row first", async () => {
+    const sim = createSimulator(loadScenario("hedge"), { latency: "zero", rateLimits: false });
+    const main = sim.venue.accounts().find((a) => a.id === "main");
+    if (main === undefined) throw new Error("hedge scenario has no main account");
+    const exchange = createBybitAccount({ account: "main", apiKey: main.apiKey, secret: main.apiSecret, fetch: mswFetch(simHandlers(sim)) });
+    sim.step(4); // 61000: the long's TP fills, the short stays
+    const rows = sim.venue.positions("main", { symbol: "BTCUSDT" });
+    expect(rows.map((r) => [r["positionIdx"], r["side"]])).toEqual([[1, ""], [2, "Sell"]]);
+    expect(await exchange.position("BTCUSDT")).toMatchObject({ side: "short", positionIdx: 2, size: 0.05 });
+    expect((await exchange.positions()).map((p) => [p.side, p.positionIdx])).toEqual([["short", 2]]);
+    const orders = await exchange.openOrders("BTCUSDT");
+    expect(orders.map((o) => [o.linkId, o.positionIdx]).sort()).toEqual([["seed-BTCUSDT-short-sl", 2], ["seed-BTCUSDT-short-tp1", 2]]);
   });
 });

@@ -11,7 +11,19 @@ function makeMemory(): MemoryExchange {
   return ex;
 }
 
-describeAccountExchangeContract("MemoryExchange", () => ({ exchange: makeMemory(), symbol: "BTCUSDT", mark: 60000 }));
+/** Hedge mode: a long of 0.1 and a short of 0.05 on BTCUSDT. */
+function makeHedgedMemory(): MemoryExchange {
+  const ex = new MemoryExchange("main", { marks: { BTCUSDT: 60000 }, clock: new VirtualClock(1_700_000_000_000), positionMode: "hedge" });
+  ex.setPosition("BTCUSDT", "long", 0.1, 60000);
+  ex.setPosition("BTCUSDT", "short", 0.05, 60500);
+  return ex;
+}
+
+describeAccountExchangeContract(
+  "MemoryExchange",
+  () => ({ exchange: makeMemory(), symbol: "BTCUSDT", mark: 60000 }),
+  () => ({ exchange: makeHedgedMemory(), symbol: "BTCUSDT", mark: 60000 }),
+);
 
 describe("MemoryExchange scripting", () => {
   test("a filled TP limit reduces the position at its price", async () => {
@@ -62,5 +74,28 @@ describe("MemoryExchange scripting", () => {
     expect((await ex.place({ symbol: "BTCUSDT", linkId: "y", side: "buy", type: "limit", qty: 0.001, price: 50000, reduceOnly: false })).status).toBe("unknown");
     expect((await ex.lookupOrder("BTCUSDT", "y"))?.status).toBe("open");
     expect((await ex.place({ symbol: "BTCUSDT", linkId: "y", side: "buy", type: "limit", qty: 0.001, price: 50000, reduceOnly: false })).status).toBe("exists");
+  });
+});
+
+describe("MemoryExchange scripting in hedge mode", () => {
+  test("setPosition sets one side without touching the other", async () => {
+    const ex = makeHedgedMemory();
+    ex.setPosition("BTCUSDT", "short", 0);
+    expect((await ex.positions("BTCUSDT")).map((p) => [p.side, p.positionIdx, p.size])).toEqual([["long", 1, 0.1]]);
+  });
+
+  test("a triggered stop of the short closes the short only", async () => {
+    const ex = makeHedgedMemory();
+    await ex.place({ symbol: "BTCUSDT", linkId: "short-sl", side: "buy", type: "market", qty: 0.05, triggerPrice: 61000, triggerDirection: "rise", reduceOnly: true, closeOnTrigger: true, positionIdx: 2 });
+    ex.setMark("BTCUSDT", 61100);
+    ex.trigger("short-sl");
+    expect((await ex.positions()).map((p) => [p.side, p.positionIdx, p.size])).toEqual([["long", 1, 0.1]]);
+  });
+
+  test("a TP limit of the long fills against the long only", async () => {
+    const ex = makeHedgedMemory();
+    await ex.place({ symbol: "BTCUSDT", linkId: "long-tp", side: "sell", type: "limit", qty: 0.04, price: 61000, reduceOnly: true, positionIdx: 1 });
+    ex.fill("long-tp");
+    expect((await ex.positions()).map((p) => [p.side, p.size])).toEqual([["long", 0.06], ["short", 0.05]]);
   });
 });

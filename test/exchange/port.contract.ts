@@ -2,7 +2,8 @@
  * The one contract every AccountExchange keeps: the in-memory fake and the ccxt adapter on
  * the simulator (through msw) run the same suite, so the fake the engine's unit tests use
  * behaves as the real adapter does. A subject starts on BTCUSDT with a long position and
- * a known mark; tests only rely on what they did themselves.
+ * a known mark; tests only rely on what they did themselves. A hedge-mode subject (optional
+ * second factory) starts on a symbol with both a long and a short open.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { AccountExchange, PlaceOrder } from "../../core/exchange/port.ts";
@@ -18,7 +19,12 @@ export interface ContractSubject {
   close?(): void | Promise<void>;
 }
 
-export function describeAccountExchangeContract(name: string, makeSubject: () => ContractSubject | Promise<ContractSubject>): void {
+export function describeAccountExchangeContract(
+  name: string,
+  makeSubject: () => ContractSubject | Promise<ContractSubject>,
+  makeHedgeSubject?: () => ContractSubject | Promise<ContractSubject>,
+): void {
+  if (makeHedgeSubject !== undefined) describeHedgeContract(name, makeHedgeSubject);
   describe(`AccountExchange contract: ${name}`, () => {
     let s: ContractSubject;
     let n = 0;
@@ -133,6 +139,16 @@ export function describeAccountExchangeContract(name: string, makeSubject: () =>
       expect((await s.exchange.positions()).some((p) => p.symbol === s.symbol)).toBe(false);
     });
 
+    test("one-way mode: orders and positions carry positionIdx 0, and an order with 1 or 2 is refused with 10001", async () => {
+      const id = link("idx0");
+      await s.exchange.place(restingBuy(id));
+      expect((await s.exchange.lookupOrder(s.symbol, id))?.positionIdx).toBe(0);
+      expect((await s.exchange.positions(s.symbol)).map((p) => p.positionIdx)).toEqual([0]);
+      const before = await s.exchange.positions(s.symbol);
+      expect(await s.exchange.place({ symbol: s.symbol, linkId: link("idx1"), side: "buy", type: "market", qty: 0.01, reduceOnly: false, positionIdx: 1 })).toMatchObject({ status: "rejected", code: "BYBIT_10001" });
+      expect(await s.exchange.positions(s.symbol)).toEqual(before);
+    });
+
     test("counts every request it makes", async () => {
       const start = s.exchange.requestStats().total;
       await s.exchange.positions();
@@ -142,6 +158,83 @@ export function describeAccountExchangeContract(name: string, makeSubject: () =>
       expect(stats.total).toBeGreaterThanOrEqual(start + 3);
       expect(Object.values(stats.byEndpoint).reduce((a, b) => a + b, 0)).toBe(stats.total);
       if (s.serverRequests) expect(stats.total).toBe(s.serverRequests());
+    });
+  });
+}
+
+/** Hedge mode: the subject's symbol has a long (positionIdx 1) and a short (positionIdx 2) open. */
+function describeHedgeContract(name: string, makeSubject: () => ContractSubject | Promise<ContractSubject>): void {
+  describe(`AccountExchange contract, hedge mode: ${name}`, () => {
+    let s: ContractSubject;
+    let n = 0;
+    beforeEach(async () => {
+      s = await makeSubject();
+    });
+    afterEach(async () => {
+      await s.close?.();
+    });
+    const link = (tag: string) => `h-${tag}-${++n}`;
+    const sizes = async () => {
+      const mine = (await s.exchange.positions()).filter((p) => p.symbol === s.symbol);
+      return { long: mine.find((p) => p.side === "long" && p.positionIdx === 1)?.size ?? 0, short: mine.find((p) => p.side === "short" && p.positionIdx === 2)?.size ?? 0 };
+    };
+
+    test("lists the long and the short of one symbol, each with its positionIdx, in the account listing and the symbol's", async () => {
+      const all = (await s.exchange.positions()).filter((p) => p.symbol === s.symbol);
+      expect(all.map((p) => [p.side, p.positionIdx]).sort()).toEqual([["long", 1], ["short", 2]]);
+      const before = s.exchange.requestStats().byEndpoint["/v5/position/list"] ?? 0;
+      const mine = await s.exchange.positions(s.symbol);
+      expect((s.exchange.requestStats().byEndpoint["/v5/position/list"] ?? 0) - before).toBe(1);
+      expect(mine.map((p) => [p.side, p.positionIdx]).sort()).toEqual([["long", 1], ["short", 2]]);
+      expect(mine.every((p) => p.size > 0)).toBe(true);
+      expect([1, 2]).toContain((await s.exchange.position(s.symbol))?.positionIdx as number);
+    });
+
+    test("a reduce-only sell with positionIdx 1 reduces the long and leaves the short", async () => {
+      const before = await sizes();
+      const outcome = await s.exchange.place({ symbol: s.symbol, linkId: link("close-long"), side: "sell", type: "market", qty: 0.01, reduceOnly: true, positionIdx: 1 });
+      expect(outcome.status).toBe("ok");
+      const after = await sizes();
+      expect(after.long).toBeCloseTo(before.long - 0.01, 9);
+      expect(after.short).toBe(before.short);
+    });
+
+    test("a reduce-only buy with positionIdx 2 larger than the short closes it, never opens a long beyond the one there", async () => {
+      const before = await sizes();
+      expect((await s.exchange.place({ symbol: s.symbol, linkId: link("close-short"), side: "buy", type: "market", qty: before.short * 2, reduceOnly: true, positionIdx: 2 })).status).toBe("ok");
+      const mine = await s.exchange.positions(s.symbol);
+      expect(mine.map((p) => [p.side, p.positionIdx, p.size])).toEqual([["long", 1, before.long]]);
+    });
+
+    test("a buy with positionIdx 1 adds to the long, a sell with positionIdx 2 to the short", async () => {
+      const before = await sizes();
+      expect((await s.exchange.place({ symbol: s.symbol, linkId: link("add-long"), side: "buy", type: "market", qty: 0.01, reduceOnly: false, positionIdx: 1 })).status).toBe("ok");
+      expect((await s.exchange.place({ symbol: s.symbol, linkId: link("add-short"), side: "sell", type: "market", qty: 0.02, reduceOnly: false, positionIdx: 2 })).status).toBe("ok");
+      const after = await sizes();
+      expect(after.long).toBeCloseTo(before.long + 0.01, 9);
+      expect(after.short).toBeCloseTo(before.short + 0.02, 9);
+    });
+
+    test("each side's stop is listed with its positionIdx", async () => {
+      const longSl = link("long-sl");
+      const shortSl = link("short-sl");
+      expect((await s.exchange.place({ symbol: s.symbol, linkId: longSl, side: "sell", type: "market", qty: 0.01, triggerPrice: Math.round(s.mark * 0.95), triggerDirection: "fall", reduceOnly: true, closeOnTrigger: true, positionIdx: 1 })).status).toBe("ok");
+      expect((await s.exchange.place({ symbol: s.symbol, linkId: shortSl, side: "buy", type: "market", qty: 0.01, triggerPrice: Math.round(s.mark * 1.05), triggerDirection: "rise", reduceOnly: true, closeOnTrigger: true, positionIdx: 2 })).status).toBe("ok");
+      const listed = new Map((await s.exchange.openOrders(s.symbol)).map((o) => [o.linkId, o]));
+      expect(listed.get(longSl)).toMatchObject({ side: "sell", positionIdx: 1, reduceOnly: true, status: "untriggered" });
+      expect(listed.get(shortSl)).toMatchObject({ side: "buy", positionIdx: 2, reduceOnly: true, status: "untriggered" });
+      expect(await s.exchange.lookupOrder(s.symbol, shortSl)).toMatchObject({ positionIdx: 2 });
+    });
+
+    test("refuses an order without positionIdx with 10001 and changes nothing", async () => {
+      const before = await sizes();
+      expect(await s.exchange.place({ symbol: s.symbol, linkId: link("no-idx"), side: "sell", type: "market", qty: 0.01, reduceOnly: true })).toMatchObject({ status: "rejected", code: "BYBIT_10001" });
+      expect(await sizes()).toEqual(before);
+    });
+
+    test("refuses a reduce-only order on a side with nothing to reduce (110017)", async () => {
+      expect((await s.exchange.place({ symbol: s.symbol, linkId: link("close-all"), side: "buy", type: "market", qty: 10, reduceOnly: true, positionIdx: 2 })).status).toBe("ok");
+      expect(await s.exchange.place({ symbol: s.symbol, linkId: link("nothing"), side: "buy", type: "market", qty: 0.01, reduceOnly: true, positionIdx: 2 })).toMatchObject({ status: "rejected", code: "BYBIT_110017" });
     });
   });
 }

@@ -59,7 +59,7 @@ describe("failures kept to their account", () => {
 
   test("regression: a malformed position record on the mirror account does not stop main's decisions (main's stop restored)", async () => {
     const { main, mirror, w } = await mainAndMirror();
-    mirror.port.positionsOverride = () => [{ symbol: "BTCUSDT", side: "long", size: Number.NaN, entryPrice: 60_000, markPrice: 57_200 }];
+    mirror.port.positionsOverride = () => [{ symbol: "BTCUSDT", side: "long", positionIdx: 0, size: Number.NaN, entryPrice: 60_000, markPrice: 57_200 }];
     main.mem.cancelByHand(workingStops(main.mem, "BTCUSDT")[0]!.linkId);
     const first = await settle(cycleAfter(w));
     const second = await settle(cycleAfter(w));

@@ -72,3 +72,26 @@ describe("ccxt through msw", () => {
     expect(await bybit.fetchPositions()).toHaveLength(1);
   });
 });
+
+describe("ccxt through msw: hedge mode", () => {
+  test("setPositionMode switches the symbol to both sides; fetchPositions then lists a long and a short by positionIdx", async () => {
+    const sim: Simulator = createSimulator(buildScenario({ fields: { positions: [], orders: [] } }), { latency: "zero" });
+    msw = startMswSim(sim);
+    const bybit = bybitOnSim(sim);
+    await bybit.loadMarkets();
+    await bybit.createOrder(SYMBOL, "market", "buy", 0.01); // one-way: no positionIdx needed
+    await bybit.createOrder(SYMBOL, "market", "sell", 0.01, undefined, { reduceOnly: true });
+    await bybit.setPositionMode(true, SYMBOL);
+    expect(sim.log.at(-1)).toMatchObject({ path: "/v5/position/switch-mode", retCode: 0 });
+    const refused = await bybit.createOrder(SYMBOL, "market", "buy", 0.01).catch((e: unknown) => e);
+    expect(String(refused)).toContain("position idx not match position mode");
+    await bybit.createOrder(SYMBOL, "market", "buy", 0.02, undefined, { positionIdx: 1 });
+    await bybit.createOrder(SYMBOL, "market", "sell", 0.01, undefined, { positionIdx: 2 });
+    const btc = (await bybit.fetchPositions([SYMBOL])).filter((p) => (p.contracts ?? 0) > 0);
+    expect(btc.map((p) => [p.side, p.contracts, p.hedged]).sort()).toEqual([["long", 0.02, true], ["short", 0.01, true]]);
+    // ccxt's own `hedged` flag: a reduce-only sell goes as a Sell on positionIdx 1 (ccxt drops reduceOnly); it closes the long only
+    await bybit.createOrder(SYMBOL, "market", "sell", 0.05, undefined, { hedged: true, reduceOnly: true });
+    const after = (await bybit.fetchPositions([SYMBOL])).filter((p) => (p.contracts ?? 0) > 0);
+    expect(after.map((p) => [p.side, p.contracts])).toEqual([["short", 0.01]]);
+  });
+});

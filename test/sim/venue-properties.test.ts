@@ -101,3 +101,69 @@ describe("venue invariants over random paths and orders", () => {
     );
   });
 });
+
+describe("hedge-mode venue invariants over random paths and orders", () => {
+  const hedgeOpsArb = fc.array(
+    fc.oneof(
+      fc.tuple(placeArb, fc.constantFrom(1, 2)).map(([op, positionIdx]): Op => (op.kind === "place" ? { kind: "place", body: { ...op.body, positionIdx } } : op)),
+      fc.constant<Op>({ kind: "step" }),
+    ),
+    { minLength: 1, maxLength: 60 },
+  );
+
+  function hedgeVenue(path: number[]): Venue {
+    return createVenue(
+      parseScenario(
+        {
+          name: "prop-hedge",
+          accounts: { main: { apiKey: "k", apiSecret: "s", positionMode: "hedge" } },
+          instruments: ["BTCUSDT"],
+          positions: [{ account: "main", symbol: "BTCUSDT", side: "long", size: 0.1, entryPrice: 60000 }],
+          prices: { BTCUSDT: [60000, ...path] },
+        },
+        "hedge property scenario",
+      ),
+    );
+  }
+
+  /** Index 1 is only ever long, index 2 only short; a reducing order works only against an open position of its index; each index is its seed plus its own executions. */
+  function checkHedgeInvariants(v: Venue): void {
+    const rows = new Map(v.positions("main", { symbol: "BTCUSDT" }).map((p) => [Number(p["positionIdx"]), p]));
+    expect(["Buy", ""]).toContain(rows.get(1)?.["side"] as string);
+    expect(["Sell", ""]).toContain(rows.get(2)?.["side"] as string);
+    for (const o of v.openOrders("main", {})) {
+      const idx = Number(o["positionIdx"]);
+      const reducing = o["reduceOnly"] === true || o["closeOnTrigger"] === true || o["side"] !== (idx === 1 ? "Buy" : "Sell");
+      if (reducing) expect(rows.get(idx)?.["side"]).toBe(idx === 1 ? "Buy" : "Sell");
+    }
+    const executed = new Map([[1, 100], [2, 0]]);
+    for (const e of v.executions("main", {})) {
+      const order = v.orderHistory("main", { orderId: String(e["orderId"]) })[0] ?? v.openOrders("main", { orderId: String(e["orderId"]) })[0];
+      const idx = Number(order?.["positionIdx"]);
+      executed.set(idx, (executed.get(idx) ?? 0) + Math.round(Number(e["execQty"]) / LOT) * (e["side"] === "Buy" ? 1 : -1));
+    }
+    expect(Math.round(Number(rows.get(1)?.["size"]) / LOT)).toBe(executed.get(1)!);
+    // signed short size; `+ 0` turns a flat row's -0 into 0
+    expect(-Math.round(Number(rows.get(2)?.["size"]) / LOT) + 0).toBe(executed.get(2)! + 0);
+  }
+
+  test("the long and the short never flip or mix, and reducing orders never outlive their side", () => {
+    fc.assert(
+      fc.property(pathArb, hedgeOpsArb, (path, ops) => {
+        const v = hedgeVenue(path);
+        for (const op of ops) {
+          if (op.kind === "step") v.step();
+          else {
+            try {
+              v.createOrder("main", op.body);
+            } catch (e) {
+              if (!(e instanceof SimError)) throw e;
+            }
+          }
+          checkHedgeInvariants(v);
+        }
+      }),
+      { numRuns: 150, seed: 43 },
+    );
+  });
+});
