@@ -24,6 +24,11 @@ export const EVENT = {
   mirrorDiverged: "mirror.diverged",
   alert: "alert",
   protectionChanged: "protection.changed",
+  readFailed: "read.failed",
+  instanceTagged: "instance.tagged",
+  choiceChanged: "choice.changed",
+  mirrorRatio: "mirror.ratio",
+  stateSetAside: "state.set-aside",
   rateBackoff: "rate.backoff",
   cycleCompleted: "cycle.completed",
   runStopping: "run.stopping",
@@ -77,6 +82,12 @@ export interface EventFields {
   /** A monitor's protection as the exchange showed it changed (DESIGN, "Protection"). */
   "protection.changed": { monitor: string; state: string; was?: string; since: number; reason?: string };
   "rate.backoff": { until: string | number; [detail: string]: unknown };
+  /** A read of one account failed; that account waits this cycle, the others go on. */
+  "read.failed": { account?: AccountName; reason: string; [detail: string]: unknown };
+  "instance.tagged": { instance: string };
+  "choice.changed": { monitor: string; noStop: boolean };
+  "mirror.ratio": { ratio: number; from: string };
+  "state.set-aside": { checkpoint: string; reason: string };
   "cycle.completed": {
     cycle: number;
     monitors: number;
