@@ -13,7 +13,7 @@
 import type { Action } from "./action.ts";
 import { inferOrders } from "./adoption.ts";
 import { isOwnLinkId, isRivalLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
-import { MonitorEdit } from "./monitor-edit.ts";
+import { MonitorEdit, stopFirst } from "./monitor-edit.ts";
 import { closingSide, orderKey, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { DEFAULT_RULE_CONFIG, splitQty, tpShares, type RuleConfig } from "./plan.ts";
 import { assessProtection, isProtectiveStop, nextProtection } from "./protection.ts";
@@ -39,6 +39,12 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
   const position = view.position?.symbol === monitor.symbol && view.position.side === monitor.side ? view.position : undefined;
   const size = position !== undefined && toLots(position.size, step) > 0 ? position.size : 0;
   const lots = toLots(size, step);
+  if (position !== undefined && lots > 0 && reopened(monitor, position)) {
+    // a new lifetime: the earlier life's orders settle nothing for this one
+    const fresh = renew(monitor, position, view, now, config);
+    const rest = evaluate(fresh.monitor, view, now, config);
+    return { monitor: rest.monitor, actions: stopFirst([...fresh.actions, ...rest.actions]) };
+  }
   const edit = new MonitorEdit(monitor, now, config.instance);
   // another Warden instance's orders are never this monitor's to manage
   for (const order of monitor.orders) if (isRivalLinkId(order.linkId, config.instance)) edit.drop(order.linkId);
@@ -59,7 +65,6 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
     return edit.finish();
   }
   const open = position!;
-  if (reopened(monitor, open)) renew(edit, open, view);
   const prevLots = toLots(edit.monitor.size, step);
   edit.set("size", size);
   edit.set("entryPrice", open.entryPrice);
@@ -171,17 +176,19 @@ function reopened(monitor: Monitor, position: ExchangePosition): boolean {
 }
 
 /**
- * A new lifetime on the same monitor id: Warden's exits of the earlier life are cancelled
- * (sized and priced for a position that no longer exists), nothing of its prices is kept,
- * and the orders found for the new position are adopted as at start-up.
+ * A new lifetime on the same monitor id: Warden's exits of the earlier life still listed are
+ * cancelled (sized and priced for a position that no longer exists), every other order of
+ * it is forgotten, nothing of its prices is kept, and the orders found for the new position
+ * are adopted as at start-up.
  */
-function renew(edit: MonitorEdit, position: ExchangePosition, view: MonitorView): void {
-  const before = edit.monitor;
-  for (const order of edit.tracked().filter((o) => o.state === "working")) {
-    if (order.role !== "entry" && parseLinkId(order.linkId) !== undefined) edit.cancel(order);
+function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, now: number, config: RuleConfig): Evaluation {
+  const edit = new MonitorEdit(monitor, now, config.instance);
+  const listed = new Set(view.orders.filter((o) => OPEN.has(o.status)).map(orderKey));
+  for (const order of edit.tracked()) {
+    if (order.state === "working" && order.role !== "entry" && listed.has(order.linkId) && parseLinkId(order.linkId) !== undefined) edit.cancel(order);
     else edit.drop(order.linkId);
   }
-  edit.set("createdAt", edit.monitor.lastEvaluatedAt > 0 ? Math.max(edit.monitor.createdAt + 1, position.openedAt ?? 0) : edit.monitor.createdAt + 1);
+  edit.set("createdAt", Math.max(now, monitor.createdAt + 1));
   const cancelling = new Set(edit.tracked().map((o) => o.linkId));
   const found = inferOrders(lifetimeKey(edit.monitor), position, view.orders.filter((o) => !cancelling.has(orderKey(o))));
   for (const order of found.orders) edit.adopt(order);
@@ -193,8 +200,12 @@ function renew(edit: MonitorEdit, position: ExchangePosition, view: MonitorView)
   edit.set("tp1Filled", false);
   edit.set("breakevenDone", false);
   edit.set("lastRestoredAt", undefined);
+  edit.set("protection", undefined);
   edit.set("size", 0);
-  edit.rule("position-reopened", { previousEntry: before.entryPrice, entryPrice: position.entryPrice, size: position.size, openedAt: position.openedAt });
+  edit.set("entryPrice", position.entryPrice);
+  if (position.openedAt !== undefined) edit.set("openedAt", position.openedAt);
+  edit.rule("position-reopened", { previousEntry: monitor.entryPrice, entryPrice: position.entryPrice, size: position.size, openedAt: position.openedAt });
+  return edit.finish();
 }
 
 /** A cancel Warden sent that a listing taken after it still shows working did not land: send it again. */

@@ -11,6 +11,12 @@ import { stopDirection } from "./stop.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** A new stop is placed before any other write (a cancel of the stop it replaces included). */
+export function stopFirst(actions: Action[]): Action[] {
+  const first = actions.filter((a) => a.kind === "place" && a.role === "sl");
+  return first.length === 0 ? actions : [...first, ...actions.filter((a) => !first.includes(a))];
+}
+
 export class MonitorEdit {
   readonly actions: Action[] = [];
   private readonly state: Mutable<Monitor>;
@@ -133,8 +139,7 @@ export class MonitorEdit {
   finish(): { monitor: Monitor; actions: Action[] } {
     // The protection goes first: a new stop is placed before any other write (a cancel of
     // the stop it replaces included), so a failed write never leaves the position bare.
-    const first = this.actions.filter((a) => a.kind === "place" && a.role === "sl");
-    const actions = first.length === 0 ? this.actions : [...first, ...this.actions.filter((a) => !first.includes(a))];
+    const actions = stopFirst(this.actions);
     const monitor: Monitor = {
       ...this.state,
       orders: this.orders,

@@ -43,8 +43,13 @@ export class Announcer {
     }
   }
 
-  /** Mirrors no longer at their ratio of main (a mirror following main's close is exempt). */
-  divergence(monitors: readonly Monitor[], instruments: ReadonlyMap<string, Instrument>): void {
+  /**
+   * Mirrors no longer at their ratio of main (a mirror following main's close is exempt):
+   * `mirror.diverged` once per diverging mirror; returns every mirror diverging now, with the
+   * alert about it (the engine repeats those while they last).
+   */
+  divergence(monitors: readonly Monitor[], instruments: ReadonlyMap<string, Instrument>): Map<string, Extract<Action, { kind: "alert" }>> {
+    const now = new Map<string, Extract<Action, { kind: "alert" }>>();
     const byId = new Map(monitors.map((m) => [m.id, m]));
     for (const mirror of monitors) {
       if (mirror.account !== "mirror" || mirror.mirrorOf === undefined || mirror.status !== "active") continue;
@@ -55,10 +60,14 @@ export class Announcer {
       const alert = divergenceAlert(main, mirror, mirror.ratio ?? 1, instrument.qtyStep);
       if (alert === undefined || alert.kind !== "alert") {
         this.#divergent.delete(mirror.id);
-      } else if (!this.#divergent.has(mirror.id)) {
-        this.#divergent.add(mirror.id);
-        this.#emit("warn", "mirror.diverged", { monitor: mirror.id, main: main.id, message: alert.message, ...(alert.detail ?? {}) });
+      } else {
+        now.set(mirror.id, alert);
+        if (!this.#divergent.has(mirror.id)) {
+          this.#divergent.add(mirror.id);
+          this.#emit("warn", "mirror.diverged", { monitor: mirror.id, main: main.id, message: alert.message, ...(alert.detail ?? {}) });
+        }
       }
     }
+    return now;
   }
 }

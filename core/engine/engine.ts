@@ -261,7 +261,12 @@ export class Engine {
     engineCpu += cpuMicros() - applyCpu0;
     if (await this.#carryOut(writes, next)) dirty = true;
     this.#monitors = [...next.values()];
-    timed(() => this.#announcer.divergence(this.#monitors, this.#instruments));
+    const diverging = timed(() => this.#announcer.divergence(this.#monitors, this.#instruments));
+    for (const m of this.#monitors) {
+      const alert = diverging.get(m.id);
+      if (alert === undefined) this.#watch.cleared(`divergence:${m.id}`);
+      else this.#watch.repeated(`divergence:${m.id}`, now, "error", { kind: "divergence", monitor: m.id, message: `${alert.message}; Warden does not trade to close the gap, check the mirror account`, ...(alert.detail ?? {}) });
+    }
     if (dirty) {
       const saveCpu0 = cpuMicros();
       await store.saveMonitors(this.#monitors);

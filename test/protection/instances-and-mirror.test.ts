@@ -67,4 +67,18 @@ describe("mirror across restarts", () => {
     await cycleAfter(second);
     expect(ratioOf(second)).toBe(0.5);
   });
+
+  test("a mirror diverging beyond one lot is an alert, repeated while it lasts, and quiet once it follows again", async () => {
+    const { clock, main, mirror, store } = await twins();
+    const w = await startWarden(clock, [main, mirror], { store });
+    await cycleAfter(w);
+    main.mem.setPosition("BTCUSDT", "long", 0.2, 60_000); // the trader adds on main only
+    await cycleAfter(w, 15_000);
+    expect(alerts(w.sink, "divergence").map((e) => e["monitor"])).toEqual(["mirror:BTCUSDT:long"]);
+    for (let t = 0; t < 5 * 60_000; t += 15_000) await cycleAfter(w, 15_000);
+    expect(alerts(w.sink, "divergence").length).toBe(2); // once more after alertRepeatMs (5 min)
+    mirror.mem.setPosition("BTCUSDT", "long", 0.1, 60_000); // the mirror follows
+    for (let t = 0; t < 10 * 60_000; t += 15_000) await cycleAfter(w, 15_000);
+    expect(alerts(w.sink, "divergence").length).toBe(2);
+  });
 });
