@@ -17,7 +17,7 @@ function makeCache(opts: Partial<SnapshotCacheOptions> = {}) {
   const clock = new VirtualClock(T0);
   const main = new MemoryExchange("main", { marks: { BTCUSDT: 60000 }, clock });
   main.setPosition("BTCUSDT", "long", 0.1, 60000);
-  const cache = new SnapshotCache([main], { clock, ttlMs: 2000, graceMs: 5000, ...opts });
+  const cache = new SnapshotCache([main], { clock, ttlMs: 2000, ...opts });
   return { clock, main, cache };
 }
 
@@ -74,23 +74,6 @@ describe("SnapshotCache", () => {
     expect((await after).orders.map((o) => o.linkId)).toEqual(["w-2"]);
     expect(await cache.snapshot("main")).toBe(await after);
     expect(cache.stats().sinceStart.accounts["main"]!.orders).toMatchObject({ misses: 2, coalesced: 0, hits: 1 });
-  });
-
-  test("an order written within the grace window is not yet declared gone", async () => {
-    const { clock, cache } = makeCache();
-    await cache.snapshot("main");
-    cache.noteWrite("main", "w-3", clock.now());
-    expect(cache.stats().sinceStart.accounts["main"]!.orders.entries).toBe(0);
-    expect(cache.isWithinGrace("main", "w-3", clock.now() + 4999)).toBe(true);
-    expect(cache.isWithinGrace("main", "w-3", clock.now() + 5000)).toBe(false);
-    expect(cache.isWithinGrace("main", "other", clock.now())).toBe(false);
-  });
-
-  test("noteWrite invalidates the account", async () => {
-    const { clock, cache } = makeCache();
-    const first = await cache.snapshot("main");
-    cache.noteWrite("main", "w-4", clock.now());
-    expect(await cache.snapshot("main")).not.toBe(first);
   });
 
   test("a failed load rejects every coalesced reader and the next read tries again", async () => {
