@@ -13,7 +13,7 @@ import type { Action } from "./action.ts";
 import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { MonitorEdit } from "./monitor-edit.ts";
 import { closingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
-import { DEFAULT_RULE_CONFIG, splitQty, tpShares, type RuleConfig } from "./plan.ts";
+import { splitQty, tpShares, type RuleConfig } from "./plan.ts";
 import { sightAll, type MonitorView, type Sighting } from "./sighting.ts";
 import { breakevenPrice, defaultStopPrice, placeableStop, stopOnRightSide } from "./stop.ts";
 import type { ExchangeOrder } from "./types.ts";
@@ -28,7 +28,7 @@ export interface Evaluation {
   readonly actions: Action[];
 }
 
-export function evaluate(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig = DEFAULT_RULE_CONFIG): Evaluation {
+export function evaluate(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig): Evaluation {
   if (monitor.status === "closed") return sweepClosed(monitor, view, now);
   const { qtyStep: step, tickSize: tick } = view.instrument;
   const position = view.position?.symbol === monitor.symbol && view.position.side === monitor.side ? view.position : undefined;

@@ -116,6 +116,7 @@ export class Engine {
       store: this.#deps.store,
       now: this.#deps.clock.now(),
       emit: this.#emit,
+      rules: this.#rules,
       ...(this.#deps.mirrorRatio !== undefined ? { mirrorRatio: this.#deps.mirrorRatio } : {}),
     });
     this.#monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, this.#deps.clock.now()) } : m)); // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
@@ -299,7 +300,7 @@ export class Engine {
     const active = new Set(this.#monitors.filter((m) => m.status === "active").map((m) => m.id));
     const unknown = [...snapshots].some(([account, s]) => s.positions.some((p) => p.size > 0 && !active.has(monitorId(account, p.symbol, p.side))));
     if (!unknown) return false;
-    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {});
+    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, { config: this.#rules, ...(this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {}) });
     this.#monitors = r.monitors;
     this.#decider.unsettleAll();
     for (const id of r.adopted) {

@@ -1,4 +1,4 @@
-/** The engine's validated settings as the pure rules want them. */
+/** The engine's validated settings as the pure rules want them: the domain's only source of settings. */
 import type { RuleConfig } from "../domain/plan.ts";
 import type { EngineConfig } from "./config.ts";
 
@@ -9,6 +9,7 @@ export function ruleConfigOf(config: EngineConfig): RuleConfig {
     graceMs: config.cache.graceMs,
     defaultStopPct: config.plan.defaultStopPct,
     maxStopRestores: 1,
+    ladder: config.plan.ladder,
     urgency: {
       criticalPct: u.criticalPct,
       urgentPct: u.urgentPct,
