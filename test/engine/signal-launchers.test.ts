@@ -1,9 +1,10 @@
 /**
- * SIGTERM to whatever started the engine stops the engine: `npx bun run cli run` (what systemd
- * or docker signal is the npx process) and `bun run cli run`. Before `.npmrc` set
- * `script-shell`, npx ran `sh -c "'bun' run cli ..."`; dash does not exec that command, so
- * npx's forwarded SIGTERM killed the shell and the engine ran on, orphaned, holding the lock.
- * `bun run` forwards the signal to the script it runs.
+ * SIGTERM to whatever started the engine stops the engine: `npx bun run cli run`, `npm run
+ * cli -- run` and `bun run cli run` (docker stop, or systemd with KillMode=mixed, signals only
+ * the process it started). Before `.npmrc` set `script-shell`, npm ran
+ * `sh -c "'bun' run cli ..."`; dash does not exec that command, so npm's forwarded SIGTERM
+ * killed the shell and the engine ran on, orphaned, holding the lock. `bun run` forwards the
+ * signal to the script it runs.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,6 +44,7 @@ describe("SIGTERM to the launcher of `run`", () => {
 
   const launchers: [string, string, string[]][] = [
     ["npx bun run cli", "npx", ["bun", "run", "cli"]],
+    ["npm run cli --", "npm", ["run", "cli", "--"]],
     ["bun run cli", process.execPath, ["run", "cli"]],
   ];
 
