@@ -18,8 +18,8 @@ import { CACHE_KINDS, type CacheKind, type CacheStats, type CacheStatsWindows, t
 
 export interface SnapshotCacheOptions {
   readonly clock: Clock;
-  /** An entry older than this is reloaded. Default 2 000 ms. */
-  readonly ttlMs?: number;
+  /** An entry older than this is reloaded (the engine passes config `cache.freshnessMs`). */
+  readonly ttlMs: number;
   /** Default freshness bound when a caller gives none. Default: ttlMs. */
   readonly freshnessMs?: number;
 }
@@ -64,7 +64,7 @@ export class SnapshotCache implements SnapshotSource {
 
   constructor(exchanges: readonly AccountExchange[], opts: SnapshotCacheOptions) {
     this.#clock = opts.clock;
-    this.#ttlMs = opts.ttlMs ?? 2_000;
+    this.#ttlMs = opts.ttlMs;
     this.#freshnessMs = opts.freshnessMs ?? this.#ttlMs;
     for (const exchange of exchanges) {
       this.#accounts.set(exchange.account, {

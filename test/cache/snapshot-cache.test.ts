@@ -122,7 +122,7 @@ describe("SnapshotCache", () => {
     const key = sim.venue.accounts().find((a) => a.id === "main")!;
     const exchange = createBybitAccount({ account: "main", apiKey: key.apiKey, secret: key.apiSecret, fetch: mswFetch(simHandlers(sim)) });
     const clock = new VirtualClock(T0);
-    const cache = new SnapshotCache([exchange], { clock });
+    const cache = new SnapshotCache([exchange], { clock, ttlMs: 2000 });
     await cache.instruments("main");
     const snaps = await Promise.all(Array.from({ length: 5 }, () => cache.snapshot("main")));
     expect(snaps[0]?.positions.map((p) => p.symbol)).toEqual(["BTCUSDT"]);
