@@ -5,10 +5,10 @@
  * - TTL, and a tighter freshness bound (`maxAgeMs`) for decisions that write;
  * - `invalidate(account)` after every write: the next read loads afresh, and a load that was
  *   already in flight when the write happened is never served to later readers;
- * - a grace window after our own write (`noteWrite`), within which an order missing from a
- *   listing is not yet declared gone (`isWithinGrace`);
  * - statistics per account and kind, for the last cycle and since start.
  * Instruments (markets) are loaded once per account and counted as the `markets` kind.
+ * The grace window after Warden's own write (`cache.graceMs`) is not kept here: the rules keep
+ * it per order, in each monitor's pending writes (core/domain/sighting.ts).
  */
 import type { Clock } from "../clock.ts";
 import type { AccountId, AccountSnapshot, Instrument } from "../domain/types.ts";
@@ -18,12 +18,10 @@ import { CACHE_KINDS, type CacheKind, type CacheStats, type CacheStatsWindows, t
 
 export interface SnapshotCacheOptions {
   readonly clock: Clock;
-  /** An entry older than this is reloaded. Default 2 000 ms. */
-  readonly ttlMs?: number;
+  /** An entry older than this is reloaded (the engine passes config `cache.freshnessMs`). */
+  readonly ttlMs: number;
   /** Default freshness bound when a caller gives none. Default: ttlMs. */
   readonly freshnessMs?: number;
-  /** How long after our own write a missing order is not yet declared gone. Default 5 000 ms. */
-  readonly graceMs?: number;
 }
 
 interface Counts {
@@ -46,7 +44,6 @@ interface AccountEntry {
   lastLoadMs: Record<CacheKind, number | undefined>;
   cycle: Record<CacheKind, Counts>;
   total: Record<CacheKind, Counts>;
-  writes: Map<string, number>;
 }
 
 const ENDPOINT: Record<CacheKind, string> = { positions: "/v5/position/list", orders: "/v5/order/realtime", markets: "/v5/market/instruments-info" };
@@ -64,13 +61,11 @@ export class SnapshotCache implements SnapshotSource {
   readonly #clock: Clock;
   readonly #ttlMs: number;
   readonly #freshnessMs: number;
-  readonly #graceMs: number;
 
   constructor(exchanges: readonly AccountExchange[], opts: SnapshotCacheOptions) {
     this.#clock = opts.clock;
-    this.#ttlMs = opts.ttlMs ?? 2_000;
+    this.#ttlMs = opts.ttlMs;
     this.#freshnessMs = opts.freshnessMs ?? this.#ttlMs;
-    this.#graceMs = opts.graceMs ?? 5_000;
     for (const exchange of exchanges) {
       this.#accounts.set(exchange.account, {
         exchange,
@@ -83,7 +78,6 @@ export class SnapshotCache implements SnapshotSource {
         lastLoadMs: { positions: undefined, orders: undefined, markets: undefined },
         cycle: zeroes(),
         total: zeroes(),
-        writes: new Map(),
       });
     }
   }
@@ -139,20 +133,6 @@ export class SnapshotCache implements SnapshotSource {
     const e = this.#entry(account);
     e.generation += 1;
     e.snapshot = undefined;
-  }
-
-  /** Records our own write of `linkId` at `at`, and invalidates the account. */
-  noteWrite(account: AccountId, linkId: string, at: number): void {
-    const e = this.#entry(account);
-    for (const [id, t] of e.writes) if (at - t > this.#graceMs) e.writes.delete(id);
-    e.writes.set(linkId, at);
-    this.invalidate(account);
-  }
-
-  /** True while an order we wrote at most graceMs ago may still be missing from a listing. */
-  isWithinGrace(account: AccountId, linkId: string, now: number): boolean {
-    const at = this.#entry(account).writes.get(linkId);
-    return at !== undefined && now - at < this.#graceMs;
   }
 
   stats(): CacheStatsWindows {

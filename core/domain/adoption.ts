@@ -4,7 +4,8 @@
  * orders by role, keeping their linkIds as they are:
  * - non-reduce-only limits on the position's side: entries (up to 3, nearest to the mark first);
  * - reduce-only limits on the closing side: TPs, TP1 nearest to entry (up to 4); the ladder is
- *   inferred from their quantity shares (1 TP: fast, more: conservative);
+ *   inferred from their quantity shares (1 TP: fast, more: conservative; none but entries
+ *   working: conservative with the configured ladder, RuleConfig.ladder);
  * - reduce-only conditional orders on the closing side with the trigger on the losing side
  *   of the mark: the stop (the one covering most size).
  * Foreign orders without an orderLinkId cannot be amended or cancelled through the port, so
@@ -14,7 +15,7 @@
 import { trackedFrom } from "./evaluate.ts";
 import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { closingSide, newMonitor, openingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
-import { conservativePlan, DEFAULT_LADDER, fastPlan, MAX_ENTRIES, MAX_RUNGS, sharesFromQtys, type Plan } from "./plan.ts";
+import { conservativePlan, fastPlan, MAX_ENTRIES, MAX_RUNGS, sharesFromQtys, type Plan } from "./plan.ts";
 import type { AccountId, ExchangeOrder, ExchangePosition } from "./types.ts";
 import { monitorId } from "./types.ts";
 
@@ -30,7 +31,7 @@ export interface Adoption {
  * Orders of the symbol that belong to the monitor lifetime `lifetime` (see lifetimeKey): its
  * own by linkId, any other (foreign, or Warden's from an earlier lifetime) by role.
  */
-export function inferOrders(lifetime: string, position: Pick<ExchangePosition, "side" | "entryPrice" | "markPrice">, orders: readonly ExchangeOrder[]): Adoption {
+export function inferOrders(lifetime: string, position: Pick<ExchangePosition, "side" | "entryPrice" | "markPrice">, orders: readonly ExchangeOrder[], ladder: readonly number[]): Adoption {
   const open = orders.filter(isOpen);
   const own = open.filter((o) => isOwnLinkId(o.linkId, lifetime));
   const tracked: TrackedOrder[] = own.map((o) => {
@@ -64,22 +65,22 @@ export function inferOrders(lifetime: string, position: Pick<ExchangePosition, "
       .sort((a, b) => b.qty - a.qty || a.linkId.localeCompare(b.linkId))[0];
     if (stop !== undefined) tracked.push(trackedFrom(stop, "sl", 0));
   }
-  return { orders: tracked, plan: planFrom(tracked), seq };
+  return { orders: tracked, plan: planFrom(tracked, ladder), seq };
 }
 
-/** 1 TP: fast; several: conservative with the ladder of their qty shares; none: fast, or conservative 85/5/5/5 when entries are working. */
-export function planFrom(orders: readonly TrackedOrder[]): Plan {
+/** 1 TP: fast; several: conservative with the ladder of their qty shares; none: fast, or conservative with `ladder` (the configured one) when entries are working. */
+export function planFrom(orders: readonly TrackedOrder[], ladder: readonly number[]): Plan {
   const tps = orders.filter((o) => o.role === "tp").sort((a, b) => a.index - b.index);
   const entries = orders.some((o) => o.role === "entry");
   if (tps.length === 1 || (tps.length === 0 && !entries)) return fastPlan();
-  if (tps.length === 0) return conservativePlan(DEFAULT_LADDER);
+  if (tps.length === 0) return conservativePlan(ladder);
   return conservativePlan(sharesFromQtys(tps.map((o) => o.qty)));
 }
 
-/** A new monitor for a position Warden did not know. */
-export function adoptPosition(account: AccountId, position: ExchangePosition, orders: readonly ExchangeOrder[], now: number): Monitor {
+/** A new monitor for a position Warden did not know; `ladder`: the configured one, for a conservative plan without TPs. */
+export function adoptPosition(account: AccountId, position: ExchangePosition, orders: readonly ExchangeOrder[], now: number, ladder: readonly number[]): Monitor {
   const id = monitorId(account, position.symbol, position.side);
-  const found = inferOrders(lifetimeKey({ id, createdAt: now }), position, orders.filter((o) => o.symbol === position.symbol));
+  const found = inferOrders(lifetimeKey({ id, createdAt: now }), position, orders.filter((o) => o.symbol === position.symbol), ladder);
   const stop = found.orders.find((o) => o.role === "sl");
   return newMonitor({
     account,

@@ -15,7 +15,7 @@ import { inferOrders } from "./adoption.ts";
 import { isOwnLinkId, isRivalLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { MonitorEdit, stopFirst } from "./monitor-edit.ts";
 import { closingSide, orderKey, type Monitor, type TrackedOrder } from "./monitor.ts";
-import { DEFAULT_RULE_CONFIG, splitQty, tpShares, type RuleConfig } from "./plan.ts";
+import { splitQty, tpShares, type RuleConfig } from "./plan.ts";
 import { assessProtection, isProtectiveStop, nextProtection } from "./protection.ts";
 import { sightAll, type MonitorView, type Sighting } from "./sighting.ts";
 import { breakevenPrice, defaultStopPrice, stopOnRightSide } from "./stop.ts";
@@ -33,7 +33,7 @@ export interface Evaluation {
 
 const OPEN = new Set(["open", "untriggered"]);
 
-export function evaluate(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig = DEFAULT_RULE_CONFIG): Evaluation {
+export function evaluate(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig): Evaluation {
   if (monitor.status === "closed") return sweepClosed(monitor, view, now, config.instance);
   const { qtyStep: step, tickSize: tick } = view.instrument;
   const position = view.position?.symbol === monitor.symbol && view.position.side === monitor.side ? view.position : undefined;
@@ -190,7 +190,7 @@ function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, 
   }
   edit.set("createdAt", Math.max(now, monitor.createdAt + 1));
   const cancelling = new Set(edit.tracked().map((o) => o.linkId));
-  const found = inferOrders(lifetimeKey(edit.monitor), position, view.orders.filter((o) => !cancelling.has(orderKey(o))));
+  const found = inferOrders(lifetimeKey(edit.monitor), position, view.orders.filter((o) => !cancelling.has(orderKey(o))), config.ladder);
   for (const order of found.orders) edit.adopt(order);
   const stop = found.orders.find((o) => o.role === "sl");
   edit.set("plan", found.plan);

@@ -3,15 +3,16 @@
  * `fast`: one take-profit for 100% plus one stop-loss. `conservative`: up to 3 limit
  * entries, a TP ladder of 1..4 rungs (percentages of the position, summing to 100), and
  * one stop-loss for the whole position.
+ * The settings have no defaults here: their one source is the engine's config schema
+ * (core/engine/config.ts), turned into a RuleConfig by `ruleConfigOf`.
  */
-import { DEFAULT_URGENCY, type UrgencyConfig } from "./urgency.ts";
+import type { UrgencyConfig } from "./urgency.ts";
 import { lotsToQty, toLots } from "./units.ts";
 
 export type Plan =
   | { readonly kind: "fast" }
   | { readonly kind: "conservative"; readonly ladder: readonly number[] };
 
-export const DEFAULT_LADDER: readonly number[] = [85, 5, 5, 5];
 export const MAX_ENTRIES = 3;
 export const MAX_RUNGS = 4;
 
@@ -32,24 +33,17 @@ export interface RuleConfig {
   readonly pastStop: "from-mark" | "close";
   /** This Warden instance's tag, carried in its orderLinkIds (absent: untagged ids, no stand-by). */
   readonly instance?: string;
+  /** TP ladder of a conservative plan Warden builds itself (an adopted position with working entries but no TPs). */
+  readonly ladder: readonly number[];
   readonly urgency: UrgencyConfig;
 }
-
-export const DEFAULT_RULE_CONFIG: RuleConfig = {
-  breakevenBufferBps: 11,
-  graceMs: 10_000,
-  defaultStopPct: 2,
-  restoreAlertWindowMs: 600_000,
-  pastStop: "from-mark",
-  urgency: DEFAULT_URGENCY,
-};
 
 export function fastPlan(): Plan {
   return { kind: "fast" };
 }
 
 /** Throws on an invalid ladder (a broken invariant); use `ladderProblems` to validate input. */
-export function conservativePlan(ladder: readonly number[] = DEFAULT_LADDER): Plan {
+export function conservativePlan(ladder: readonly number[]): Plan {
   const problems = ladderProblems(ladder);
   if (problems.length > 0) throw new RangeError(`invalid TP ladder [${ladder.join(", ")}]: ${problems.join("; ")}`);
   return { kind: "conservative", ladder: [...ladder] };
@@ -72,6 +66,7 @@ export function ruleConfigProblems(config: RuleConfig): string[] {
   if (!(config.graceMs >= 0)) problems.push("graceMs must be >= 0");
   if (!(config.defaultStopPct > 0 && config.defaultStopPct < 100)) problems.push("defaultStopPct must be between 0 and 100");
   if (!(config.restoreAlertWindowMs >= 0)) problems.push("restoreAlertWindowMs must be >= 0");
+  for (const problem of ladderProblems(config.ladder)) problems.push(`ladder: ${problem}`);
   const u = config.urgency;
   if (!(u.criticalPct >= 0 && u.criticalPct <= u.urgentPct && u.urgentPct <= u.activePct)) {
     problems.push("urgency thresholds must satisfy 0 <= criticalPct <= urgentPct <= activePct");

@@ -23,8 +23,8 @@ import { toLots } from "./units.ts";
 export interface ReconcileOptions {
   /** Mirror size ratio (mirror = ratio x main); when absent, mirror monitors keep theirs (default 1). */
   readonly mirrorRatio?: number;
-  /** Accepted for symmetry with evaluate; adoption needs no rule setting today. */
-  readonly config?: RuleConfig;
+  /** The rule settings; adoption takes the ladder of a conservative plan without TPs from it. */
+  readonly config: RuleConfig;
 }
 
 export type ReconcileChange =
@@ -46,7 +46,7 @@ export function reconcile(
   snapshots: ReadonlyMap<AccountId, AccountSnapshot>,
   instruments: ReadonlyMap<string, Instrument>,
   now: number,
-  options: ReconcileOptions = {},
+  options: ReconcileOptions,
 ): Reconciliation {
   const changes: ReconcileChange[] = [];
   const adopted: MonitorId[] = [];
@@ -67,7 +67,7 @@ export function reconcile(
         byId.set(id, attachOwn(known, snapshot, changes));
         continue;
       }
-      const monitor = adoptPosition(account, position, snapshot.orders, now);
+      const monitor = adoptPosition(account, position, snapshot.orders, now, options.config.ladder);
       byId.set(id, monitor);
       adopted.push(id);
       changes.push({ kind: "adopted", monitor: id, orders: monitor.orders.length });

@@ -8,7 +8,7 @@
  * answers in `MonitorView.lookups` (the order, or null when found nowhere).
  */
 import { orderKey, type Monitor, type TrackedOrder } from "./monitor.ts";
-import { DEFAULT_RULE_CONFIG, type RuleConfig } from "./plan.ts";
+import type { RuleConfig } from "./plan.ts";
 import type { ExchangeOrder, ExchangePosition, Instrument } from "./types.ts";
 
 export interface MonitorView {
@@ -51,7 +51,7 @@ export function sight(
   tracked: TrackedOrder,
   view: MonitorView,
   now: number,
-  config: RuleConfig = DEFAULT_RULE_CONFIG,
+  config: RuleConfig,
   listed: ReadonlyMap<string, ExchangeOrder> = listedByLinkId(view),
 ): Sighting {
   const grace = inGrace(monitor, tracked.linkId, now, config.graceMs);
@@ -71,7 +71,7 @@ export function sight(
 }
 
 /** Every tracked working order's sighting, by linkId. */
-export function sightAll(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig = DEFAULT_RULE_CONFIG): Map<string, Sighting> {
+export function sightAll(monitor: Monitor, view: MonitorView, now: number, config: RuleConfig): Map<string, Sighting> {
   const listed = listedByLinkId(view);
   const sightings = new Map<string, Sighting>();
   for (const tracked of monitor.orders) {
@@ -85,7 +85,7 @@ export function needsLookup(
   monitor: Monitor,
   view: Pick<MonitorView, "orders" | "snapshotAt"> & Partial<Pick<MonitorView, "lookups">>,
   now: number,
-  config: RuleConfig = DEFAULT_RULE_CONFIG,
+  config: RuleConfig,
 ): string[] {
   if (monitor.status === "closed") return [];
   const listed = new Set(view.orders.filter((o) => OPEN.has(o.status)).map(orderKey));

@@ -15,13 +15,6 @@ export interface UrgencyConfig {
   readonly intervalsMs: Readonly<Record<Urgency, number>>;
 }
 
-export const DEFAULT_URGENCY: UrgencyConfig = {
-  criticalPct: 0.5,
-  urgentPct: 2,
-  activePct: 5,
-  intervalsMs: { critical: 0, urgent: 5_000, active: 15_000, idle: 60_000 },
-};
-
 /** Prices the monitor reacts to: working TP prices, SL triggers and entry prices. */
 export function triggerPrices(monitor: Monitor): number[] {
   const prices: number[] = [];
@@ -41,7 +34,7 @@ export function nearestTriggerPct(monitor: Monitor, markPrice: number): number {
   return best;
 }
 
-export function urgency(monitor: Monitor, markPrice: number, config: UrgencyConfig = DEFAULT_URGENCY): Urgency {
+export function urgency(monitor: Monitor, markPrice: number, config: UrgencyConfig): Urgency {
   if (monitor.status === "closed") return "idle";
   const pct = nearestTriggerPct(monitor, markPrice);
   if (pct <= config.criticalPct) return "critical";
@@ -50,7 +43,7 @@ export function urgency(monitor: Monitor, markPrice: number, config: UrgencyConf
   return "idle";
 }
 
-export function dueInterval(level: Urgency, config: UrgencyConfig = DEFAULT_URGENCY): number {
+export function dueInterval(level: Urgency, config: UrgencyConfig): number {
   return config.intervalsMs[level];
 }
 

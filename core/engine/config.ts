@@ -2,6 +2,10 @@
  * `run --config FILE`: the engine's settings, validated before any network call. Every
  * problem is listed (path and expectation), not just the first, in one line that names
  * the file; the refusal exits 2.
+ *
+ * This schema is the one place every default is written: each field carries its own, and a
+ * section left out is parsed from `{}` (`prefault`), so it gets the same field defaults.
+ * The domain has no defaults of its own; the engine hands it `ruleConfigOf(config)`.
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
@@ -23,18 +27,18 @@ export const engineConfigSchema = z.strictObject({
       activeEveryMs: ms.default(15_000),
       idleEveryMs: ms.default(60_000),
     })
-    .default({ criticalPct: 0.5, urgentPct: 2, activePct: 5, criticalEveryMs: 0, urgentEveryMs: 5_000, activeEveryMs: 15_000, idleEveryMs: 60_000 })
+    .prefault({})
     .refine((u) => u.criticalPct <= u.urgentPct && u.urgentPct <= u.activePct, "thresholds must grow: criticalPct <= urgentPct <= activePct"),
   plan: z
     .strictObject({
-      /** TP ladder of conservative plans, % of the position; sums to 100. */
+      /** TP ladder of the conservative plans Warden builds itself (an adopted position with entries but no TPs), % of the position; sums to 100. */
       ladder: z.array(pct).min(1).max(4).default([85, 5, 5, 5]),
       /** Fee buffer added to the average entry for breakeven, basis points. */
       breakevenBufferBps: z.number().nonnegative().max(500).default(11),
       /** Stop distance for an adopted position that has no stop, % of entry. */
       defaultStopPct: pct.default(5),
     })
-    .default({ ladder: [85, 5, 5, 5], breakevenBufferBps: 11, defaultStopPct: 5 })
+    .prefault({})
     .refine((p) => Math.abs(p.ladder.reduce((a, b) => a + b, 0) - 100) < 1e-9, { message: "ladder must sum to 100", path: ["ladder"] }),
   cache: z
     .strictObject({
@@ -43,7 +47,7 @@ export const engineConfigSchema = z.strictObject({
       /** An order missing right after our own write is not declared gone within this, ms. */
       graceMs: ms.default(10_000),
     })
-    .default({ freshnessMs: 1_000, graceMs: 10_000 }),
+    .prefault({}),
   protection: z
     .strictObject({
       /** An alert about a position left unprotected (or an outage) is repeated this often while it lasts, ms. */
@@ -57,7 +61,7 @@ export const engineConfigSchema = z.strictObject({
       /** A stop to place whose trigger the mark already crossed: "from-mark" (defaultStopPct from the mark) or "close" (close at market). */
       pastStop: z.enum(["from-mark", "close"]).default("from-mark"),
     })
-    .default({ alertRepeatMs: 300_000, outageAfterMs: 30_000, deadlineMs: 1_500, restoreAlertWindowMs: 600_000, pastStop: "from-mark" }),
+    .prefault({}),
   mirror: z
     .strictObject({
       /** Mirror size / main size; on the simulator the scenario's ratio applies. */

@@ -101,6 +101,8 @@ export class Engine {
   #noInstrument = 0;
   /** Accounts with a position on an unknown instrument: read every cycle (such a position is unprotected). */
   readonly #unplaced = new Set<AccountId>();
+  /** Accounts whose read failed this cycle. */
+  #failedAccounts = 0;
   readonly #instrumentsReloadedAt = new Map<string, number>();
 
   constructor(deps: EngineDeps) {
@@ -141,6 +143,7 @@ export class Engine {
       store: this.#deps.store,
       now: this.#deps.clock.now(),
       emit: this.#emit,
+      rules: this.#rules,
       ...(this.#deps.mirrorRatio !== undefined ? { mirrorRatio: this.#deps.mirrorRatio } : {}),
     });
     this.#monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, this.#deps.clock.now()) } : m)); // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
@@ -294,7 +297,7 @@ export class Engine {
       writes: this.#executor.takeWriteCount(),
       unprotected: this.#monitors.filter((m) => m.status === "active" && m.protection?.state === "unprotected").length + this.#noInstrument,
       longestUnprotectedMs: this.#watch.longestUnprotectedMs(),
-      failedAccounts: this.#deps.exchanges.size - loaded.size,
+      failedAccounts: this.#failedAccounts,
     };
     this.#emit("info", "cycle.completed", {
       cycle,
@@ -380,6 +383,7 @@ export class Engine {
     for (const m of due) byAccount.set(m.account, [...(byAccount.get(m.account) ?? []), m]);
     const accounts = [...new Set([...byAccount.keys(), ...unseen])];
     const loaded = new Set<AccountId>();
+    this.#failedAccounts = 0;
     const deadline = this.#deps.config.protection.deadlineMs;
     await Promise.all(
       accounts.map(async (account) => {
@@ -390,6 +394,7 @@ export class Engine {
           loaded.add(account);
           this.#watch.readSucceeded(account, now);
         } catch (error) {
+          this.#failedAccounts++;
           this.#watch.readFailed(account, now, this.#absorb(error, account, this.#watch.failing(account)));
           this.#deps.readPath.invalidate(account, "");
         }
@@ -418,7 +423,7 @@ export class Engine {
     const unknown = [...snapshots].some(([account, s]) => s.positions.some((p) => p.size > 0 && this.#instruments.has(p.symbol) && !active.has(monitorId(account, p.symbol, p.side))));
     if (!unknown) return false;
     const before = new Map(this.#monitors.map((m) => [m.id, m]));
-    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {});
+    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, { config: this.#rules, ...(this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {}) });
     this.#monitors = r.monitors;
     this.#decider.unsettleAll();
     for (const id of r.adopted) {

@@ -17,8 +17,8 @@ export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<Accou
     case "ttl":
       return new TtlReadPath(exchanges, clock);
     case "warden": {
-      const { freshnessMs, graceMs } = config.cache;
-      const cache = new SnapshotCache([...exchanges.values()], { clock, ttlMs: freshnessMs, freshnessMs, graceMs });
+      const { freshnessMs } = config.cache;
+      const cache = new SnapshotCache([...exchanges.values()], { clock, ttlMs: freshnessMs, freshnessMs });
       return new SnapshotReadPath(cache, { freshnessMs, ...(emit !== undefined ? { emit } : {}) });
     }
   }

@@ -1,4 +1,4 @@
-/** The engine's validated settings as the pure rules want them. */
+/** The engine's validated settings as the pure rules want them: the domain's only source of settings. */
 import type { RuleConfig } from "../domain/plan.ts";
 import type { EngineConfig } from "./config.ts";
 
@@ -10,6 +10,7 @@ export function ruleConfigOf(config: EngineConfig): RuleConfig {
     defaultStopPct: config.plan.defaultStopPct,
     restoreAlertWindowMs: config.protection.restoreAlertWindowMs,
     pastStop: config.protection.pastStop,
+    ladder: config.plan.ladder,
     urgency: {
       criticalPct: u.criticalPct,
       urgentPct: u.urgentPct,

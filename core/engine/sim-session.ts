@@ -75,6 +75,8 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
         fetch: transport,
         beforeRequest: budget.gate(account.id),
         ccxtThrottle: opts.legacyClient === true,
+        // retryAt and ban ends come on the engine's (virtual) clock, as the engine reads them
+        clock,
       }),
     );
   }

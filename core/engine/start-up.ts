@@ -5,6 +5,7 @@
  * the start (RECONCILE_FAILED, exit 3): a restored or stale state is never trusted blindly.
  */
 import type { Monitor } from "../domain/monitor.ts";
+import type { RuleConfig } from "../domain/plan.ts";
 import { reconcile } from "../domain/reconcile.ts";
 import type { AccountId, AccountSnapshot, Instrument } from "../domain/types.ts";
 import { RuntimeFault, WardenError } from "../errors.ts";
@@ -29,6 +30,7 @@ export interface StartUpInput {
   readonly store: StateStore;
   readonly now: number;
   readonly emit: Emit;
+  readonly rules: RuleConfig;
   readonly mirrorRatio?: number;
 }
 
@@ -53,7 +55,7 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
     const kept = storedMirrorRatio(stored);
     const ratio = input.mirrorRatio ?? kept ?? inferMirrorRatio(snapshots);
     if (input.mirrorRatio === undefined && ratio !== undefined) emit("info", "mirror.ratio", { ratio, from: kept !== undefined ? "state (fixed at first sight)" : "positions at start-up" });
-    const result = reconcile(stored, snapshots, instruments, now, ratio !== undefined ? { mirrorRatio: ratio } : {});
+    const result = reconcile(stored, snapshots, instruments, now, { config: input.rules, ...(ratio !== undefined ? { mirrorRatio: ratio } : {}) });
     for (const id of result.adopted) {
       const m = result.monitors.find((x) => x.id === id);
       emit("info", "monitor.adopted", { monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length });

@@ -17,7 +17,7 @@ function makeCache(opts: Partial<SnapshotCacheOptions> = {}) {
   const clock = new VirtualClock(T0);
   const main = new MemoryExchange("main", { marks: { BTCUSDT: 60000 }, clock });
   main.setPosition("BTCUSDT", "long", 0.1, 60000);
-  const cache = new SnapshotCache([main], { clock, ttlMs: 2000, graceMs: 5000, ...opts });
+  const cache = new SnapshotCache([main], { clock, ttlMs: 2000, ...opts });
   return { clock, main, cache };
 }
 
@@ -76,23 +76,6 @@ describe("SnapshotCache", () => {
     expect(cache.stats().sinceStart.accounts["main"]!.orders).toMatchObject({ misses: 2, coalesced: 0, hits: 1 });
   });
 
-  test("an order written within the grace window is not yet declared gone", async () => {
-    const { clock, cache } = makeCache();
-    await cache.snapshot("main");
-    cache.noteWrite("main", "w-3", clock.now());
-    expect(cache.stats().sinceStart.accounts["main"]!.orders.entries).toBe(0);
-    expect(cache.isWithinGrace("main", "w-3", clock.now() + 4999)).toBe(true);
-    expect(cache.isWithinGrace("main", "w-3", clock.now() + 5000)).toBe(false);
-    expect(cache.isWithinGrace("main", "other", clock.now())).toBe(false);
-  });
-
-  test("noteWrite invalidates the account", async () => {
-    const { clock, cache } = makeCache();
-    const first = await cache.snapshot("main");
-    cache.noteWrite("main", "w-4", clock.now());
-    expect(await cache.snapshot("main")).not.toBe(first);
-  });
-
   test("a failed load rejects every coalesced reader and the next read tries again", async () => {
     const { main, cache } = makeCache();
     main.failNext("server-error");
@@ -139,7 +122,7 @@ describe("SnapshotCache", () => {
     const key = sim.venue.accounts().find((a) => a.id === "main")!;
     const exchange = createBybitAccount({ account: "main", apiKey: key.apiKey, secret: key.apiSecret, fetch: mswFetch(simHandlers(sim)) });
     const clock = new VirtualClock(T0);
-    const cache = new SnapshotCache([exchange], { clock });
+    const cache = new SnapshotCache([exchange], { clock, ttlMs: 2000 });
     await cache.instruments("main");
     const snaps = await Promise.all(Array.from({ length: 5 }, () => cache.snapshot("main")));
     expect(snaps[0]?.positions.map((p) => p.symbol)).toEqual(["BTCUSDT"]);

@@ -2,11 +2,16 @@
 import type { Action } from "../../core/domain/action.ts";
 import { lifetimeKey, linkId } from "../../core/domain/link-id.ts";
 import { closingSide, newMonitor, openingSide, type Monitor, type TrackedOrder } from "../../core/domain/monitor.ts";
-import { conservativePlan, fastPlan, splitQty, tpShares } from "../../core/domain/plan.ts";
+import { conservativePlan, fastPlan, splitQty, tpShares, type RuleConfig } from "../../core/domain/plan.ts";
 import type { MonitorView } from "../../core/domain/sighting.ts";
 import { monitorId, type ExchangeOrder, type ExchangePosition, type Instrument, type Side } from "../../core/domain/types.ts";
+import { defaultEngineConfig } from "../../core/engine/config.ts";
+import { ruleConfigOf } from "../../core/engine/rule-config.ts";
 
 export const T0 = 1_750_000_000_000;
+
+/** The rule settings the engine runs with when no config file is given. */
+export const RULES: RuleConfig = ruleConfigOf(defaultEngineConfig());
 
 export function makeInstrument(over: Partial<Instrument> = {}): Instrument {
   return { symbol: "BTCUSDT", tickSize: 0.1, qtyStep: 0.001, minQty: 0.001, ...over };
@@ -29,7 +34,7 @@ export function makeMonitor(spec: MonitorSpec = {}): Monitor {
   const account = spec.account ?? "main";
   const size = spec.size ?? 0.1;
   const entry = spec.entryPrice ?? 60_000;
-  const plan = spec.plan === "fast" ? fastPlan() : conservativePlan();
+  const plan = spec.plan === "fast" ? fastPlan() : conservativePlan(RULES.ladder);
   const id = monitorId(account, "BTCUSDT", side);
   const dir = side === "long" ? 1 : -1;
   const life = lifetimeKey({ id, createdAt: T0 });

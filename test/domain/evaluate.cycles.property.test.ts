@@ -8,10 +8,9 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { evaluate, needsLookup } from "../../core/domain/evaluate.ts";
 import type { Monitor } from "../../core/domain/monitor.ts";
-import { DEFAULT_RULE_CONFIG } from "../../core/domain/plan.ts";
 import type { ExchangeOrder } from "../../core/domain/types.ts";
 import { lotsToQty, toLots } from "../../core/domain/units.ts";
-import { T0, applyWrites, listingOf, makeInstrument, makeMonitor, makePosition } from "./builders.ts";
+import { T0, applyWrites, listingOf, makeInstrument, makeMonitor, makePosition, RULES } from "./builders.ts";
 
 const STEP = 0.001;
 type Event = "entry-fill" | "tp-fill" | "sl-fill" | "cancel-sl" | "cancel-tp" | "manual-close" | "nothing";
@@ -63,11 +62,11 @@ describe("evaluate over many cycles", () => {
           if (monitor.status === "closed") break;
           if (event === "cancel-sl" && ex.listing.some((o) => o.reduceOnly && o.triggerPrice !== undefined)) stopCancels++;
           happen(ex, event);
-          now += DEFAULT_RULE_CONFIG.graceMs + 1;
+          now += RULES.graceMs + 1;
           const position = ex.sizeLots > 0 ? makePosition({ side, size: lotsToQty(ex.sizeLots, STEP), markPrice: 60_000 }) : undefined;
           const base = { position, orders: ex.listing, instrument: makeInstrument(), lookups: new Map<string, ExchangeOrder | null>(), snapshotAt: now };
-          const lookups = new Map(needsLookup(monitor, base, now).map((id) => [id, ex.history.get(id) ?? null] as const));
-          const result = evaluate(monitor, { ...base, lookups }, now);
+          const lookups = new Map(needsLookup(monitor, base, now, RULES).map((id) => [id, ex.history.get(id) ?? null] as const));
+          const result = evaluate(monitor, { ...base, lookups }, now, RULES);
           monitor = result.monitor;
           ex.listing = applyWrites(ex.listing, result.actions);
 

@@ -5,7 +5,7 @@ import type { Monitor } from "../../core/domain/monitor.ts";
 import { reconcile } from "../../core/domain/reconcile.ts";
 import type { AccountId, AccountSnapshot, ExchangeOrder } from "../../core/domain/types.ts";
 import { toLots } from "../../core/domain/units.ts";
-import { T0, applyWrites, exchangeOrder, foreignOrder, makeInstrument, makeMonitor, makePosition, makeView } from "./builders.ts";
+import { T0, applyWrites, exchangeOrder, foreignOrder, makeInstrument, makeMonitor, makePosition, makeView, RULES } from "./builders.ts";
 
 const NOW = T0 + 60_000;
 const STEP = 0.001;
@@ -56,9 +56,9 @@ describe("evaluate properties", () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const { monitor, view } = build(c);
-        const first = evaluate(monitor, view, NOW);
-        expect(evaluate(monitor, view, NOW)).toEqual(first);
-        expect(evaluate(JSON.parse(JSON.stringify(monitor)) as Monitor, view, NOW)).toEqual(first);
+        const first = evaluate(monitor, view, NOW, RULES);
+        expect(evaluate(monitor, view, NOW, RULES)).toEqual(first);
+        expect(evaluate(JSON.parse(JSON.stringify(monitor)) as Monitor, view, NOW, RULES)).toEqual(first);
         expect(JSON.parse(JSON.stringify(first.monitor))).toEqual(first.monitor);
       }),
       { numRuns: 300 },
@@ -69,7 +69,7 @@ describe("evaluate properties", () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const { monitor, view } = build({ ...c, newSizeLots: 0 });
-        const { monitor: after, actions } = evaluate(monitor, view, NOW);
+        const { monitor: after, actions } = evaluate(monitor, view, NOW, RULES);
         expect(actions.filter((a) => a.kind === "place")).toEqual([]);
         const left = applyWrites(view.orders, actions);
         expect(left.filter((o) => o.reduceOnly)).toEqual([]);
@@ -90,7 +90,7 @@ describe("evaluate properties", () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const { monitor, view } = build({ ...c, newSizeLots: Math.max(1, c.newSizeLots) });
-        const { monitor: after, actions } = evaluate(monitor, view, NOW);
+        const { monitor: after, actions } = evaluate(monitor, view, NOW, RULES);
         const listing = applyWrites(view.orders, actions);
         expect(workingStops(listing).length).toBeLessThanOrEqual(1);
         const stop = after.orders.filter((o) => o.role === "sl" && o.state === "working").at(-1);
@@ -106,9 +106,9 @@ describe("evaluate properties", () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const { monitor, view } = build({ ...c, newSizeLots: Math.max(1, c.newSizeLots) });
-        const first = evaluate(monitor, view, NOW);
+        const first = evaluate(monitor, view, NOW, RULES);
         const later = NOW + 1_000;
-        const second = evaluate(first.monitor, { ...view, orders: applyWrites(view.orders, first.actions), lookups: new Map(), snapshotAt: later }, later);
+        const second = evaluate(first.monitor, { ...view, orders: applyWrites(view.orders, first.actions), lookups: new Map(), snapshotAt: later }, later, RULES);
         expect(second.actions.filter((a) => a.kind === "place" || a.kind === "amend" || a.kind === "cancel")).toEqual([]);
       }),
       { numRuns: 300 },
@@ -152,8 +152,8 @@ describe("reconcile properties", () => {
           for (const side of spec.known) monitors.push(makeMonitor({ account, side }));
         }
         const options = ratio === undefined ? {} : { mirrorRatio: ratio };
-        const once = reconcile(monitors, snaps, instruments, T0, options);
-        const twice = reconcile(once.monitors, snaps, instruments, T0, options);
+        const once = reconcile(monitors, snaps, instruments, T0, { ...options, config: RULES });
+        const twice = reconcile(once.monitors, snaps, instruments, T0, { ...options, config: RULES });
         expect(twice.monitors).toEqual(once.monitors);
       }),
       { numRuns: 300 },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { evaluate } from "../../core/domain/evaluate.ts";
 import { divergence, divergenceAlert, mirrorSize } from "../../core/domain/mirror.ts";
-import { exchangeOrder, listingOf, makeMonitor, makePosition, makeView, ofKind, order, T0 } from "./builders.ts";
+import { exchangeOrder, listingOf, makeMonitor, makePosition, makeView, ofKind, order, T0, RULES } from "./builders.ts";
 
 describe("mirror", () => {
   const main = makeMonitor({ size: 0.1 });
@@ -26,8 +26,8 @@ describe("mirror", () => {
     const mirror = makeMonitor({ account: "mirror", size: 0.05 });
     const tp1Main = order(main, "tp", 0);
     const tp1Mirror = order(mirror, "tp", 0);
-    const mainResult = evaluate(main, makeView(main, { position: makePosition({ size: 0.015, markPrice: 61_000 }), orders: listingOf(main, [tp1Main.linkId]), lookups: new Map([[tp1Main.linkId, exchangeOrder(tp1Main, { status: "filled" })]]) }), T0);
-    const mirrorResult = evaluate(mirror, makeView(mirror, { position: makePosition({ size: 0.008, markPrice: 61_000 }), orders: listingOf(mirror, [tp1Mirror.linkId]), lookups: new Map([[tp1Mirror.linkId, exchangeOrder(tp1Mirror, { status: "filled" })]]) }), T0);
+    const mainResult = evaluate(main, makeView(main, { position: makePosition({ size: 0.015, markPrice: 61_000 }), orders: listingOf(main, [tp1Main.linkId]), lookups: new Map([[tp1Main.linkId, exchangeOrder(tp1Main, { status: "filled" })]]) }), T0, RULES);
+    const mirrorResult = evaluate(mirror, makeView(mirror, { position: makePosition({ size: 0.008, markPrice: 61_000 }), orders: listingOf(mirror, [tp1Mirror.linkId]), lookups: new Map([[tp1Mirror.linkId, exchangeOrder(tp1Mirror, { status: "filled" })]]) }), T0, RULES);
     const mainStop = ofKind(mainResult.actions, "amend").find((a) => a.role === "sl")!;
     const mirrorStop = ofKind(mirrorResult.actions, "amend").find((a) => a.role === "sl")!;
     expect(mirrorStop.triggerPrice).toBe(mainStop.triggerPrice!);

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { conservativePlan, DEFAULT_RULE_CONFIG, ladderProblems, ruleConfigProblems, sharesFromQtys, splitQty, tpShares } from "../../core/domain/plan.ts";
+import { conservativePlan, ladderProblems, ruleConfigProblems, sharesFromQtys, splitQty, tpShares } from "../../core/domain/plan.ts";
+import { RULES } from "./builders.ts";
 
 describe("plan", () => {
-  test("defaults to an 85/5/5/5 ladder", () => {
-    expect(tpShares(conservativePlan())).toEqual([85, 5, 5, 5]);
+  test("the configured ladder (by default 85/5/5/5) makes a conservative plan", () => {
+    expect(tpShares(conservativePlan(RULES.ladder))).toEqual([85, 5, 5, 5]);
     expect(tpShares({ kind: "fast" })).toEqual([100]);
   });
 
@@ -29,8 +30,9 @@ describe("plan", () => {
   });
 
   test("the default rule config is valid and an invalid one lists its problems", () => {
-    expect(ruleConfigProblems(DEFAULT_RULE_CONFIG)).toEqual([]);
-    expect(DEFAULT_RULE_CONFIG.breakevenBufferBps).toBe(11);
-    expect(ruleConfigProblems({ ...DEFAULT_RULE_CONFIG, graceMs: -1, defaultStopPct: 0 })).toHaveLength(2);
+    expect(ruleConfigProblems(RULES)).toEqual([]);
+    expect(RULES.breakevenBufferBps).toBe(11);
+    expect(ruleConfigProblems({ ...RULES, graceMs: -1, defaultStopPct: 0 })).toHaveLength(2);
+    expect(ruleConfigProblems({ ...RULES, ladder: [50, 40] })).toEqual(["ladder: rungs must sum to 100, got 90"]);
   });
 });

@@ -5,9 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { evaluate } from "../../core/domain/evaluate.ts";
-import { DEFAULT_RULE_CONFIG } from "../../core/domain/plan.ts";
 import { isSettled, reschedule, viewFingerprint } from "../../core/domain/settled.ts";
-import { T0, makeMonitor, makePosition, makeView } from "./builders.ts";
+import { T0, makeMonitor, makePosition, makeView, RULES } from "./builders.ts";
 
 const STEP = 0.001;
 
@@ -26,7 +25,7 @@ describe("reschedule stands for evaluate on a settled monitor", () => {
           const monitor = makeMonitor({ side, plan, size });
           const at1 = T0 + 60_000;
           const view1 = makeView(monitor, { position: makePosition({ side, size, markPrice: 60_000 * (1 + bps1 / 10_000) }), snapshotAt: at1 });
-          const first = evaluate(monitor, view1, at1);
+          const first = evaluate(monitor, view1, at1, RULES);
           fc.pre(first.actions.length === 0 && isSettled(first.monitor, STEP));
           const at2 = at1 + later;
           const mark2 = 60_000 * (1 + bps2 / 10_000);
@@ -35,9 +34,9 @@ describe("reschedule stands for evaluate on a settled monitor", () => {
           fc.pre(side === "long" ? mark2 > stop : mark2 < stop);
           const view2 = { ...view1, position: { ...view1.position!, markPrice: mark2 }, snapshotAt: at2 };
           expect(viewFingerprint(view2)).toBe(viewFingerprint(view1));
-          const second = evaluate(first.monitor, view2, at2);
+          const second = evaluate(first.monitor, view2, at2, RULES);
           expect(second.actions).toEqual([]);
-          expect(reschedule(first.monitor, mark2, at2, DEFAULT_RULE_CONFIG)).toEqual(second.monitor);
+          expect(reschedule(first.monitor, mark2, at2, RULES)).toEqual(second.monitor);
         },
       ),
       { numRuns: 400 },

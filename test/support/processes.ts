@@ -1,12 +1,13 @@
 /**
  * Test support: real `warden` processes. `spawnWarden` starts `bun cli/main.ts ...` (the bun
  * binary running the tests), collects stdout lines and stderr, and can wait for a line or the
- * exit; `startSimServer` starts `warden sim serve` and waits for its `listening on` line.
+ * exit; `spawnCommand` does the same for any command line (`npx bun run cli ...`);
+ * `startSimServer` starts `warden sim serve` and waits for its `listening on` line.
  * Every child started here is tracked: `killAllWardens()` (afterEach) kills the runs,
  * `killAllProcesses()` (afterAll) the simulators too.
  * The child's environment is the test's minus every WARDEN_* variable, plus `env`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -51,7 +52,12 @@ export interface SpawnOptions {
 }
 
 export function spawnWarden(args: readonly string[], opts: SpawnOptions = {}): WardenProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(opts.env ?? {}), stdio: ["ignore", "pipe", "pipe"] });
+  return spawnCommand(process.execPath, [CLI, ...args], opts);
+}
+
+/** `command args...` in the repo root, tracked and watched like `spawnWarden`'s children. */
+export function spawnCommand(command: string, args: readonly string[], opts: SpawnOptions = {}): WardenProcess {
+  const child = spawn(command, [...args], { cwd: REPO_ROOT, env: childEnv(opts.env ?? {}), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   let partial = "";
@@ -250,4 +256,35 @@ export async function closedPort(): Promise<number> {
   const port = typeof address === "object" && address !== null ? address.port : 0;
   await new Promise<void>((done) => server.close(() => done()));
   return port;
+}
+
+/** Every live descendant of `root` (children, their children, ...), from `ps`. */
+export function descendantsOf(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const line of execFileSync("ps", ["-A", "-o", "pid=,ppid="], { encoding: "utf8" }).split("\n")) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid !== undefined && ppid !== undefined && Number.isInteger(pid) && Number.isInteger(ppid)) parents.set(pid, ppid);
+  }
+  const out: number[] = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent && !out.includes(pid)) {
+        out.push(pid);
+        frontier.push(pid);
+      }
+    }
+  }
+  return out;
+}
+
+/** True while `pid` runs (a zombie, exited but not yet reaped, counts as gone). */
+export function isRunning(pid: number): boolean {
+  try {
+    const state = execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim();
+    return state !== "" && !state.startsWith("Z");
+  } catch {
+    return false; // ps exits 1 when there is no such process
+  }
 }
