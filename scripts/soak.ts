@@ -4,7 +4,7 @@
  * cycle against the venue's real state. Exit 1 when any invariant was breached.
  *
  *   npx bun scripts/soak.ts [--cycles 10000] [--seed 1] [--fault-rate 0.05] [--k 3]
- *                           [--monitors 6] [--intervention-rate 0.25] [--json]
+ *                           [--monitors 6] [--intervention-rate 0.25] [--examples 5] [--json]
  */
 import { argv, exit, writeStdout } from "../core/runtime.ts";
 import { runSoak, SOAK_DEFAULTS, type SoakReport } from "../core/soak/soak.ts";
@@ -28,6 +28,7 @@ const report = await runSoak({
   k: Math.max(1, Math.floor(option("k", SOAK_DEFAULTS.k))),
   monitors: Math.max(1, Math.floor(option("monitors", SOAK_DEFAULTS.monitors))),
   interventionRate: option("intervention-rate", SOAK_DEFAULTS.interventionRate),
+  examples: Math.floor(option("examples", SOAK_DEFAULTS.examples)),
 });
 
 writeStdout(argv().includes("--json") ? `${JSON.stringify(report, null, 2)}\n` : render(report));

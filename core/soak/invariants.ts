@@ -98,6 +98,7 @@ export function isProtected(p: VenuePosition, orders: readonly VenueOrder[], spe
 export class InvariantChecker {
   readonly #opts: CheckerOptions;
   readonly #touched = new Map<string, number>();
+  readonly #lastTouch = new Map<string, string>();
   readonly #held = new Map<string, Held>();
   readonly #episodes = new Map<string, number>();
   /** Warden stops working right before the cycle: linkId -> trigger, and per monitor lifetime the tightest. */
@@ -113,9 +114,10 @@ export class InvariantChecker {
   }
 
   /** An intervention or fault touched this account and symbol; the engine's repair bound counts from `fromCycle`. */
-  touch(account: string, symbol: string, fromCycle: number): void {
+  touch(account: string, symbol: string, fromCycle: number, why?: string): void {
     const key = touchKey(account, symbol);
     this.#touched.set(key, Math.max(fromCycle, this.#touched.get(key) ?? -Infinity));
+    if (why !== undefined) this.#lastTouch.set(key, `before cycle ${fromCycle}: ${why}`);
   }
 
   /** The venue right before the engine's cycle (after the trader and the price moved). */
@@ -193,7 +195,8 @@ export class InvariantChecker {
       if (reported.has(key)) continue;
       const stops = view.orders.filter((o) => o.account === p.account && o.symbol === p.symbol && o.triggerPrice !== undefined);
       const found = stops.length === 0 ? "no stop" : `stops ${stops.map((o) => `${o.linkId || o.orderId.slice(0, 8)} ${o.side} ${o.qty}@${o.triggerPrice}`).join(", ")}`;
-      hold("unprotected", key, p.account, p.symbol, key, `${p.side} ${p.size} at mark ${p.mark} unprotected (${found})`);
+      const last = this.#lastTouch.get(touchKey(p.account, p.symbol));
+      hold("unprotected", key, p.account, p.symbol, key, `${p.side} ${p.size} at mark ${p.mark} unprotected (${found})${last !== undefined ? `; last touched ${last}` : ""}`);
     }
     for (const key of [...this.#episodes.keys()]) if (!open.has(key)) this.#episodes.delete(key);
     for (const key of [...this.#held.keys()]) if (!seen.has(key)) this.#held.delete(key);

@@ -95,8 +95,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const trader = new Trader(venue, seededRng(seed ^ 0x7a3d), specs);
   const ivRng = seededRng(seed ^ 0x1e7e);
   const accounts = venue.accounts().map((a) => a.id);
-  const touchAll = (account: AccountId | undefined, from: number) => {
-    for (const a of account === undefined ? accounts : [account]) for (const symbol of specs.keys()) checker.touch(a, symbol, from);
+  const touchAll = (account: AccountId | undefined, from: number, why: string) => {
+    for (const a of account === undefined ? accounts : [account]) for (const symbol of specs.keys()) checker.touch(a, symbol, from, why);
   };
 
   const breaches: Breach[] = [];
@@ -115,10 +115,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const a of answers) {
       if (a.fault === undefined) continue;
       faultAnswers[a.fault] = (faultAnswers[a.fault] ?? 0) + 1;
-      if (a.account !== undefined && a.symbol !== undefined) checker.touch(a.account, a.symbol, cycle + 1);
-      else touchAll(a.account, cycle + 1);
+      if (a.account !== undefined && a.symbol !== undefined) checker.touch(a.account, a.symbol, cycle + 1, `fault ${a.fault} on ${a.path}`);
+      else touchAll(a.account, cycle + 1, `fault ${a.fault} on ${a.path}`);
     }
-    if (!session.budget.writesAllowed()) touchAll(undefined, cycle + 1);
+    if (!session.budget.writesAllowed()) touchAll(undefined, cycle + 1, "writes stopped by an IP ban");
     const reported = new Set([...reportedState].filter(([, state]) => state === "unprotected").map(([id]) => id));
     breaches.push(...checker.after(cycle, readVenue(venue), reported));
     reportedState = new Map([...reportedState].filter(([, state]) => state === "unprotected"));
@@ -127,7 +127,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const iv = trader.act(readVenue(venue));
       if (iv !== undefined) {
         interventions[iv.kind][iv.outcome === "applied" ? "applied" : "refused"]++;
-        checker.touch(iv.account, iv.symbol, cycle + 1);
+        checker.touch(iv.account, iv.symbol, cycle + 1, `${iv.kind} (${iv.outcome}): ${iv.detail}`);
       }
     }
   }
