@@ -192,7 +192,12 @@ export class InvariantChecker {
         this.#longestMs = ms;
         this.#longestMonitor = key;
       }
-      if (reported.has(key)) continue;
+      if (reported.has(key)) {
+        // reported in this cycle: no breach now, but the stretch goes on for the cycles after it
+        if (!this.#held.has(`unprotected|${key}`)) this.#held.set(`unprotected|${key}`, { since: cycle, breached: false });
+        seen.add(`unprotected|${key}`);
+        continue;
+      }
       const stops = view.orders.filter((o) => o.account === p.account && o.symbol === p.symbol && o.triggerPrice !== undefined);
       const found = stops.length === 0 ? "no stop" : `stops ${stops.map((o) => `${o.linkId || o.orderId.slice(0, 8)} ${o.side} ${o.qty}@${o.triggerPrice}`).join(", ")}`;
       const last = this.#lastTouch.get(touchKey(p.account, p.symbol));

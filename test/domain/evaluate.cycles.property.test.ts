@@ -344,56 +344,107 @@ function carryOut(ex: ModelExchange, monitor: Monitor, actions: readonly Action[
   return { monitor: m, disturbed };
 }
 
+type Cycle = { readonly acts: readonly Act[]; readonly fates: readonly Fate[] };
+
+/** Plays the cycles on a fresh monitor and model exchange; the breaches the checker found. */
+function play(side: Side, plan: "fast" | "conservative", cycles: readonly Cycle[]): Breach[] {
+  const first = makeMonitor({ side, plan, entries: plan === "fast" ? 0 : 2 });
+  const ex = new ModelExchange(side, toLots(first.size, STEP), listingOf(first));
+  const monitors = new Map<string, Monitor>([[first.id, first]]);
+  const checker = new InvariantChecker({ k: K, stepMs: CYCLE_MS, specs: new Map([["BTCUSDT", { symbol: "BTCUSDT", tickSize: TICK, qtyStep: STEP, minQty: STEP }]]) });
+  const instrument = makeInstrument();
+  const breaches: Breach[] = [];
+  let now = T0;
+  cycles.forEach(({ acts, fates }, i) => {
+    const cycle = i + 1;
+    now += CYCLE_MS;
+    for (const a of acts) {
+      if (a.kind !== "price") checker.touch("main", "BTCUSDT", cycle);
+      ex.act(a);
+    }
+    checker.before(ex.venueView());
+    const held = ex.side();
+    if (held !== undefined && monitors.get(monitorId("main", "BTCUSDT", held))?.status !== "active") {
+      const snapshot: AccountSnapshot = { account: "main", positions: [ex.position(held)!], orders: ex.listing, takenAt: now };
+      for (const m of reconcile([...monitors.values()], new Map([["main" as const, snapshot]]), new Map([["BTCUSDT", instrument]]), now).monitors) monitors.set(m.id, m);
+    }
+    const reported = new Set<string>();
+    const decided = [...monitors.values()]
+      .filter((m) => m.status === "active" || m.orders.some((o) => o.state === "working"))
+      .map((m) => {
+        const base = { position: ex.position(m.side), orders: ex.listing, instrument, lookups: new Map<string, ExchangeOrder | null>(), snapshotAt: now };
+        const lookups = new Map(needsLookup(m, base, now).map((id) => [id, ex.lookup(id)] as const));
+        const result = evaluate(m, { ...base, lookups }, now);
+        if (result.actions.some((a) => a.kind === "alert" && a.level === "error")) reported.add(m.id);
+        return result;
+      });
+    const left = [...fates];
+    for (const { monitor, actions } of decided) {
+      const carried = carryOut(ex, monitor, actions, left, now);
+      monitors.set(monitor.id, carried.monitor);
+      if (carried.disturbed) checker.touch("main", "BTCUSDT", cycle + 1);
+    }
+    breaches.push(...checker.after(cycle, ex.venueView(), reported));
+  });
+  return breaches;
+}
+
 describe("evaluate over many cycles, with write fates and a trader's hand", () => {
   test(`keeps DESIGN's invariants on the exchange, every position protected again within ${K} cycles of the last disturbance`, () => {
     fc.assert(
-      fc.property(
-        fc.constantFrom<Side>("long", "short"),
-        fc.constantFrom("fast" as const, "conservative" as const),
-        fc.array(cycleArb, { minLength: 1, maxLength: 24 }),
-        (side, plan, cycles) => {
-          const first = makeMonitor({ side, plan, entries: plan === "fast" ? 0 : 2 });
-          const ex = new ModelExchange(side, toLots(first.size, STEP), listingOf(first));
-          const monitors = new Map<string, Monitor>([[first.id, first]]);
-          const checker = new InvariantChecker({ k: K, stepMs: CYCLE_MS, specs: new Map([["BTCUSDT", { symbol: "BTCUSDT", tickSize: TICK, qtyStep: STEP, minQty: STEP }]]) });
-          const instrument = makeInstrument();
-          const breaches: Breach[] = [];
-          let now = T0;
-          cycles.forEach(({ acts, fates }, i) => {
-            const cycle = i + 1;
-            now += CYCLE_MS;
-            for (const a of acts) {
-              if (a.kind !== "price") checker.touch("main", "BTCUSDT", cycle);
-              ex.act(a);
-            }
-            checker.before(ex.venueView());
-            const held = ex.side();
-            if (held !== undefined && monitors.get(monitorId("main", "BTCUSDT", held))?.status !== "active") {
-              const snapshot: AccountSnapshot = { account: "main", positions: [ex.position(held)!], orders: ex.listing, takenAt: now };
-              for (const m of reconcile([...monitors.values()], new Map([["main" as const, snapshot]]), new Map([["BTCUSDT", instrument]]), now).monitors) monitors.set(m.id, m);
-            }
-            const reported = new Set<string>();
-            const decided = [...monitors.values()]
-              .filter((m) => m.status === "active" || m.orders.some((o) => o.state === "working"))
-              .map((m) => {
-                const base = { position: ex.position(m.side), orders: ex.listing, instrument, lookups: new Map<string, ExchangeOrder | null>(), snapshotAt: now };
-                const lookups = new Map(needsLookup(m, base, now).map((id) => [id, ex.lookup(id)] as const));
-                const result = evaluate(m, { ...base, lookups }, now);
-                if (result.actions.some((a) => a.kind === "alert" && a.level === "error")) reported.add(m.id);
-                return result;
-              });
-            const left = [...fates];
-            for (const { monitor, actions } of decided) {
-              const carried = carryOut(ex, monitor, actions, left, now);
-              monitors.set(monitor.id, carried.monitor);
-              if (carried.disturbed) checker.touch("main", "BTCUSDT", cycle + 1);
-            }
-            breaches.push(...checker.after(cycle, ex.venueView(), reported));
-          });
-          expect(breaches).toEqual([]);
-        },
-      ),
+      fc.property(fc.constantFrom<Side>("long", "short"), fc.constantFrom("fast" as const, "conservative" as const), fc.array(cycleArb, { minLength: 1, maxLength: 24 }), (side, plan, cycles) => {
+        expect(play(side, plan, cycles)).toEqual([]);
+      }),
       { numRuns: 400, seed: 20_251_129, includeErrorInReport: true },
     );
+  });
+
+  test("the model itself: with only the price moving and every write applied, nothing is ever breached", () => {
+    const priceOnly = fc.record({ acts: fc.array(fc.record({ kind: fc.constant("price" as const), bps: fc.integer({ min: -150, max: 150 }) }), { maxLength: 2 }), fates: fc.constant([] as Fate[]) });
+    fc.assert(
+      fc.property(fc.constantFrom<Side>("long", "short"), fc.constantFrom("fast" as const, "conservative" as const), fc.array(priceOnly, { minLength: 1, maxLength: 24 }), (side, plan, cycles) => {
+        expect(play(side, plan, cycles)).toEqual([]);
+      }),
+      { numRuns: 300, seed: 20_251_129, includeErrorInReport: true },
+    );
+  });
+});
+
+/** Shrunk counterexamples the property above found on the evaluate of 2026-11-29, one per kind of failure, pinned by name. */
+describe("evaluate over many cycles: counterexamples found by the property", () => {
+  const cases: [string, Side, "fast" | "conservative", Cycle[]][] = [
+    [
+      "an entry whose cancel was lost (no answer, not applied) is never cancelled again once the position is flat",
+      "long", "conservative",
+      [{ acts: [{ kind: "close" }], fates: ["lost"] }, { acts: [], fates: ["applied", "lost"] }, { acts: [], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "after TP1 fills, an entry whose cancel was lost stays working and outlives the position",
+      "long", "conservative",
+      [{ acts: [{ kind: "price", bps: 58 }, { kind: "price", bps: 109 }], fates: ["lost"] }, { acts: [{ kind: "close" }], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "a stop cancelled by hand a second time is not restored",
+      "long", "fast",
+      [{ acts: [{ kind: "cancel", pick: 1 }], fates: [] }, { acts: [{ kind: "cancel", pick: 0 }, { kind: "cancel", pick: 0 }], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "a restore that was lost uses up the restore: the stop is never placed again",
+      "long", "fast",
+      [{ acts: [{ kind: "cancel", pick: 1 }], fates: ["lost"] }, { acts: [], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "a trader's own stop for part of the size keeps Warden from restoring the full stop",
+      "long", "fast",
+      [{ acts: [{ kind: "own-stop", pct: 20, bps: 30, link: false }], fates: [] }, { acts: [{ kind: "cancel", pick: 1 }], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "TP rungs whose share of a small remaining size rounds to zero lots stay above the size",
+      "short", "conservative",
+      [{ acts: [{ kind: "own-stop", pct: 46, bps: 30, link: false }, { kind: "move-stop", pick: 0, bps: -41 }], fates: [] }, { acts: [{ kind: "price", bps: 125 }], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+  ];
+  test.each(cases)("%s", (_name, side, plan, cycles) => {
+    expect(play(side, plan, cycles)).toEqual([]);
   });
 });

@@ -57,9 +57,12 @@ describe("soak invariants", () => {
     expect(c.protection().longestMs).toBe(30_000);
   });
 
-  test("a monitor the engine reports unprotected in that cycle is no breach", () => {
-    const c = checker(1);
-    expect(c.after(1, view([position()], []), new Set(["main:BTCUSDT:long"]))).toEqual([]);
+  test("a monitor the engine reports unprotected in that cycle is no breach; a cycle without the report is", () => {
+    const c = checker(2);
+    const reported = new Set(["main:BTCUSDT:long"]);
+    expect(c.after(1, view([position()], []), reported)).toEqual([]);
+    expect(c.after(2, view([position()], []), reported)).toEqual([]);
+    expect(c.after(3, view([position()], [])).map((b) => [b.cycle, b.invariant])).toEqual([[3, "unprotected"]]);
   });
 
   test("a Warden order on a flat side is a breach after K checks; an entry of the other side is not on a flat side", () => {
