@@ -1,6 +1,9 @@
 /**
  * DESIGN's invariants ("Protection"), checked after every engine cycle against what the
- * venue really holds (venue-read.ts), never against what the engine believes:
+ * venue really holds (venue-read.ts), never against what the engine believes. Warden's
+ * orders are those with its orderLinkIds (`w-...`, role and index parsed from the id) and the
+ * orders it adopted (the trader's own, tracked by a monitor: `managed`, the one thing taken
+ * from the engine, and only to say whose an order is):
  * - `flat-order`: no Warden order (orderLinkId `w-...`) working on a flat symbol and side;
  * - `duplicate-order`: never two working Warden orders of one monitor with one role and index;
  * - `tp-above-size`: a working Warden reduce-only take-profit never asks for more than the size;
@@ -22,12 +25,30 @@
  * breach (at the check where it crosses the bound), not one per cycle.
  */
 import { parseLinkId } from "../domain/link-id.ts";
+import type { OrderRole } from "../domain/action.ts";
+import type { Monitor } from "../domain/monitor.ts";
 import type { Side } from "../domain/types.ts";
 import type { SymbolSpec, VenueOrder, VenuePosition, VenueView } from "./venue-read.ts";
 
 export type InvariantName = "flat-order" | "duplicate-order" | "tp-above-size" | "stop-loosened" | "unprotected" | "engine-error";
 
 export const INVARIANTS: readonly InvariantName[] = ["flat-order", "duplicate-order", "tp-above-size", "stop-loosened", "unprotected", "engine-error"];
+
+/** An order a monitor of the engine tracks as working, by `account:orderLinkId`. */
+export interface ManagedOrder {
+  readonly role: OrderRole;
+  readonly index: number;
+  readonly side: Side;
+}
+
+/** What a Warden order is: its role and index, the monitor side it serves, and its monitor lifetime. */
+interface WardenOrder {
+  readonly role: OrderRole;
+  readonly index: number;
+  readonly side: Side;
+  /** The lifetime hash of a `w-` id; "adopted" for an adopted foreign order. */
+  readonly lifetime: string;
+}
 
 export interface Breach {
   readonly cycle: number;
@@ -67,6 +88,25 @@ const positionKey = (p: Pick<VenuePosition, "account" | "symbol" | "side">) => `
 function servedSide(o: VenueOrder, role: string): Side {
   const buy = o.side === "Buy";
   return role === "entry" ? (buy ? "long" : "short") : buy ? "short" : "long";
+}
+
+/**
+ * Whose orders are Warden's beyond its own ids: every order a monitor tracks (whatever state
+ * it believes the order is in), active monitors over closed ones, by `account:orderLinkId`.
+ */
+export function managedOrders(monitors: Iterable<Monitor>): Map<string, ManagedOrder> {
+  const out = new Map<string, ManagedOrder>();
+  const all = [...monitors].sort((a, b) => Number(a.status === "active") - Number(b.status === "active"));
+  for (const m of all) for (const o of m.orders) if (o.linkId !== "") out.set(`${m.account}:${o.linkId}`, { role: o.role, index: o.index, side: m.side });
+  return out;
+}
+
+function wardenOrder(o: VenueOrder, managed: ReadonlyMap<string, ManagedOrder>): WardenOrder | undefined {
+  const m = o.linkId === "" ? undefined : managed.get(`${o.account}:${o.linkId}`);
+  const parsed = parseLinkId(o.linkId);
+  if (m !== undefined) return { role: m.role, index: m.index, side: m.side, lifetime: parsed?.hash ?? "adopted" };
+  if (parsed === undefined) return undefined;
+  return { role: parsed.role, index: parsed.index, side: servedSide(o, parsed.role), lifetime: parsed.hash };
 }
 
 /** True when the stop at `trigger` is on the losing side of the mark for this position side. */
@@ -121,18 +161,17 @@ export class InvariantChecker {
   }
 
   /** The venue right before the engine's cycle (after the trader and the price moved). */
-  before(view: VenueView): void {
+  before(view: VenueView, managed: ReadonlyMap<string, ManagedOrder> = new Map()): void {
     this.#stopsBefore = new Map();
     for (const o of view.orders) {
-      const parsed = parseLinkId(o.linkId);
-      if (parsed?.role !== "sl" || o.triggerPrice === undefined) continue;
-      const side = servedSide(o, parsed.role);
-      this.#stopsBefore.set(o.linkId, { order: o, side, monitor: `${o.account}:${o.symbol}:${side}#${parsed.hash}` });
+      const w = wardenOrder(o, managed);
+      if (w?.role !== "sl" || o.triggerPrice === undefined) continue;
+      this.#stopsBefore.set(o.linkId, { order: o, side: w.side, monitor: `${o.account}:${o.symbol}:${w.side}#${w.lifetime}` });
     }
   }
 
   /** The venue right after cycle `cycle`; `reported`: monitors the engine reports unprotected in this cycle. */
-  after(cycle: number, view: VenueView, reported: ReadonlySet<string> = new Set()): Breach[] {
+  after(cycle: number, view: VenueView, reported: ReadonlySet<string> = new Set(), managed: ReadonlyMap<string, ManagedOrder> = new Map()): Breach[] {
     const breaches: Breach[] = [];
     const seen = new Set<string>();
     const { k } = this.#opts;
@@ -150,31 +189,31 @@ export class InvariantChecker {
     };
     const open = new Map(view.positions.map((p) => [positionKey(p), p]));
 
-    const groups = new Map<string, VenueOrder[]>();
+    const groups = new Map<string, { orders: VenueOrder[]; w: WardenOrder }>();
     for (const o of view.orders) {
-      const parsed = parseLinkId(o.linkId);
-      if (parsed === undefined) continue;
-      const side = servedSide(o, parsed.role);
-      const monitor = `${o.account}:${o.symbol}:${side}`;
+      const w = wardenOrder(o, managed);
+      if (w === undefined) continue;
+      const monitor = `${o.account}:${o.symbol}:${w.side}`;
       const position = open.get(monitor);
       if (position === undefined) {
-        hold("flat-order", o.linkId, o.account, o.symbol, monitor, `${parsed.role}${parsed.index} ${o.linkId} (${o.side} ${o.qty}) working on a flat ${side} side`);
-      } else if (parsed.role === "tp" && o.reduceOnly && o.triggerPrice === undefined) {
+        hold("flat-order", o.linkId, o.account, o.symbol, monitor, `${w.role}${w.index} ${o.linkId} (${o.side} ${o.qty}) working on a flat ${w.side} side`);
+      } else if (w.role === "tp" && o.reduceOnly && o.triggerPrice === undefined) {
         const step = this.#opts.specs.get(o.symbol)?.qtyStep ?? 0;
-        if (o.qty > position.size + step * 1e-6) hold("tp-above-size", o.linkId, o.account, o.symbol, monitor, `tp${parsed.index} ${o.linkId} asks ${o.qty} of a ${position.size} position`);
+        if (o.qty > position.size + step * 1e-6) hold("tp-above-size", o.linkId, o.account, o.symbol, monitor, `tp${w.index} ${o.linkId} asks ${o.qty} of a ${position.size} position`);
       }
-      const group = `${o.account}:${o.symbol}:${parsed.hash}:${parsed.role}${parsed.index}`;
-      groups.set(group, [...(groups.get(group) ?? []), o]);
+      const group = `${monitor}:${w.role}${w.index}`;
+      const g = groups.get(group) ?? { orders: [], w };
+      g.orders.push(o);
+      groups.set(group, g);
     }
-    for (const [group, orders] of groups) {
+    for (const [group, { orders, w }] of groups) {
       if (orders.length < 2) continue;
       const first = orders[0]!;
-      const parsed = parseLinkId(first.linkId)!;
-      const monitor = `${first.account}:${first.symbol}:${servedSide(first, parsed.role)}`;
-      hold("duplicate-order", group, first.account, first.symbol, monitor, `${orders.length} working ${parsed.role}${parsed.index} orders of one monitor: ${orders.map((o) => `${o.linkId} (${o.triggerPrice ?? o.price})`).join(", ")}`, 1);
+      const monitor = `${first.account}:${first.symbol}:${w.side}`;
+      hold("duplicate-order", group, first.account, first.symbol, monitor, `${orders.length} working ${w.role}${w.index} orders of one monitor: ${orders.map((o) => `${o.linkId} (${o.triggerPrice ?? o.price})`).join(", ")}`, 1);
     }
 
-    breaches.push(...this.#loosened(cycle, view, open));
+    breaches.push(...this.#loosened(cycle, view, open, managed));
 
     for (const p of view.positions) {
       this.#positionChecks++;
@@ -217,18 +256,17 @@ export class InvariantChecker {
     return { unprotectedMs: this.#unprotectedMs, longestMs: this.#longestMs, longestMonitor: this.#longestMonitor, positionChecks: this.#positionChecks };
   }
 
-  #loosened(cycle: number, view: VenueView, open: ReadonlyMap<string, VenuePosition>): Breach[] {
+  #loosened(cycle: number, view: VenueView, open: ReadonlyMap<string, VenuePosition>, managed: ReadonlyMap<string, ManagedOrder>): Breach[] {
     const breaches: Breach[] = [];
     const after = new Map(view.orders.map((o) => [o.linkId, o]));
     // the tightest Warden stop of each monitor lifetime after the cycle
     const tightestAfter = new Map<string, VenueOrder>();
     for (const o of view.orders) {
-      const parsed = parseLinkId(o.linkId);
-      if (parsed?.role !== "sl" || o.triggerPrice === undefined) continue;
-      const side = servedSide(o, parsed.role);
-      const monitor = `${o.account}:${o.symbol}:${side}#${parsed.hash}`;
+      const w = wardenOrder(o, managed);
+      if (w?.role !== "sl" || o.triggerPrice === undefined) continue;
+      const monitor = `${o.account}:${o.symbol}:${w.side}#${w.lifetime}`;
       const best = tightestAfter.get(monitor);
-      if (best === undefined || tightening(side, best.triggerPrice!, o.triggerPrice) > 0) tightestAfter.set(monitor, o);
+      if (best === undefined || tightening(w.side, best.triggerPrice!, o.triggerPrice) > 0) tightestAfter.set(monitor, o);
     }
     const reported = new Set<string>();
     for (const [linkId, { order: was, side, monitor }] of this.#stopsBefore) {

@@ -15,7 +15,7 @@ import type { WardenEvent } from "../logs/event.ts";
 import { seededRng } from "../rng.ts";
 import type { FaultKind } from "../sim/faults.ts";
 import { faultMix } from "./fault-mix.ts";
-import { INVARIANTS, InvariantChecker, type Breach, type InvariantName } from "./invariants.ts";
+import { INVARIANTS, InvariantChecker, managedOrders, type Breach, type InvariantName } from "./invariants.ts";
 import { soakScenario } from "./soak-scenario.ts";
 import { openSoakSession, type Answer } from "./soak-session.ts";
 import { INTERVENTION_KINDS, Trader, type InterventionKind } from "./trader.ts";
@@ -104,7 +104,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const interventions = Object.fromEntries(INTERVENTION_KINDS.map((kind) => [kind, { applied: 0, refused: 0 }])) as Record<InterventionKind, { applied: number; refused: number }>;
   let cycleErrors = 0;
   for (let cycle = 1; cycle <= cycles; cycle++) {
-    checker.before(readVenue(venue));
+    checker.before(readVenue(venue), managedOrders(session.engine.monitors()));
     answers.length = 0;
     try {
       await session.engine.cycle();
@@ -120,7 +120,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     if (!session.budget.writesAllowed()) touchAll(undefined, cycle + 1, "writes stopped by an IP ban");
     const reported = new Set([...reportedState].filter(([, state]) => state === "unprotected").map(([id]) => id));
-    breaches.push(...checker.after(cycle, readVenue(venue), reported));
+    breaches.push(...checker.after(cycle, readVenue(venue), reported, managedOrders(session.engine.monitors())));
     reportedState = new Map([...reportedState].filter(([, state]) => state === "unprotected"));
     session.sim.step(1);
     if (ivRng() < ivRate) {

@@ -14,7 +14,7 @@ import { reconcile } from "../../core/domain/reconcile.ts";
 import { monitorId, type AccountSnapshot, type ExchangeOrder, type ExchangePosition, type OrderSide, type Side } from "../../core/domain/types.ts";
 import { lotsToQty, roundPrice, toLots } from "../../core/domain/units.ts";
 import { revertWrite } from "../../core/domain/write-outcome.ts";
-import { InvariantChecker, type Breach } from "../../core/soak/invariants.ts";
+import { InvariantChecker, managedOrders, type Breach } from "../../core/soak/invariants.ts";
 import type { VenueOrder, VenuePosition, VenueView } from "../../core/soak/venue-read.ts";
 import { T0, applyWrites, listingOf, makeInstrument, makeMonitor, makePosition } from "./builders.ts";
 
@@ -362,7 +362,7 @@ function play(side: Side, plan: "fast" | "conservative", cycles: readonly Cycle[
       if (a.kind !== "price") checker.touch("main", "BTCUSDT", cycle);
       ex.act(a);
     }
-    checker.before(ex.venueView());
+    checker.before(ex.venueView(), managedOrders(monitors.values()));
     const held = ex.side();
     if (held !== undefined && monitors.get(monitorId("main", "BTCUSDT", held))?.status !== "active") {
       const snapshot: AccountSnapshot = { account: "main", positions: [ex.position(held)!], orders: ex.listing, takenAt: now };
@@ -384,7 +384,7 @@ function play(side: Side, plan: "fast" | "conservative", cycles: readonly Cycle[
       monitors.set(monitor.id, carried.monitor);
       if (carried.disturbed) checker.touch("main", "BTCUSDT", cycle + 1);
     }
-    breaches.push(...checker.after(cycle, ex.venueView(), reported));
+    breaches.push(...checker.after(cycle, ex.venueView(), reported, managedOrders(monitors.values())));
   });
   return breaches;
 }
