@@ -5,6 +5,8 @@
  *
  *   npx bun scripts/soak.ts [--cycles 10000] [--seed 1] [--fault-rate 0.05] [--k 3]
  *                           [--monitors 6] [--intervention-rate 0.25] [--examples 5] [--json]
+ *                           [--trace main:BTCUSDT]   (print that account and symbol's events,
+ *                                                     interventions and breaches as they happen)
  */
 import { argv, exit, writeStdout } from "../core/runtime.ts";
 import { runSoak, SOAK_DEFAULTS, type SoakReport } from "../core/soak/soak.ts";
@@ -21,6 +23,18 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
+const traced = (() => {
+  const at = argv().indexOf("--trace");
+  return at >= 0 ? argv()[at + 1] : undefined;
+})();
+
+function mentions(what: object, target: string): boolean {
+  const r = what as Record<string, unknown>;
+  const [account, symbol] = target.split(":");
+  if (typeof r.monitor === "string" && r.monitor.startsWith(target)) return true;
+  return r.account === account && (symbol === undefined || r.symbol === symbol);
+}
+
 const report = await runSoak({
   cycles: Math.max(1, Math.floor(option("cycles", SOAK_DEFAULTS.cycles))),
   seed: Math.floor(option("seed", SOAK_DEFAULTS.seed)),
@@ -29,6 +43,7 @@ const report = await runSoak({
   monitors: Math.max(1, Math.floor(option("monitors", SOAK_DEFAULTS.monitors))),
   interventionRate: option("intervention-rate", SOAK_DEFAULTS.interventionRate),
   examples: Math.floor(option("examples", SOAK_DEFAULTS.examples)),
+  ...(traced !== undefined ? { onTrace: (cycle: number, what: object) => mentions(what, traced) && writeStdout(`[${cycle}] ${JSON.stringify(what)}\n`) } : {}),
 });
 
 writeStdout(argv().includes("--json") ? `${JSON.stringify(report, null, 2)}\n` : render(report));

@@ -7,11 +7,13 @@
  * Two kinds are shaped so a run of thousands of cycles stays meaningful:
  * - "403" (IP ban): Warden stops every write for 10 minutes after one, which is 120 cycles
  *   at 5 s a step. At the same rate as the others the run would be banned all the time, so
- *   403 fires at the same per-request rate but at most once per `ipBanEvery` cycles' worth
- *   (a count cap): the soak checks what the engine does during and after a ban, not only that.
+ *   403 fires at the same per-request rate but at most once in each block of `ipBanEvery`
+ *   steps (default 2000): the soak checks what the engine does during and after a ban, not
+ *   only that.
  * - "clock-skew" is a state, not an event: windows of `skewSteps` steps during which the
- *   exchange clock is off by `skewMs` (past the 5 s receive window), covering about
- *   `rate / kinds` of the steps, placed with the seed.
+ *   exchange clock is off by `skewMs` (past the 5 s receive window), starting at about
+ *   `rate / kinds / skewSteps` of the steps, placed with the seed.
+ * Faults of a shorter run are a prefix of a longer run's with the same seed.
  * No fault fires before step 1: start-up (reconcile at step 0) refuses to start on a failed
  * read by design, and a soak is about the running engine.
  */
@@ -41,15 +43,19 @@ export function faultMix(opts: FaultMixOptions): FaultSpec[] {
   for (const kind of REQUEST_FAULT_KINDS) {
     const probability = Math.min(1, each / notYet);
     notYet -= each;
-    const count = kind === "403" ? Math.max(1, Math.floor(opts.cycles / (opts.ipBanEvery ?? 2000))) : undefined;
-    faults.push({ kind, probability, fromStep: 1, ...(count !== undefined ? { count } : {}) });
+    if (kind !== "403") {
+      faults.push({ kind, probability, fromStep: 1 });
+      continue;
+    }
+    // at most one ban in each block of `ipBanEvery` steps
+    const every = opts.ipBanEvery ?? 2000;
+    for (let from = 1; from <= opts.cycles; from += every) faults.push({ kind, probability, fromStep: from, toStep: from + every - 1, count: 1 });
   }
+  // clock-skew windows start at a step with a seeded draw per step, so a longer run has the shorter one's windows
   const skewSteps = opts.skewSteps ?? 3;
-  const windows = Math.max(1, Math.round((each * opts.cycles) / skewSteps));
   const rng = seededRng(opts.seed ^ 0x5c3e);
-  for (let i = 0; i < windows; i++) {
-    const fromStep = 1 + Math.floor(rng() * Math.max(1, opts.cycles - skewSteps));
-    faults.push({ kind: "clock-skew", fromStep, toStep: fromStep + skewSteps - 1, skewMs: opts.skewMs ?? 7_000 });
+  for (let step = 1; step <= opts.cycles; step++) {
+    if (rng() < each / skewSteps) faults.push({ kind: "clock-skew", fromStep: step, toStep: step + skewSteps - 1, skewMs: opts.skewMs ?? 7_000 });
   }
   return faults;
 }

@@ -24,11 +24,12 @@ export interface SoakScenarioOptions {
 export function soakScenario(opts: SoakScenarioOptions): Scenario {
   const base = generateScenario({ monitors: opts.monitors, seed: opts.seed, steps: 2, latency: "zero", interventions: false });
   const specs = specsOf(createVenue(base));
-  const rng = seededRng(opts.seed ^ 0x50a6);
   const sigma = opts.sigma ?? 0.0015;
   const theta = opts.reversion ?? 0.002;
   const prices: Record<string, number[]> = {};
-  for (const [symbol, path] of Object.entries(base.prices)) {
+  Object.entries(base.prices).forEach(([symbol, path], i) => {
+    // one generator per symbol: a longer run plays the same prices as a shorter one, then more
+    const rng = seededRng((opts.seed ^ 0x50a6) + 7919 * (i + 1));
     const tick = specs.get(symbol)?.tickSize ?? 0.0001;
     const start = path[0]!;
     const decimals = Math.max(0, Math.round(-Math.log10(tick)));
@@ -41,6 +42,6 @@ export function soakScenario(opts: SoakScenarioOptions): Scenario {
       out.push(Number((Math.max(1, Math.round((start * Math.exp(x)) / tick)) * tick).toFixed(decimals)));
     }
     prices[symbol] = out;
-  }
+  });
   return { ...base, name: `soak-${opts.monitors}`, description: `soak: ${base.description}, random-walk prices over ${opts.steps} steps`, prices };
 }

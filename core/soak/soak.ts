@@ -18,7 +18,7 @@ import { faultMix } from "./fault-mix.ts";
 import { INVARIANTS, InvariantChecker, managedOrders, type Breach, type InvariantName } from "./invariants.ts";
 import { soakScenario } from "./soak-scenario.ts";
 import { openSoakSession, type Answer } from "./soak-session.ts";
-import { INTERVENTION_KINDS, Trader, type InterventionKind } from "./trader.ts";
+import { INTERVENTION_KINDS, Trader, type Intervention, type InterventionKind } from "./trader.ts";
 import { readVenue, specsOf } from "./venue-read.ts";
 
 export interface SoakOptions {
@@ -35,6 +35,8 @@ export interface SoakOptions {
   readonly timeoutMs?: number;
   /** Examples kept per invariant (default 5). */
   readonly examples?: number;
+  /** Every engine event, every intervention and every breach as it happens (tracing a run). */
+  readonly onTrace?: (cycle: number, what: WardenEvent | Intervention | Breach) => void;
 }
 
 export const SOAK_DEFAULTS = { cycles: 10_000, seed: 1, faultRate: 0.05, k: 3, monitors: 6, interventionRate: 0.25, examples: 5 } as const;
@@ -78,8 +80,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let reportedState = new Map<string, string>();
   let protectionEvents = 0;
   let unprotectedReported = 0;
+  let current = 0;
+  const trace = options.onTrace;
   const sink = {
     emit(e: WardenEvent): void {
+      trace?.(current, e);
       if (e.event === "protection.changed" && typeof e.monitor === "string" && typeof e.state === "string") {
         protectionEvents++;
         reportedState.set(e.monitor, e.state);
@@ -104,6 +109,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const interventions = Object.fromEntries(INTERVENTION_KINDS.map((kind) => [kind, { applied: 0, refused: 0 }])) as Record<InterventionKind, { applied: number; refused: number }>;
   let cycleErrors = 0;
   for (let cycle = 1; cycle <= cycles; cycle++) {
+    current = cycle;
     checker.before(readVenue(venue), managedOrders(session.engine.monitors()));
     answers.length = 0;
     try {
@@ -120,12 +126,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     if (!session.budget.writesAllowed()) touchAll(undefined, cycle + 1, "writes stopped by an IP ban");
     const reported = new Set([...reportedState].filter(([, state]) => state === "unprotected").map(([id]) => id));
-    breaches.push(...checker.after(cycle, readVenue(venue), reported, managedOrders(session.engine.monitors())));
+    const found = checker.after(cycle, readVenue(venue), reported, managedOrders(session.engine.monitors()));
+    for (const b of found) trace?.(cycle, b);
+    breaches.push(...found);
     reportedState = new Map([...reportedState].filter(([, state]) => state === "unprotected"));
     session.sim.step(1);
     if (ivRng() < ivRate) {
       const iv = trader.act(readVenue(venue));
       if (iv !== undefined) {
+        trace?.(cycle, iv);
         interventions[iv.kind][iv.outcome === "applied" ? "applied" : "refused"]++;
         checker.touch(iv.account, iv.symbol, cycle + 1, `${iv.kind} (${iv.outcome}): ${iv.detail}`);
       }
