@@ -91,13 +91,19 @@ function servedSide(o: VenueOrder, role: string): Side {
 }
 
 /**
- * Whose orders are Warden's beyond its own ids: every order a monitor tracks (whatever state
- * it believes the order is in), active monitors over closed ones, by `account:orderLinkId`.
+ * Whose orders are Warden's beyond its own ids, by `account:orderLinkId`: every order an
+ * active monitor tracks (whatever state it believes the order is in: a cancel whose answer
+ * was lost leaves it Warden's), and the orders a closed monitor still tracks as working; an
+ * active monitor's claim wins.
  */
 export function managedOrders(monitors: Iterable<Monitor>): Map<string, ManagedOrder> {
   const out = new Map<string, ManagedOrder>();
   const all = [...monitors].sort((a, b) => Number(a.status === "active") - Number(b.status === "active"));
-  for (const m of all) for (const o of m.orders) if (o.linkId !== "") out.set(`${m.account}:${o.linkId}`, { role: o.role, index: o.index, side: m.side });
+  for (const m of all) {
+    for (const o of m.orders) {
+      if (o.linkId !== "" && (m.status === "active" || o.state === "working")) out.set(`${m.account}:${o.linkId}`, { role: o.role, index: o.index, side: m.side });
+    }
+  }
   return out;
 }
 
