@@ -410,7 +410,11 @@ describe("evaluate over many cycles, with write fates and a trader's hand", () =
   });
 });
 
-/** Shrunk counterexamples the property above found on the evaluate of 2026-11-29, one per kind of failure, pinned by name. */
+/**
+ * Shrunk counterexamples the property above found on the evaluate of 2026-11-29 (its seed and
+ * others), one per kind of failure, pinned by name; the breakeven one was found reading
+ * evaluate.ts and confirmed on the model.
+ */
 describe("evaluate over many cycles: counterexamples found by the property", () => {
   const cases: [string, Side, "fast" | "conservative", Cycle[]][] = [
     [
@@ -442,6 +446,21 @@ describe("evaluate over many cycles: counterexamples found by the property", () 
       "TP rungs whose share of a small remaining size rounds to zero lots stay above the size",
       "short", "conservative",
       [{ acts: [{ kind: "own-stop", pct: 46, bps: 30, link: false }, { kind: "move-stop", pick: 0, bps: -41 }], fates: [] }, { acts: [{ kind: "price", bps: 125 }], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "a trader's own full-size stop without an orderLinkId keeps Warden from placing one, and no longer covers once the position grows",
+      "long", "fast",
+      [{ acts: [{ kind: "own-stop", pct: 100, bps: 30, link: false }, { kind: "cancel", pick: 1 }], fates: [] }, { acts: [{ kind: "add", pct: 10 }], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "TP rungs whose share rounds to zero lots after the trader reduces stay above the size",
+      "long", "conservative",
+      [{ acts: [{ kind: "reduce", pct: 81 }], fates: [] }, { acts: [{ kind: "reduce", pct: 77 }], fates: [] }, { acts: [], fates: [] }, { acts: [], fates: [] }],
+    ],
+    [
+      "breakeven after TP1 moves a stop the trader had tightened past breakeven back down to breakeven",
+      "long", "conservative",
+      [{ acts: [{ kind: "price", bps: 100 }, { kind: "move-stop", pick: 0, bps: 200 }], fates: [] }, { acts: [{ kind: "price", bps: 100 }], fates: [] }, { acts: [], fates: [] }],
     ],
   ];
   test.each(cases)("%s", (_name, side, plan, cycles) => {
