@@ -89,6 +89,25 @@ export class Trader {
     return this.#rng() < 0.5 ? { orderLinkId: `manual-${++this.#seq}` } : {};
   }
 
+  /** A trade's plan as a trader enters it: TPs 1%, 2%, 3% away (70/15/15 % of the size, or one for all) and a stop 2% away. */
+  #planOrders(spec: SymbolSpec, side: "Buy" | "Sell", qty: number, mark: number, rungs: number): Params[] {
+    if (rungs === 0) return [];
+    const long = side === "Buy";
+    const closing = long ? "Sell" : "Buy";
+    const dir = long ? 1 : -1;
+    const lots = Math.round(qty / spec.qtyStep);
+    const shares = rungs === 1 ? [100] : [70, 15, 15];
+    const parts = shares.map((share) => Math.floor((lots * share) / 100));
+    parts[parts.length - 1]! += lots - parts.reduce((a, b) => a + b, 0);
+    const tps: Params[] = parts.map((part, i) => ({
+      side: closing, orderType: "Limit", qty: this.#qty(spec, part * spec.qtyStep), price: this.#price(spec, mark * (1 + dir * 0.01 * (i + 1))), reduceOnly: true, orderLinkId: `manual-${++this.#seq}`,
+    }));
+    const stop: Params = {
+      side: closing, orderType: "Market", qty: this.#qty(spec, qty), triggerPrice: this.#price(spec, mark * (1 - dir * 0.02)), triggerDirection: long ? 2 : 1, reduceOnly: true, closeOnTrigger: true, orderLinkId: `manual-${++this.#seq}`,
+    };
+    return [...tps, stop];
+  }
+
   #create(account: AccountId, body: Params): void {
     this.#venue.createOrder(account, { category: "linear", ...body });
   }
@@ -139,7 +158,16 @@ export class Trader {
         const mark = view.marks.get(pick.spec.symbol)!;
         const side = this.#rng() < 0.5 ? "Buy" : "Sell";
         const qty = this.#qty(pick.spec, this.#between(1000, 4000) / mark);
-        return { account: pick.account, symbol: pick.spec.symbol, detail: `open ${side} ${qty} on a flat symbol`, run: () => this.#create(pick.account, { symbol: pick.spec.symbol, side, orderType: "Market", qty }) };
+        // half the time the trader opens a trade with its plan: a TP ladder and a stop, with orderLinkIds (Warden adopts them)
+        const rungs = this.#rng() < 0.5 ? 0 : this.#rng() < 0.5 ? 1 : 3;
+        const orders = this.#planOrders(pick.spec, side, Number(qty), mark, rungs);
+        return {
+          account: pick.account, symbol: pick.spec.symbol, detail: `open ${side} ${qty} on a flat symbol${rungs > 0 ? ` with ${rungs} TP(s) and a stop` : ""}`,
+          run: () => {
+            this.#create(pick.account, { symbol: pick.spec.symbol, side, orderType: "Market", qty });
+            for (const body of orders) this.#create(pick.account, { symbol: pick.spec.symbol, ...body });
+          },
+        };
       }
       case "own-stop":
       case "own-tp": {
