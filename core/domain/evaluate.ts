@@ -82,7 +82,7 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
     edit.rule("order-vanished", { linkId: order.linkId, role: order.role, index: order.index });
     if (order.role !== "sl") edit.alert("warn", `${order.role} order ${order.linkId} vanished without a fill; not replaced`, { linkId: order.linkId, kind: "order-vanished" });
   }
-  resweepCancels(edit, view);
+  settleCancels(edit, view);
   const rival = standBy(edit, view, mark, config.instance);
   if (rival !== undefined) {
     edit.set("protection", nextProtection(edit.monitor.protection, "stand-by", now, `Warden instance ${rival} protects this position`));
@@ -106,11 +106,26 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
 function sweepClosed(monitor: Monitor, view: MonitorView, now: number, instance: string | undefined): Evaluation {
   const own = new Set(monitor.orders.map((o) => o.linkId));
   const stray = view.orders.filter((o) => own.has(orderKey(o)) && OPEN.has(o.status));
-  if (stray.length === 0) return { monitor, actions: [] };
   const edit = new MonitorEdit(monitor, now, instance);
-  edit.alert("warn", `closed monitor still had ${stray.length} order(s) listed; cancelling them`, { linkIds: stray.map(orderKey), kind: "order-stray" });
-  for (const order of edit.tracked().filter((o) => stray.some((s) => orderKey(s) === o.linkId))) edit.cancel(order);
-  return edit.finish();
+  settleCancels(edit, view);
+  if (stray.length > 0) {
+    edit.alert("warn", `closed monitor still had ${stray.length} order(s) listed; cancelling them`, { linkIds: stray.map(orderKey), kind: "order-stray" });
+    for (const order of edit.tracked().filter((o) => stray.some((s) => orderKey(s) === o.linkId))) edit.cancel(order);
+  }
+  const done = edit.finish();
+  return done.actions.length === 0 && done.monitor.orders.every((o, i) => o === monitor.orders[i]) ? { monitor, actions: [] } : done;
+}
+
+/**
+ * Cancels Warden sent: one a listing taken after it no longer shows is done (forgotten as
+ * unsettled); one it still shows did not land and is sent again.
+ */
+function settleCancels(edit: MonitorEdit, view: MonitorView): void {
+  for (const order of edit.tracked()) {
+    if (order.state !== "cancelled" || order.cancelledAt === undefined || view.snapshotAt <= order.cancelledAt) continue;
+    if (view.orders.some((o) => orderKey(o) === order.linkId && OPEN.has(o.status))) edit.cancel(order);
+    else edit.settled(order.linkId);
+  }
 }
 
 interface Fills {
@@ -208,21 +223,16 @@ function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, 
   return edit.finish();
 }
 
-/** A cancel Warden sent that a listing taken after it still shows working did not land: send it again. */
-function resweepCancels(edit: MonitorEdit, view: MonitorView): void {
-  for (const order of edit.tracked()) {
-    if (order.state !== "cancelled" || order.cancelledAt === undefined || view.snapshotAt <= order.cancelledAt) continue;
-    if (view.orders.some((o) => orderKey(o) === order.linkId && OPEN.has(o.status))) edit.cancel(order);
-  }
-}
-
 /** Never two working orders of one role and rung: the extra ones (a create that landed late, a crash) are cancelled. */
 function dropDuplicates(edit: MonitorEdit, view: MonitorView): void {
   const listed = new Set(view.orders.filter((o) => OPEN.has(o.status)).map(orderKey));
   const seen = new Set<string>();
   const working = edit.tracked().filter((o) => o.state === "working" && (o.role === "sl" || o.role === "tp"));
-  // keep, per role and rung, the order the exchange lists covering most size (a listed one over a pending one)
-  const ranked = [...working].sort((a, b) => Number(listed.has(b.linkId)) - Number(listed.has(a.linkId)) || b.qty - a.qty);
+  // keep, per role and rung, a listed order over a pending one; of two stops the tighter (Warden
+  // never loosens one), of two TPs the one covering more
+  const long = edit.monitor.side === "long";
+  const tightness = (o: TrackedOrder) => (o.role === "sl" && o.triggerPrice !== undefined ? (long ? o.triggerPrice : -o.triggerPrice) : 0);
+  const ranked = [...working].sort((a, b) => Number(listed.has(b.linkId)) - Number(listed.has(a.linkId)) || tightness(b) - tightness(a) || b.qty - a.qty);
   for (const order of ranked) {
     const slot = `${order.role}${order.index}`;
     if (!seen.has(slot)) {
@@ -292,8 +302,9 @@ function closing(edit: MonitorEdit, view: MonitorView): boolean {
 
 /**
  * Every open position has a stop: a stop placed by someone else is adopted (and from then on
- * managed like Warden's own: resized, moved to breakeven; when Warden's own stop is working
- * too, the trader's wins and Warden's is cancelled, never two stops); a stop that vanished
+ * managed like Warden's own: resized, moved to breakeven; when another stop is working too,
+ * the tighter of the two is kept (a trader's as tight or tighter wins over Warden's) and the
+ * other cancelled: never two stops, never one loosened by Warden); a stop that vanished
  * without a fill is restored every time, in this very evaluation; a position that never had
  * one gets one. A stop is never placed where it would trigger at once (`pastStop`).
  */
@@ -301,6 +312,15 @@ function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: nu
   const foreign = foreignStop(edit, view, mark, config.instance);
   const own = workingStop(edit);
   if (foreign !== undefined) {
+    const tick = view.instrument.tickSize;
+    const looser = (a: number, b: number) => (edit.monitor.side === "long" ? toTicks(a, tick) < toTicks(b, tick) : toTicks(a, tick) > toTicks(b, tick));
+    if (own?.triggerPrice !== undefined && looser(foreign.triggerPrice!, own.triggerPrice)) {
+      // never two stops, and no stop loosened by Warden: the tighter one stays managed
+      edit.adopt({ ...trackedFrom(foreign, "sl", 0), state: "cancelled" });
+      edit.cancel({ ...trackedFrom(foreign, "sl", 0) });
+      edit.rule("duplicate-cancelled", { linkId: orderKey(foreign), role: "sl", index: 0, kept: own.linkId, reason: "a second, looser stop" });
+      return;
+    }
     edit.adopt(trackedFrom(foreign, "sl", 0));
     edit.set("stopPrice", foreign.triggerPrice);
     edit.rule("sl-adopted", { adopted: orderKey(foreign), triggerPrice: foreign.triggerPrice, qty: foreign.qty, ...(own !== undefined ? { replaces: own.linkId } : {}) });
@@ -311,7 +331,8 @@ function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: nu
   const { side, entryPrice, stopPrice } = edit.monitor;
   const tick = view.instrument.tickSize;
   const last = edit.tracked().filter((o) => o.role === "sl").at(-1);
-  const wanted = last?.triggerPrice ?? stopPrice ?? defaultStopPrice(side, entryPrice, config.defaultStopPct, tick);
+  // the plan's stop: the last trigger Warden set or accepted (a hand move included)
+  const wanted = stopPrice ?? last?.triggerPrice ?? defaultStopPrice(side, entryPrice, config.defaultStopPct, tick);
   let trigger = wanted;
   if (mark > 0 && !stopOnRightSide(side, wanted, mark, tick)) {
     const what = `the stop for ${edit.monitor.id} at ${wanted} is already past the mark ${mark}`;
@@ -408,7 +429,13 @@ function resize(edit: MonitorEdit, size: number, step: number, unknown: Readonly
     const qtys = splitQty(size, tpShares(edit.monitor.plan), step);
     for (const tp of tps) {
       const qty = qtys[tp.index];
-      if (qty !== undefined && toLots(qty, step) > 0 && differs(tp, qty)) edit.amend(tp, { qty });
+      if (qty === undefined || !differs(tp, qty)) continue;
+      if (toLots(qty, step) > 0) edit.amend(tp, { qty });
+      else {
+        // its share of a smaller position is less than one lot: never a TP above the size
+        edit.cancel(tp);
+        edit.rule("tp-shrunk", { linkId: tp.linkId, index: tp.index, lots: toLots(tp.qty, step), size });
+      }
     }
     return;
   }

@@ -41,6 +41,15 @@ export class MonitorEdit {
     this.state[key] = value;
   }
 
+  /** The exchange shows a cancel of Warden's done: the order is no longer unsettled. */
+  settled(key: string): void {
+    this.orders = this.orders.map((o) => {
+      if (o.linkId !== key || o.cancelledAt === undefined) return o;
+      const { cancelledAt: _done, ...rest } = o;
+      return rest;
+    });
+  }
+
   /** Forgets an order (it belongs to an earlier lifetime, or is no longer this monitor's to manage). */
   drop(key: string): void {
     this.orders = this.orders.filter((o) => o.linkId !== key);

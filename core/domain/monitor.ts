@@ -157,6 +157,20 @@ export function workingStop(monitor: Monitor): TrackedOrder | undefined {
   return workingOrders(monitor, "sl").at(-1);
 }
 
+/**
+ * An order Warden has not finished with: working, or cancelled by Warden and not yet seen
+ * gone (a cancel whose outcome the exchange has not shown). A closed monitor with one is
+ * still looked at (swept) until the exchange shows it gone.
+ */
+export function isUnsettled(order: TrackedOrder): boolean {
+  return order.state === "working" || (order.state === "cancelled" && order.cancelledAt !== undefined);
+}
+
+/** A closed monitor that must still be looked at: an order of it may still be working. */
+export function needsSweep(monitor: Monitor): boolean {
+  return monitor.status === "closed" && monitor.orders.some(isUnsettled);
+}
+
 export function isWaiting(monitor: Monitor): boolean {
   return monitor.status === "active" && !(monitor.size > 0) && workingOrders(monitor, "entry").length > 0;
 }

@@ -6,7 +6,7 @@
 import type { Clock } from "../clock.ts";
 import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
 import { followMainClose } from "../domain/mirror.ts";
-import type { Monitor } from "../domain/monitor.ts";
+import { needsSweep, type Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
 import { reconcile } from "../domain/reconcile.ts";
 import { checkSnapshot } from "../domain/snapshot-check.ts";
@@ -517,7 +517,7 @@ export class Engine {
 
 /** A closed monitor with an order still working (a cancel that did not go through) is swept again. */
 function sweepDue(monitor: Monitor, now: number): boolean {
-  return monitor.status === "closed" && now >= monitor.nextDueAt && monitor.orders.some((o) => o.state === "working");
+  return needsSweep(monitor) && now >= monitor.nextDueAt;
 }
 
 function key(monitor: Monitor): MonitorKey {
