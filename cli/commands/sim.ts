@@ -10,13 +10,14 @@ import { InputError, UsageError } from "../../core/errors.ts";
 import { env, onSignals, writeStdout } from "../../core/runtime.ts";
 import type { LatencyProfile } from "../../core/sim/latency.ts";
 import type { Scenario } from "../../core/sim/scenario-schema.ts";
-import { intFlag, stringFlag } from "../options.ts";
+import { enumFlag, intFlag, stringFlag } from "../options.ts";
 
 interface SimFlags {
   scenario?: unknown;
   port?: unknown;
   latency?: unknown;
   seed?: unknown;
+  rateLimits?: unknown;
 }
 
 export const DEFAULT_SCENARIO = "demo-30";
@@ -51,6 +52,7 @@ export function register(cli: CAC): void {
     .option("--port <n>", "Port on 127.0.0.1; 0 picks a free one (default 0)")
     .option("--latency <profile>", "recorded, zero or fixed:MS (default: the scenario's)")
     .option("--seed <n>", "Seed for latency and faults (default: the scenario's)")
+    .option("--rate-limits <on|off>", "Bybit's per-endpoint and per-IP limits (default on); off for tests about something else")
     .action(async (action: string, flags: SimFlags) => {
       if (action !== "serve") throw new UsageError("USAGE_BAD_ACTION", `unknown sim action "${action}"; the only action is "serve"`);
       const { parseLatencyProfile } = await import("../../core/sim/latency.ts");
@@ -66,7 +68,8 @@ export function register(cli: CAC): void {
       const { createSimulator } = await import("../../core/sim/simulator.ts");
       const { startServer } = await import("../../core/sim/server.ts");
       const scenario = withEnvCredentials(loadScenario(stringFlag("scenario", flags.scenario) ?? DEFAULT_SCENARIO));
-      const sim = createSimulator(scenario, { ...(latency !== undefined ? { latency } : {}), ...(seed !== undefined ? { seed } : {}) });
+      const limits = enumFlag("rate-limits", flags.rateLimits, ["on", "off"] as const) ?? "on";
+      const sim = createSimulator(scenario, { ...(latency !== undefined ? { latency } : {}), ...(seed !== undefined ? { seed } : {}), rateLimits: limits === "on" });
       const server = await startServer(sim, { port, host: "127.0.0.1" });
       writeStdout(`listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {

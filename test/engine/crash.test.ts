@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sleep } from "../../core/clock.ts";
 import { lifetimeKey, monitorHash, parseLinkId } from "../../core/domain/link-id.ts";
 import type { MonitorId } from "../../core/domain/types.ts";
-import { sleep } from "../../core/clock.ts";
 import { seededRng } from "../../core/rng.ts";
 import { openIntentsOf, parseJournal } from "../../core/store/journal.ts";
 import {
@@ -24,13 +24,12 @@ import {
   startSimServer,
   tempDir,
   type SimServerProcess,
+  type WardenProcess,
   type SimState,
 } from "../support/processes.ts";
 
 const ITERATIONS = 24;
 const SEED = 20_261_124;
-/** Bybit's per-endpoint write window (see core/sim/rate-limit.ts), plus slack. */
-const WRITE_WINDOW_MS = 1_100;
 /** demo-30's fills start near step 60 (its stop cancelled by hand at 60, a position closed by hand at 90): start close. */
 const FIRST_STEP = 40;
 
@@ -112,6 +111,17 @@ function eventSummary(lines: readonly string[]): string {
     .join("\n  ");
 }
 
+/**
+ * Resolves once the run has printed `n` lines (or has exited, or 30 s passed), then a random
+ * few milliseconds more (`jitterMs`): the kill lands between events too, inside a write
+ * whose intent is journalled and whose answer is not.
+ */
+async function afterLines(run: WardenProcess, n: number, jitterMs: number): Promise<void> {
+  let seen = 0;
+  await run.waitForLine(() => ++seen >= n, 30_000).catch(() => {});
+  if (jitterMs > 0) await sleep(jitterMs);
+}
+
 describe("warden run killed with SIGKILL at random moments against sim serve (demo-30)", () => {
   let sim: SimServerProcess;
   let dir: { path: string; remove: () => Promise<void> };
@@ -122,7 +132,9 @@ describe("warden run killed with SIGKILL at random moments against sim serve (de
     // Monitors not near a trigger are due once a minute: a restart must not wait for that
     // to look at positions that moved while it was down (the due times are stored).
     writeFileSync(join(dir.path, "config.json"), JSON.stringify({ urgency: { urgentEveryMs: 60_000, activeEveryMs: 60_000, idleEveryMs: 60_000 } }));
-    sim = await startSimServer({ latency: "fixed:5", env: DEMO_KEYS });
+    // Rate limits off: a restart a few ms after a killed run would meet the killed run's writes
+    // in Bybit's 1 s windows, and a refused write is rate limiting, not crash safety.
+    sim = await startSimServer({ latency: "fixed:5", env: DEMO_KEYS, rateLimits: "off" });
     await sim.step(FIRST_STEP);
   });
 
@@ -145,10 +157,10 @@ describe("warden run killed with SIGKILL at random moments against sim serve (de
         const run = spawnWarden(runArgs(["--cycles", "1000", "--interval", "50"]), { env: DEMO_KEYS });
         // Half the runs are killed at a random moment from start (start-up, reconciliation,
         // the first cycle's writes); the others after their first cycle, at a random moment.
+        // A moment is "right after the k-th event line", k random: no fixed sleeps.
         const early = rng() < 0.5;
-        const delay = Math.floor(50 + rng() * 450);
         if (early) {
-          await sleep(delay);
+          await afterLines(run, 1 + Math.floor(rng() * 12), Math.floor(rng() * 40));
           const exit = await run.kill("SIGKILL");
           const completed = run.lines.some(isEvent("cycle.completed"));
           if (!completed) killedBeforeFirstCycle++;
@@ -166,7 +178,7 @@ describe("warden run killed with SIGKILL at random moments against sim serve (de
           const problems = crashInvariantProblems(state, monitors);
           for (const p of problems) failures.push(`iteration ${i} (sim step ${state.step}): ${p}`);
           if (problems.length > 0) failures.push(`iteration ${i}: its events up to the check: ${eventSummary(run.lines)}`);
-          await sleep(Math.floor(rng() * 400));
+          await afterLines(run, run.lines.length + Math.floor(rng() * 30), Math.floor(rng() * 40));
           const exit = await run.kill("SIGKILL");
           if (exit.signal !== "SIGKILL") failures.push(`iteration ${i}: run exited by itself before the kill (code ${exit.code}): ${run.stderr().trim()}`);
         }
@@ -175,9 +187,6 @@ describe("warden run killed with SIGKILL at random moments against sim serve (de
         const k = 1 + Math.floor(rng() * 5);
         stepsTaken += k;
         await sim.step(k);
-        // Let the killed run's writes age out of the exchange's 1 s per-endpoint windows: a
-        // restart refused with 10006 retries next cycle, which is rate limiting, not crash safety.
-        await sleep(WRITE_WINDOW_MS);
       }
 
       // A clean final run: its first cycle restores everything, it stops by itself.

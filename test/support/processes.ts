@@ -204,6 +204,8 @@ export interface SimServeOptions {
   readonly latency?: string;
   readonly seed?: number;
   readonly env?: Record<string, string>;
+  /** Bybit's rate limits (default on). */
+  readonly rateLimits?: "on" | "off";
 }
 
 export async function startSimServer(opts: SimServeOptions = {}): Promise<SimServerProcess> {
@@ -211,6 +213,7 @@ export async function startSimServer(opts: SimServeOptions = {}): Promise<SimSer
   if (opts.scenario !== undefined) args.push("--scenario", opts.scenario);
   if (opts.latency !== undefined) args.push("--latency", opts.latency);
   if (opts.seed !== undefined) args.push("--seed", String(opts.seed));
+  if (opts.rateLimits !== undefined) args.push("--rate-limits", opts.rateLimits);
   const proc = spawnWarden(args, { env: opts.env ?? {}, server: true });
   const line = await proc.waitForLine((l) => l.startsWith("listening on "), 20_000);
   const url = line.slice("listening on ".length).trim();
