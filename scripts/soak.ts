@@ -8,7 +8,7 @@
  *                           [--trace main:BTCUSDT]   (print that account and symbol's events,
  *                                                     interventions and breaches as they happen)
  */
-import { argv, exit, writeStdout } from "../core/runtime.ts";
+import { argv, exit, writeStderr, writeStdout } from "../core/runtime.ts";
 import { runSoak, SOAK_DEFAULTS, type SoakReport } from "../core/soak/soak.ts";
 
 function option(name: string, fallback: number): number {
@@ -17,7 +17,7 @@ function option(name: string, fallback: number): number {
   if (at < 0) return fallback;
   const value = Number(args[at + 1]);
   if (!Number.isFinite(value) || value < 0) {
-    writeStdout(`--${name} needs a number >= 0, got ${JSON.stringify(args[at + 1] ?? "")}\n`);
+    writeStderr(`soak: --${name} needs a number >= 0, got ${JSON.stringify(args[at + 1] ?? "")}\n`);
     exit(2);
   }
   return value;
