@@ -156,7 +156,16 @@ export class Engine {
 
   /** The trader's per-position choices (settings.json, `warden no-stop`), read each cycle; a changed one is looked at now. */
   async #applyChoices(now: number): Promise<void> {
-    const noStop = new Set((await this.#deps.store.settings()).noStop ?? []);
+    let settings;
+    try {
+      settings = await this.#deps.store.settings();
+      this.#watch.cleared("settings");
+    } catch (error) {
+      // a hand-edited settings.json gone bad must not stop the engine: the last choices stand
+      this.#watch.repeated("settings", now, "error", { kind: "settings-invalid", message: `${error instanceof Error ? error.message : String(error)}; keeping the choices read before` });
+      return;
+    }
+    const noStop = new Set(settings.noStop ?? []);
     this.#monitors = this.#monitors.map((m) => {
       const wanted = noStop.has(m.id);
       if (m.status !== "active" || wanted === (m.noStop === true)) return m;

@@ -65,4 +65,17 @@ describe("without a stop by choice", () => {
       await rm(parent, { recursive: true, force: true });
     }
   });
+
+  test("a settings.json broken by hand while the engine runs is an alert; the engine goes on with the choices read before", async () => {
+    const { main, w } = await protectedLong();
+    await w.store.saveSettings({ ...(await w.store.settings()), noStop: [ID] });
+    await cycleAfter(w);
+    w.store.files.set("settings.json", "{ not json");
+    main.mem.cancelByHand(workingStops(main.mem, "BTCUSDT")[0]!.linkId);
+    await cycleAfter(w, 15_000); // the account is read at least every activeEveryMs
+    await cycleAfter(w);
+    expect(alerts(w.sink, "settings-invalid").length).toBe(1); // once per alertRepeatMs, not every cycle
+    expect(stopsOf(main.mem, "BTCUSDT")).toEqual([]); // still without a stop, as the trader said
+    expect(w.engine.monitors().find((m) => m.id === ID)?.protection?.state).toBe("no-stop");
+  });
 });
