@@ -16,7 +16,7 @@ import { isOwnLinkId, isRivalLinkId, lifetimeKey, parseLinkId } from "./link-id.
 import { MonitorEdit, stopFirst } from "./monitor-edit.ts";
 import { closingSide, orderKey, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { splitQty, tpShares, type RuleConfig } from "./plan.ts";
-import { assessProtection, isProtectiveStop, nextProtection } from "./protection.ts";
+import { assessProtection, hasPositionStop, isProtectiveStop, nextProtection } from "./protection.ts";
 import { sightAll, type MonitorView, type Sighting } from "./sighting.ts";
 import { breakevenPrice, defaultStopPrice, stopOnRightSide } from "./stop.ts";
 import type { ExchangeOrder, ExchangePosition } from "./types.ts";
@@ -328,6 +328,8 @@ function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: nu
     return;
   }
   if (own !== undefined || closing(edit, view) || edit.monitor.noStop === true) return;
+  // a position-level stop (trading-stop) closes the whole position: never a second stop beside it
+  if (view.position !== undefined && hasPositionStop(view.position, view.instrument.tickSize)) return;
   const { side, entryPrice, stopPrice } = edit.monitor;
   const tick = view.instrument.tickSize;
   const last = edit.tracked().filter((o) => o.role === "sl").at(-1);

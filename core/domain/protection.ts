@@ -33,10 +33,11 @@ export function isProtectiveStop(order: ExchangeOrder, side: Side, markPrice: nu
 
 /** Protected or not, and why not, for an open position and its symbol's open orders. */
 export function assessProtection(
-  position: Pick<ExchangePosition, "side" | "size" | "markPrice">,
+  position: Pick<ExchangePosition, "side" | "size" | "markPrice" | "stopLoss">,
   orders: readonly ExchangeOrder[],
   instrument: Pick<Instrument, "tickSize" | "qtyStep">,
 ): { readonly protected: boolean; readonly reason?: string } {
+  if (hasPositionStop(position, instrument.tickSize)) return { protected: true };
   const stops = orders.filter((o) => isProtectiveStop(o, position.side, position.markPrice, instrument.tickSize));
   if (stops.length === 0) {
     const crossed = orders.some((o) => WORKING.has(o.status) && o.triggerPrice !== undefined && o.reduceOnly && o.side === closingSide(position.side));
@@ -46,6 +47,14 @@ export function assessProtection(
   const covered = stops.reduce((best, o) => Math.max(best, toLots(o.qty - o.filledQty, instrument.qtyStep)), 0);
   if (covered >= lots - 1) return { protected: true };
   return { protected: false, reason: `the stop covers ${covered} of ${lots} lots` };
+}
+
+/** A position-level stop (set through /v5/position/trading-stop) on the losing side of the mark: it closes the whole position. */
+export function hasPositionStop(position: Pick<ExchangePosition, "side" | "markPrice" | "stopLoss">, tick: number): boolean {
+  const stop = position.stopLoss;
+  if (stop === undefined || !(stop > 0)) return false;
+  if (!(position.markPrice > 0)) return true;
+  return position.side === "long" ? toTicks(stop, tick) < toTicks(position.markPrice, tick) : toTicks(stop, tick) > toTicks(position.markPrice, tick);
 }
 
 /** The next protection record: `since` kept while the state stays, renewed when it changes. */

@@ -208,6 +208,17 @@ describe("evaluate", () => {
     expect(order(monitor, "sl").linkId).toBe("manual-stop");
   });
 
+  test("a position-level stop (trading-stop) on the losing side protects the position: no second stop is placed", () => {
+    const { stopPrice: _unused, ...bare } = makeMonitor({ sl: false, tps: false, entries: 0 });
+    const guarded = evaluate(bare, makeView(bare, { position: makePosition({ stopLoss: 58_000 }) }), NOW, RULES);
+    expect(ofKind(guarded.actions, "place")).toEqual([]);
+    expect(guarded.monitor.protection?.state).toBe("protected");
+    // one past the mark protects nothing
+    const crossed = evaluate(bare, makeView(bare, { position: makePosition({ stopLoss: 60_500 }) }), NOW, RULES);
+    expect(ofKind(crossed.actions, "place")).toEqual([expect.objectContaining({ role: "sl" })]);
+    expect(crossed.monitor.protection?.state).toBe("unprotected");
+  });
+
   test("places a stop at the default distance for a position that has none", () => {
     const { stopPrice: _unused, ...bare } = makeMonitor({ sl: false, tps: false, entries: 0 });
     const { actions } = evaluate(bare, makeView(bare), NOW, RULES);
