@@ -52,7 +52,7 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
   const sightings = sightAll(monitor, view, now, config);
   const fills = record(edit, sightings);
   adoptOwn(edit, view);
-  edit.prunePending(config.graceMs, (id, writtenAt) => view.snapshotAt >= writtenAt && view.orders.some((o) => o.linkId === id));
+  edit.prunePending(config.graceMs, (p) => view.snapshotAt >= p.writtenAt && view.orders.some((o) => orderKey(o) === p.linkId && (p.triggerPrice === undefined || (o.triggerPrice !== undefined && toTicks(o.triggerPrice, tick) === toTicks(p.triggerPrice, tick)))));
 
   const slFilled = fills.filled.some((o) => o.role === "sl");
   if (lots === 0) {
@@ -277,6 +277,8 @@ function noteStopMovedByHand(edit: MonitorEdit, sightings: ReadonlyMap<string, S
   const stop = workingStop(edit);
   const { stopPrice } = edit.monitor;
   if (stop === undefined || stop.triggerPrice === undefined || sightings.get(stop.linkId)?.kind !== "listed") return;
+  // our own trigger amend not yet seen landed: the next evaluation sends it again, no hand in it
+  if (edit.pendingOf(stop.linkId)?.triggerPrice !== undefined) return;
   if (stopPrice !== undefined && toTicks(stopPrice, tick) === toTicks(stop.triggerPrice, tick)) return;
   if (stopPrice !== undefined) edit.rule("sl-moved-by-hand", { linkId: stop.linkId, from: stopPrice, to: stop.triggerPrice });
   edit.set("stopPrice", stop.triggerPrice);
@@ -382,7 +384,7 @@ function applyBreakeven(edit: MonitorEdit, sightings: ReadonlyMap<string, Sighti
     if (!seen) return; // our amend is in its grace window: done once a listing shows it
     edit.set("breakevenDone", true);
     // kept as it is: the trader had tightened it past breakeven (the move itself was announced when decided)
-    if (toTicks(stop.triggerPrice, tick) !== toTicks(price, tick) && !edit.monitor.pending.some((p) => p.linkId === stop.linkId)) {
+    if (toTicks(stop.triggerPrice, tick) !== toTicks(price, tick) && edit.pendingOf(stop.linkId) === undefined) {
       edit.rule("tp1-filled-breakeven", { linkId: stop.linkId, triggerPrice: stop.triggerPrice, breakeven: price, qty: size, cancelledEntries: entries.map((o) => o.linkId), late: !tp1Now, kept: "tighter" });
     }
     return;

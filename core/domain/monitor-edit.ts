@@ -37,6 +37,11 @@ export class MonitorEdit {
     return this.orders;
   }
 
+  /** This order's write in its grace window, if any (after prunePending: not yet seen landed). */
+  pendingOf(key: string): PendingWrite | undefined {
+    return this.pending.find((p) => p.linkId === key);
+  }
+
   set<K extends Exclude<keyof Monitor, "id" | "account" | "symbol" | "side" | "orders" | "pending">>(key: K, value: Monitor[K]): void {
     this.state[key] = value;
   }
@@ -72,8 +77,8 @@ export class MonitorEdit {
     this.orders.push(order);
   }
 
-  private markPending(id: string, kind: "place" | "amend"): void {
-    this.pending = [...this.pending.filter((p) => p.linkId !== id), { linkId: id, writtenAt: this.now, kind }];
+  private markPending(id: string, kind: "place" | "amend", triggerPrice?: number): void {
+    this.pending = [...this.pending.filter((p) => p.linkId !== id), { linkId: id, writtenAt: this.now, kind, ...(triggerPrice !== undefined ? { triggerPrice } : {}) }];
   }
 
   /** The position index every create of this monitor carries (hedge mode only). */
@@ -119,7 +124,7 @@ export class MonitorEdit {
   amend(order: TrackedOrder, change: { qty?: number; triggerPrice?: number }): void {
     this.actions.push({ kind: "amend", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId, ...change });
     this.update(order.linkId, change);
-    this.markPending(order.linkId, "amend");
+    this.markPending(order.linkId, "amend", change.triggerPrice);
     if (order.role === "sl" && change.triggerPrice !== undefined) this.state.stopPrice = change.triggerPrice;
   }
 
@@ -137,11 +142,11 @@ export class MonitorEdit {
     this.state.closedAt = this.now;
   }
 
-  /** Drops pending entries no longer needed: expired, seen in a listing taken after the write, or not working. */
-  prunePending(graceMs: number, seenAfterWrite: (linkId: string, writtenAt: number) => boolean): void {
+  /** Drops pending entries no longer needed: expired, seen (as written) in a listing taken after the write, or not working. */
+  prunePending(graceMs: number, seenAfterWrite: (pending: PendingWrite) => boolean): void {
     const working = new Set(this.orders.filter((o) => o.state === "working").map((o) => o.linkId));
     this.pending = this.pending.filter(
-      (p) => working.has(p.linkId) && this.now - p.writtenAt < graceMs && !(p.writtenAt < this.now && seenAfterWrite(p.linkId, p.writtenAt)),
+      (p) => working.has(p.linkId) && this.now - p.writtenAt < graceMs && !(p.writtenAt < this.now && seenAfterWrite(p)),
     );
   }
 

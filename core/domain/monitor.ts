@@ -49,6 +49,8 @@ export interface PendingWrite {
   readonly writtenAt: number;
   /** "place": the order may not be visible yet; "amend": it existed before the write (missing means gone). */
   readonly kind?: "place" | "amend";
+  /** An amend of a trigger: the trigger it set (a listing still showing another one has not seen it land). */
+  readonly triggerPrice?: number;
 }
 
 export interface Monitor {

@@ -99,5 +99,7 @@ describe("stop restores and writes that must settle", () => {
     await runFor(w, 20_000);
     if (!main.port.sent.some((r) => r.kind === "amend" && r.order.triggerPrice !== undefined)) throw new Error("setup: the breakeven amend should have been sent");
     expect(stopsOf(main.mem, "BTCUSDT").map((s) => s.triggerPrice)).toEqual([60_066]);
+    // the amend that did not land is Warden's own, not a stop moved by hand
+    expect(w.sink.named("rule.applied").filter((e) => e["rule"] === "sl-moved-by-hand")).toEqual([]);
   });
 });
