@@ -72,6 +72,8 @@ export type RuleName =
   | "sl-moved-by-hand"
   /** Working TPs totalled more than the position (a manual partial close): the farthest rungs shrank. */
   | "tp-shrunk"
+  /** A cancel Warden sent that did not land is not sent again: the trader changed the order since, and it is decided afresh. */
+  | "cancel-withdrawn"
   /** Another Warden instance protects the position: this one stands by (and cancelled what it had placed in a race). */
   | "stand-by";
 

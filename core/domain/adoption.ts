@@ -40,7 +40,7 @@ export function inferOrders(lifetime: string, position: Pick<ExchangePosition, "
   });
   const seq = own.reduce((max, o) => Math.max(max, parseLinkId(o.linkId)!.seq), 0);
   const has = (role: TrackedOrder["role"]) => tracked.some((o) => o.role === role);
-  const foreign = open.filter((o) => o.linkId !== "" && !isOwnLinkId(o.linkId, lifetime));
+  const foreign = open.filter((o) => !isOwnLinkId(o.linkId, lifetime));
   const closing = closingSide(position.side);
   const long = position.side === "long";
 

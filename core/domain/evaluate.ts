@@ -83,14 +83,14 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
     if (order.role !== "sl") edit.alert("warn", `${order.role} order ${order.linkId} vanished without a fill; not replaced`, { linkId: order.linkId, kind: "order-vanished" });
   }
   settleCancels(edit, view);
-  const rival = standBy(edit, view, mark, config.instance);
+  const rival = standBy(edit, view, mark, size, config.instance);
   if (rival !== undefined) {
     edit.set("protection", nextProtection(edit.monitor.protection, "stand-by", now, `Warden instance ${rival} protects this position`));
     return schedule(edit, mark, now, config).finish();
   }
-  dropDuplicates(edit, view);
   noteStopMovedByHand(edit, sightings, tick);
   ensureStop(edit, view, size, mark, now, config);
+  dropDuplicates(edit, view);
   if (edit.monitor.tp1Filled) applyBreakeven(edit, sightings, size, mark, tick, config, tp1Now);
   placeMissingTps(edit, size, step);
   const unknown = new Set([...sightings].filter(([, seen]) => seen.kind === "unknown").map(([id]) => id));
@@ -104,8 +104,10 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
  * cancel of its closing cycle that failed): no order may stay working on a flat position.
  */
 function sweepClosed(monitor: Monitor, view: MonitorView, now: number, instance: string | undefined): Evaluation {
-  const own = new Set(monitor.orders.map((o) => o.linkId));
-  const stray = view.orders.filter((o) => own.has(orderKey(o)) && OPEN.has(o.status));
+  // an order still listed whose cancel Warden already sent is settled quietly (sent again);
+  // one it did not know was still there is news: an alert, once
+  const unexpected = new Set(monitor.orders.filter((o) => !(o.state === "cancelled" && o.cancelledAt !== undefined)).map((o) => o.linkId));
+  const stray = view.orders.filter((o) => unexpected.has(orderKey(o)) && OPEN.has(o.status));
   const edit = new MonitorEdit(monitor, now, instance);
   settleCancels(edit, view);
   if (stray.length > 0) {
@@ -118,13 +120,23 @@ function sweepClosed(monitor: Monitor, view: MonitorView, now: number, instance:
 
 /**
  * Cancels Warden sent: one a listing taken after it no longer shows is done (forgotten as
- * unsettled); one it still shows did not land and is sent again.
+ * unsettled); one it still shows as it was did not land and is sent again; one the trader
+ * changed since (moved, resized) is working again, and this evaluation decides about it afresh
+ * (a cancel decided for a looser stop must not hit the stop the trader has since tightened).
  */
 function settleCancels(edit: MonitorEdit, view: MonitorView): void {
+  const { tickSize: tick, qtyStep: step } = view.instrument;
+  const same = (a: number | undefined, b: number | undefined, unit: number) => (a === undefined || b === undefined ? a === b : Math.round(a / unit) === Math.round(b / unit));
   for (const order of edit.tracked()) {
     if (order.state !== "cancelled" || order.cancelledAt === undefined || view.snapshotAt <= order.cancelledAt) continue;
-    if (view.orders.some((o) => orderKey(o) === order.linkId && OPEN.has(o.status))) edit.cancel(order);
-    else edit.settled(order.linkId);
+    const listed = view.orders.find((o) => orderKey(o) === order.linkId && OPEN.has(o.status));
+    if (listed === undefined) edit.settled(order.linkId);
+    else if (same(listed.triggerPrice, order.triggerPrice, tick) && same(listed.price, order.price, tick) && same(listed.qty, order.qty, step)) edit.cancel(order);
+    else {
+      edit.settled(order.linkId);
+      edit.update(order.linkId, { state: "working", qty: listed.qty, filledQty: listed.filledQty, ...(listed.price !== undefined ? { price: listed.price } : {}), ...(listed.triggerPrice !== undefined ? { triggerPrice: listed.triggerPrice } : {}) });
+      edit.rule("cancel-withdrawn", { linkId: order.linkId, role: order.role, reason: "changed on the exchange since the cancel was decided" });
+    }
   }
 }
 
@@ -216,6 +228,7 @@ function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, 
   edit.set("breakevenDone", false);
   edit.set("lastRestoredAt", undefined);
   edit.set("protection", undefined);
+  edit.set("noStop", undefined); // a choice made for the earlier position ends with it
   edit.set("size", 0);
   edit.set("entryPrice", position.entryPrice);
   if (position.openedAt !== undefined) edit.set("openedAt", position.openedAt);
@@ -223,20 +236,27 @@ function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, 
   return edit.finish();
 }
 
-/** Never two working orders of one role and rung: the extra ones (a create that landed late, a crash) are cancelled. */
+/**
+ * Never two working orders of one role and rung (a create that landed late, a crash, a stop
+ * the trader added): the extra ones are cancelled. Of two stops the tightest is kept (Warden
+ * never loosens one) once the exchange lists it; the others are cancelled after the kept one
+ * is resized to the whole size: stopFirst puts the stop's amend before the cancel, and the
+ * executor sends nothing after a write that did not succeed, so the cover never shrinks.
+ */
 function dropDuplicates(edit: MonitorEdit, view: MonitorView): void {
   const listed = new Set(view.orders.filter((o) => OPEN.has(o.status)).map(orderKey));
-  const seen = new Set<string>();
-  const working = edit.tracked().filter((o) => o.state === "working" && (o.role === "sl" || o.role === "tp"));
-  // keep, per role and rung, a listed order over a pending one; of two stops the tighter (Warden
-  // never loosens one), of two TPs the one covering more
-  const long = edit.monitor.side === "long";
-  const tightness = (o: TrackedOrder) => (o.role === "sl" && o.triggerPrice !== undefined ? (long ? o.triggerPrice : -o.triggerPrice) : 0);
-  const ranked = [...working].sort((a, b) => Number(listed.has(b.linkId)) - Number(listed.has(a.linkId)) || tightness(b) - tightness(a) || b.qty - a.qty);
-  for (const order of ranked) {
-    const slot = `${order.role}${order.index}`;
-    if (!seen.has(slot)) {
-      seen.add(slot);
+  const stop = workingStop(edit);
+  if (stop !== undefined && listed.has(stop.linkId)) {
+    for (const order of edit.tracked().filter((o) => o.role === "sl" && o.state === "working" && o !== stop && listed.has(o.linkId))) {
+      edit.rule("duplicate-cancelled", { linkId: order.linkId, role: order.role, index: order.index, kept: stop.linkId });
+      edit.cancel(order);
+    }
+  }
+  const seen = new Set<number>();
+  const tps = edit.tracked().filter((o) => o.role === "tp" && o.state === "working");
+  for (const order of [...tps].sort((a, b) => Number(listed.has(b.linkId)) - Number(listed.has(a.linkId)) || b.qty - a.qty)) {
+    if (!seen.has(order.index)) {
+      seen.add(order.index);
       continue;
     }
     if (listed.has(order.linkId)) {
@@ -254,11 +274,12 @@ function dropDuplicates(edit: MonitorEdit, view: MonitorView): void {
  * stop lapses, this one's next evaluation places its own (takes over). Returns the tag of
  * the instance this one stands by for, or undefined when it acts.
  */
-function standBy(edit: MonitorEdit, view: MonitorView, mark: number, instance: string | undefined): string | undefined {
+function standBy(edit: MonitorEdit, view: MonitorView, mark: number, size: number, instance: string | undefined): string | undefined {
   if (instance === undefined) return undefined;
-  const tick = view.instrument.tickSize;
+  const { tickSize: tick, qtyStep: step } = view.instrument;
+  // only a rival stop that covers the whole position: a stale or partial one is no protection to defer to
   const rivals = view.orders
-    .filter((o) => isRivalLinkId(o.linkId, instance) && isProtectiveStop(o, edit.monitor.side, mark, tick))
+    .filter((o) => isRivalLinkId(o.linkId, instance) && isProtectiveStop(o, edit.monitor.side, mark, tick) && toLots(o.qty - o.filledQty, step) >= toLots(size, step) - 1)
     .map((o) => parseLinkId(o.linkId)!.instance!)
     .sort();
   const rival = rivals[0];
@@ -284,8 +305,15 @@ function noteStopMovedByHand(edit: MonitorEdit, sightings: ReadonlyMap<string, S
   edit.set("stopPrice", stop.triggerPrice);
 }
 
+/** The stop the monitor manages: of its working stops the tightest (the one that fires first). */
 function workingStop(edit: MonitorEdit): TrackedOrder | undefined {
-  return edit.tracked().filter((o) => o.role === "sl" && o.state === "working").at(-1);
+  const long = edit.monitor.side === "long";
+  let best: TrackedOrder | undefined;
+  for (const o of edit.tracked()) {
+    if (o.role !== "sl" || o.state !== "working") continue;
+    if (best === undefined || best.triggerPrice === undefined || (o.triggerPrice !== undefined && (long ? o.triggerPrice >= best.triggerPrice : o.triggerPrice <= best.triggerPrice))) best = o;
+  }
+  return best;
 }
 
 /** Untracked reduce-only conditional on the closing side: someone else's stop (the trader's, or adopted late). */
@@ -314,19 +342,12 @@ function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: nu
   const foreign = foreignStop(edit, view, mark, config.instance);
   const own = workingStop(edit);
   if (foreign !== undefined) {
-    const tick = view.instrument.tickSize;
-    const looser = (a: number, b: number) => (edit.monitor.side === "long" ? toTicks(a, tick) < toTicks(b, tick) : toTicks(a, tick) > toTicks(b, tick));
-    if (own?.triggerPrice !== undefined && looser(foreign.triggerPrice!, own.triggerPrice)) {
-      // never two stops, and no stop loosened by Warden: the tighter one stays managed
-      edit.adopt({ ...trackedFrom(foreign, "sl", 0), state: "cancelled" });
-      edit.cancel({ ...trackedFrom(foreign, "sl", 0) });
-      edit.rule("duplicate-cancelled", { linkId: orderKey(foreign), role: "sl", index: 0, kept: own.linkId, reason: "a second, looser stop" });
-      return;
-    }
+    // managed from now on; of two stops the tighter is the one resized, and the other is
+    // cancelled once that one covers the whole size (dropDuplicates): never two, never less cover
     edit.adopt(trackedFrom(foreign, "sl", 0));
-    edit.set("stopPrice", foreign.triggerPrice);
-    edit.rule("sl-adopted", { adopted: orderKey(foreign), triggerPrice: foreign.triggerPrice, qty: foreign.qty, ...(own !== undefined ? { replaces: own.linkId } : {}) });
-    if (own !== undefined) edit.cancel(own);
+    const primary = workingStop(edit);
+    if (primary?.linkId === orderKey(foreign)) edit.set("stopPrice", foreign.triggerPrice);
+    edit.rule("sl-adopted", { adopted: orderKey(foreign), triggerPrice: foreign.triggerPrice, qty: foreign.qty, ...(own !== undefined ? { beside: own.linkId, kept: primary?.linkId } : {}) });
     return;
   }
   if (own !== undefined || closing(edit, view) || edit.monitor.noStop === true) return;
@@ -354,15 +375,10 @@ function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: nu
     edit.rule("sl-placed", { linkId, triggerPrice: trigger, qty: size, from: stopPrice !== undefined ? "target" : "defaultStopPct" });
     return;
   }
-  const { lastRestoredAt, slRestoredCount } = edit.monitor;
+  const { slRestoredCount } = edit.monitor;
   edit.set("slRestoredCount", slRestoredCount + 1);
   edit.set("lastRestoredAt", now);
   edit.rule("sl-restored", { vanished: last.linkId, linkId, triggerPrice: trigger, qty: size, restores: slRestoredCount + 1 });
-  if (lastRestoredAt !== undefined && now - lastRestoredAt < config.restoreAlertWindowMs) {
-    edit.alert("error", `the stop of ${edit.monitor.id} vanished again without a fill and was restored (${slRestoredCount + 1} restores); to run this position without a stop, tell Warden so instead of cancelling it`, {
-      kind: "stop-restored", vanished: last.linkId, linkId, restores: slRestoredCount + 1,
-    });
-  }
 }
 
 /**

@@ -11,10 +11,14 @@ import { stopDirection } from "./stop.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** A new stop is placed before any other write (a cancel of the stop it replaces included). */
+/**
+ * The protection's writes go first: a new stop, then the stop's amends, then everything else
+ * (cancels of a stop it replaces included). The executor stops a monitor's writes at the
+ * first that fails, so a refused TP can never hold the stop back.
+ */
 export function stopFirst(actions: Action[]): Action[] {
-  const first = actions.filter((a) => a.kind === "place" && a.role === "sl");
-  return first.length === 0 ? actions : [...first, ...actions.filter((a) => !first.includes(a))];
+  const rank = (a: Action) => (a.kind === "place" && a.role === "sl" ? 0 : a.kind === "amend" && a.role === "sl" ? 1 : 2);
+  return actions.map((a, i) => ({ a, i })).sort((x, y) => rank(x.a) - rank(y.a) || x.i - y.i).map(({ a }) => a);
 }
 
 export class MonitorEdit {

@@ -15,7 +15,7 @@
 import { adoptPosition } from "./adoption.ts";
 import { trackedFrom } from "./evaluate.ts";
 import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
-import type { Monitor } from "./monitor.ts";
+import { orderKey, type Monitor } from "./monitor.ts";
 import type { RuleConfig } from "./plan.ts";
 import { monitorId, type AccountId, type AccountSnapshot, type Instrument, type MonitorId } from "./types.ts";
 import { toLots } from "./units.ts";
@@ -77,7 +77,7 @@ export function reconcile(
       const hasPosition = snapshot.positions.some((p) => p.symbol === monitor.symbol && p.side === monitor.side && p.size > 0);
       if (hasPosition) continue;
       const attached = attachOwn(monitor, snapshot, changes);
-      const listed = new Set(snapshot.orders.filter((o) => o.status === "open" || o.status === "untriggered").map((o) => o.linkId));
+      const listed = new Set(snapshot.orders.filter((o) => o.status === "open" || o.status === "untriggered").map(orderKey));
       if (attached.orders.some((o) => o.state === "working" && listed.has(o.linkId))) {
         byId.set(monitor.id, attached);
         continue;

@@ -8,7 +8,7 @@
  * cycle; "unknown" outcomes are settled by the grace window and a lookup instead.
  */
 import type { WriteAction } from "./action.ts";
-import type { Monitor } from "./monitor.ts";
+import type { Monitor, TrackedOrder } from "./monitor.ts";
 
 export function revertWrite(monitor: Monitor, action: WriteAction): Monitor {
   const pending = monitor.pending.filter((p) => p.linkId !== action.linkId);
@@ -19,12 +19,16 @@ export function revertWrite(monitor: Monitor, action: WriteAction): Monitor {
       const restore = action.role === "sl" && orders.some((o) => o.role === "sl") && monitor.slRestoredCount > 0;
       return { ...monitor, orders, pending, ...(restore ? { slRestoredCount: monitor.slRestoredCount - 1 } : {}) };
     }
-    case "cancel":
-      return {
-        ...monitor,
-        orders: monitor.orders.map((o) => (o.linkId === action.linkId && o.state === "cancelled" ? { ...o, state: "working" as const } : o)),
-        pending,
+    case "cancel": {
+      // a closed monitor keeps it as a cancel to settle (sent again until the exchange shows it
+      // gone); an active one has the order working again, and decides about it afresh
+      if (monitor.status === "closed") return { ...monitor, pending };
+      const working = (o: TrackedOrder): TrackedOrder => {
+        const { cancelledAt: _sent, ...rest } = o;
+        return { ...rest, state: "working" };
       };
+      return { ...monitor, orders: monitor.orders.map((o) => (o.linkId === action.linkId && o.state === "cancelled" ? working(o) : o)), pending };
+    }
     case "amend":
       // the only trigger amend of a stop is the move to breakeven: not done until it lands
       return { ...monitor, pending, ...(action.role === "sl" && action.triggerPrice !== undefined ? { breakevenDone: false } : {}) };

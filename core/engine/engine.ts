@@ -8,6 +8,7 @@ import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
 import { followMainClose } from "../domain/mirror.ts";
 import { needsSweep, type Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
+import { lifetimeKey } from "../domain/link-id.ts";
 import { reconcile } from "../domain/reconcile.ts";
 import { checkSnapshot } from "../domain/snapshot-check.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
@@ -101,6 +102,8 @@ export class Engine {
   #noInstrument = 0;
   /** Accounts with a position on an unknown instrument: read every cycle (such a position is unprotected). */
   readonly #unplaced = new Set<AccountId>();
+  /** Per monitor, its restore time before this cycle's evaluation (the alert about a second restore). */
+  readonly #restoredBefore = new Map<string, number>();
   /** Accounts whose read failed this cycle. */
   #failedAccounts = 0;
   readonly #instrumentsReloadedAt = new Map<string, number>();
@@ -111,7 +114,11 @@ export class Engine {
     this.#rules = ruleConfigOf(deps.config);
     this.#announcer = new Announcer(this.#emit);
     this.#decider = new Decider(this.#rules);
-    this.#watch = new ProtectionWatch(this.#emit, { alertRepeatMs: deps.config.protection.alertRepeatMs, outageAfterMs: deps.config.protection.outageAfterMs });
+    this.#watch = new ProtectionWatch(this.#emit, {
+      alertRepeatMs: deps.config.protection.alertRepeatMs,
+      outageAfterMs: deps.config.protection.outageAfterMs,
+      restoreAlertWindowMs: deps.config.protection.restoreAlertWindowMs,
+    });
     this.#executor = new Executor({
       exchanges: deps.exchanges,
       budget: deps.budget,
@@ -166,8 +173,19 @@ export class Engine {
       return;
     }
     const noStop = new Set(settings.noStop ?? []);
+    const stale: string[] = [];
+    for (const key of noStop) {
+      const id = key.slice(0, key.indexOf("@"));
+      const monitor = this.#monitors.find((m) => m.id === id);
+      if (monitor !== undefined && (monitor.status !== "active" || lifetimeKey(monitor) !== key)) stale.push(key);
+    }
+    if (stale.length > 0) {
+      // the choice was for a position that is gone: a later one on that symbol gets its stop
+      await this.#deps.store.saveSettings({ ...settings, noStop: [...noStop].filter((k) => !stale.includes(k)) });
+      for (const key of stale) this.#emit("info", "choice.changed", { monitor: key.slice(0, key.indexOf("@")), noStop: false, reason: "the position it was given for is gone" });
+    }
     this.#monitors = this.#monitors.map((m) => {
-      const wanted = noStop.has(m.id);
+      const wanted = m.status === "active" && noStop.has(lifetimeKey(m));
       if (m.status !== "active" || wanted === (m.noStop === true)) return m;
       this.#decider.unsettle(m.id);
       this.#emit("info", "choice.changed", { monitor: m.id, noStop: wanted });
@@ -246,6 +264,7 @@ export class Engine {
     let lookups = 0;
     const apply = (monitor: Monitor, done: readonly Action[]) => {
       const before = next.get(monitor.id);
+      if (before?.lastRestoredAt !== undefined) this.#restoredBefore.set(monitor.id, before.lastRestoredAt);
       if (done.length > 0) this.#decider.unsettle(monitor.id);
       if (done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length || before.protection?.state !== monitor.protection?.state) dirty = true;
       this.#announcer.fills(before, monitor);
@@ -351,8 +370,12 @@ export class Engine {
           }
           monitors.set(id, { ...revertWrite(monitor, action), nextDueAt: this.#deps.clock.now() });
           reverted = true;
+          const now = this.#deps.clock.now();
           if (action.kind === "place" && action.role === "sl" && outcome.status === "rejected") {
-            this.#emit("error", "alert", { level: "error", kind: "stop-refused", monitor: id, message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); deciding again next cycle` });
+            this.#watch.repeated(`refused:${id}`, now, "error", { kind: "stop-refused", monitor: id, message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); Warden decides again every cycle` });
+          }
+          if (action.kind === "cancel" && monitor.status === "closed") {
+            this.#watch.repeated(`stray:${id}`, now, "error", { kind: "order-stray", monitor: id, linkId: action.linkId, message: `${id} is closed but its order ${action.linkId} is still working: the cancel was refused (${"reason" in outcome ? outcome.reason : outcome.status}); Warden keeps cancelling it` });
           }
         }
       }),
@@ -367,6 +390,10 @@ export class Engine {
    */
   #confirm(id: string, results: readonly ExecutedWrite[], monitors: Map<string, Monitor>): void {
     const monitor = monitors.get(id);
+    const now = this.#deps.clock.now();
+    // a restore decided this cycle that the exchange accepted
+    const restored = monitor?.lastRestoredAt !== undefined && monitor.lastRestoredAt === monitor.lastEvaluatedAt;
+    if (restored && results.some(({ action, outcome }) => action.kind === "place" && action.role === "sl" && succeeded(outcome, "place"))) this.#watch.restoreLanded(monitor, now, this.#restoredBefore.get(id));
     if (monitor?.status !== "active" || monitor.protection?.state !== "unprotected") return;
     const step = this.#instruments.get(monitor.symbol)?.qtyStep;
     if (step === undefined) return;
@@ -375,7 +402,6 @@ export class Engine {
       action.role === "sl" && succeeded(outcome, action.kind) &&
       ((action.kind === "place" && covers(action.qty)) || (action.kind === "amend" && covers(monitor.orders.find((o) => o.linkId === action.linkId)?.qty))));
     if (!accepted) return;
-    const now = this.#deps.clock.now();
     const next: Monitor = { ...monitor, protection: { state: "protected", since: now } };
     monitors.set(id, next);
     this.#watch.observe(monitor, next, [], now, false);

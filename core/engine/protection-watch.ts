@@ -16,6 +16,8 @@ import type { Emit } from "../logs/event.ts";
 export interface WatchConfig {
   readonly alertRepeatMs: number;
   readonly outageAfterMs: number;
+  /** A second restore of one position's stop landing within this is an error-level alert. */
+  readonly restoreAlertWindowMs: number;
 }
 
 export class ProtectionWatch {
@@ -26,6 +28,9 @@ export class ProtectionWatch {
   readonly #failingSince = new Map<AccountId, number>();
   readonly #outageAlertAt = new Map<AccountId, number>();
   readonly #repeats = new Map<string, number>();
+  /** Per monitor, when the exchange last accepted a restore of its stop. */
+  readonly #restoredAt = new Map<string, number>();
+  readonly #restoreStreak = new Map<string, number>();
   #longestMs = 0;
   #alerts = 0;
 
@@ -74,9 +79,35 @@ export class ProtectionWatch {
     if (last === undefined || now - last >= this.#config.alertRepeatMs) this.#alert(after, state.reason, now, "error", last === undefined ? "still unprotected" : "still unprotected (repeated)");
   }
 
+  /**
+   * The exchange accepted a restore of this position's stop. From the second within
+   * `restoreAlertWindowMs` on, each is an error-level alert (kind stop-restored); a storm of
+   * them (a script cancelling the stop every cycle) backs off after the third to one per
+   * `alertRepeatMs`: what backs off is the alerting, never the restore.
+   */
+  restoreLanded(monitor: Monitor, now: number, previous?: number): void {
+    // `previous`: the restore before this one as the state dir kept it (a cron run starts afresh)
+    const last = this.#restoredAt.get(monitor.id) ?? previous;
+    this.#restoredAt.set(monitor.id, now);
+    const inWindow = last !== undefined && now - last < this.#config.restoreAlertWindowMs;
+    const streak = inWindow ? (this.#restoreStreak.get(monitor.id) ?? 0) + 1 : 0;
+    this.#restoreStreak.set(monitor.id, streak);
+    if (streak === 0) return;
+    const fields = {
+      kind: "stop-restored", monitor: monitor.id, account: monitor.account, symbol: monitor.symbol, restores: monitor.slRestoredCount,
+      message: `the stop of ${monitor.id} vanished again without a fill and Warden restored it (${monitor.slRestoredCount} restores); to run this position without a stop, say so with \`warden no-stop ${monitor.id}\` instead of cancelling it`,
+    };
+    if (streak <= 2) {
+      this.#repeats.set(`restored:${monitor.id}`, now);
+      this.#raise("error", fields);
+    } else this.repeated(`restored:${monitor.id}`, now, "error", fields);
+  }
+
   /** A monitor closed or gone: forget it. */
   forget(id: string): void {
     this.#alertedAt.delete(id);
+    this.#restoredAt.delete(id);
+    this.#restoreStreak.delete(id);
   }
 
   /** Whether reads of this account are failing since an earlier cycle. */

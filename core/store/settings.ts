@@ -16,14 +16,17 @@ export interface Settings {
   readonly cache: "on" | "off";
   readonly instance?: string;
   /**
-   * Monitor ids (`account:SYMBOL:side`) the trader runs without a stop by choice: Warden
-   * places and restores no stop for them and reports them "no-stop", not "unprotected".
-   * Set with `warden no-stop`; never inferred from orders cancelled on the exchange.
+   * Positions the trader runs without a stop by choice, each named by its monitor's lifetime
+   * (`account:SYMBOL:side@<opened>`, see lifetimeKey): Warden places and restores no stop for
+   * that position and reports it "no-stop", not "unprotected". The choice ends with that
+   * position: a later one on the same symbol and side gets its stop. Set with `warden no-stop`;
+   * never inferred from orders cancelled on the exchange.
    */
   readonly noStop?: readonly string[];
 }
 
 export const MONITOR_ID = /^(main|mirror):[A-Z0-9]{2,30}:(long|short)$/;
+export const POSITION_LIFETIME = /^(main|mirror):[A-Z0-9]{2,30}:(long|short)@[0-9a-z]{1,12}$/;
 
 export const INSTANCE_TAG = /^[0-9a-z]{4}$/;
 
@@ -46,8 +49,8 @@ export function decodeSettings(text: string, file: string): Settings {
     throw new InputError("SETTINGS_INVALID", `${file}: field instance must be 4 characters of [0-9a-z], got ${JSON.stringify(instance)}`);
   }
   const noStop = value["noStop"];
-  if (noStop !== undefined && !(Array.isArray(noStop) && noStop.every((id) => typeof id === "string" && MONITOR_ID.test(id)))) {
-    throw new InputError("SETTINGS_INVALID", `${file}: field noStop must be a list of monitor ids like "main:BTCUSDT:long", got ${JSON.stringify(noStop)}`);
+  if (noStop !== undefined && !(Array.isArray(noStop) && noStop.every((id) => typeof id === "string" && POSITION_LIFETIME.test(id)))) {
+    throw new InputError("SETTINGS_INVALID", `${file}: field noStop must be a list of positions like "main:BTCUSDT:long@mdfn3k0w" (written by warden no-stop), got ${JSON.stringify(noStop)}`);
   }
   return { cache, ...(instance !== undefined ? { instance } : {}), ...(noStop !== undefined ? { noStop: noStop as string[] } : {}) };
 }

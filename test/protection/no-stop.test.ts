@@ -7,11 +7,16 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VirtualClock } from "../../core/clock.ts";
+import { lifetimeKey } from "../../core/domain/link-id.ts";
+import type { Monitor } from "../../core/domain/monitor.ts";
 import { FileStateStore } from "../../core/store/file-state-store.ts";
 import { runCli } from "../support/in-process-cli.ts";
+import { makeMonitor } from "../domain/builders.ts";
 import { START, account, alerts, cycleAfter, startWarden, stopsOf, workingStops } from "../support/protection-rig.ts";
 
 const ID = "main:BTCUSDT:long";
+/** The choice names the position open now: its monitor's lifetime. */
+const lifetimeOf = (w: { engine: { monitors(): readonly Monitor[] } }) => lifetimeKey(w.engine.monitors().find((m) => m.id === ID)!);
 
 async function protectedLong() {
   const clock = new VirtualClock(START);
@@ -26,7 +31,7 @@ async function protectedLong() {
 describe("without a stop by choice", () => {
   test("a position the trader runs without a stop is not given one, and is reported no-stop, not unprotected", async () => {
     const { main, w } = await protectedLong();
-    await w.store.saveSettings({ ...(await w.store.settings()), noStop: [ID] });
+    await w.store.saveSettings({ ...(await w.store.settings()), noStop: [lifetimeOf(w)] });
     main.mem.cancelByHand(workingStops(main.mem, "BTCUSDT")[0]!.linkId);
     const alertsBefore = alerts(w.sink).length;
     for (let i = 0; i < 3; i++) await cycleAfter(w);
@@ -38,7 +43,7 @@ describe("without a stop by choice", () => {
 
   test("taking the choice back places the stop again in the next cycle", async () => {
     const { main, w } = await protectedLong();
-    await w.store.saveSettings({ ...(await w.store.settings()), noStop: [ID] });
+    await w.store.saveSettings({ ...(await w.store.settings()), noStop: [lifetimeOf(w)] });
     main.mem.cancelByHand(workingStops(main.mem, "BTCUSDT")[0]!.linkId);
     await cycleAfter(w);
     await w.store.saveSettings({ ...(await w.store.settings()), noStop: [] });
@@ -50,12 +55,15 @@ describe("without a stop by choice", () => {
     const parent = await mkdtemp(join(tmpdir(), "warden-no-stop-"));
     const dir = join(parent, "state");
     try {
-      await new FileStateStore(dir).saveMonitors([]);
+      const open = makeMonitor();
+      await new FileStateStore(dir).saveMonitors([open]);
+      const none = await runCli(["no-stop", "main:ETHUSDT:short", "--state-dir", dir]);
+      expect({ code: none.code, says: none.stderr.includes("no open position main:ETHUSDT:short") }).toEqual({ code: 2, says: true });
       const set = await runCli(["no-stop", ID, "--state-dir", dir, "--json"]);
       expect(set.code).toBe(0);
-      expect(JSON.parse(set.stdout)).toEqual({ noStop: [ID], changed: ID, stop: false });
-      expect(JSON.parse(await readFile(join(dir, "settings.json"), "utf8")).noStop).toEqual([ID]);
-      expect(JSON.parse((await runCli(["no-stop", "--state-dir", dir, "--json"])).stdout)).toEqual({ noStop: [ID] });
+      expect(JSON.parse(set.stdout)).toEqual({ noStop: [ID], positions: [lifetimeKey(open)], changed: ID, stop: false });
+      expect(JSON.parse(await readFile(join(dir, "settings.json"), "utf8")).noStop).toEqual([lifetimeKey(open)]);
+      expect(JSON.parse((await runCli(["no-stop", "--state-dir", dir, "--json"])).stdout)).toEqual({ noStop: [ID], positions: [lifetimeKey(open)] });
       expect((await runCli(["no-stop", ID, "--off", "--state-dir", dir])).code).toBe(0);
       expect((await new FileStateStore(dir).settings()).noStop ?? []).toEqual([]);
       const bad = await runCli(["no-stop", "main:btc:up", "--state-dir", dir]);
@@ -68,7 +76,7 @@ describe("without a stop by choice", () => {
 
   test("a settings.json broken by hand while the engine runs is an alert; the engine goes on with the choices read before", async () => {
     const { main, w } = await protectedLong();
-    await w.store.saveSettings({ ...(await w.store.settings()), noStop: [ID] });
+    await w.store.saveSettings({ ...(await w.store.settings()), noStop: [lifetimeOf(w)] });
     await cycleAfter(w);
     w.store.files.set("settings.json", "{ not json");
     main.mem.cancelByHand(workingStops(main.mem, "BTCUSDT")[0]!.linkId);
