@@ -8,6 +8,8 @@ import type { CAC } from "cac";
 import { InputError, UsageError } from "../../core/errors.ts";
 import type { CacheStatsFile } from "../../core/cache/stats.ts";
 import { boolFlag, stringFlag } from "../options.ts";
+import { readableStateDir } from "../state-dir.ts";
+import { watchLoop } from "../watch.ts";
 
 interface CacheStatsFlags {
   stateDir?: unknown;
@@ -15,8 +17,6 @@ interface CacheStatsFlags {
   prometheus?: unknown;
   watch?: unknown;
 }
-
-export const WATCH_INTERVAL_MS = 2000;
 
 export function register(cli: CAC): void {
   cli
@@ -35,7 +35,7 @@ async function cacheStats(flags: CacheStatsFlags): Promise<number> {
   const prometheus = boolFlag(flags.prometheus);
   const watch = boolFlag(flags.watch);
   if (json && prometheus) throw new UsageError("USAGE_CACHE_STATS", "--json and --prometheus cannot be combined");
-  const dir = await stateDir(stringFlag("state-dir", flags.stateDir));
+  const dir = await readableStateDir(stringFlag("state-dir", flags.stateDir));
   const { writeStdout } = await import("../../core/runtime.ts");
   const render = async (): Promise<string> => {
     const file = await readStats(dir);
@@ -49,36 +49,6 @@ async function cacheStats(flags: CacheStatsFlags): Promise<number> {
     return 0;
   }
   return watchLoop(first, render);
-}
-
-async function watchLoop(first: string, render: () => Promise<string>): Promise<number> {
-  const { isTTY, onSignals, writeStdout } = await import("../../core/runtime.ts");
-  const clear = isTTY() ? "\x1b[2J\x1b[H" : "";
-  await new Promise<void>((resolve) => {
-    // The handler is in place before the first draw, so a Ctrl-C right after it is honoured.
-    const off = onSignals(["SIGINT", "SIGTERM"], () => {
-      clearInterval(timer);
-      off();
-      resolve();
-    });
-    writeStdout(clear + first);
-    const timer = setInterval(() => {
-      render().then(
-        (text) => writeStdout(clear + text),
-        (error: unknown) => writeStdout(`${clear}${error instanceof Error ? error.message : String(error)}\n`),
-      );
-    }, WATCH_INTERVAL_MS);
-  });
-  return 0;
-}
-
-async function stateDir(explicit: string | undefined): Promise<string> {
-  const { existingStateDir, defaultStateDir } = await import("../../core/store/state-dir.ts");
-  if (explicit !== undefined) return existingStateDir(explicit);
-  const { stat } = await import("node:fs/promises");
-  const demo = defaultStateDir("sim", "demo-30");
-  const isDir = await stat(demo).then((s) => s.isDirectory(), () => false);
-  return isDir ? demo : existingStateDir(undefined);
 }
 
 async function readStats(dir: string): Promise<CacheStatsFile> {

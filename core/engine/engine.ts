@@ -134,6 +134,15 @@ export class Engine {
     return this.#monitors;
   }
 
+  /** The last mark seen per symbol, and the instruments loaded: what `warden status` shows beside the monitors. */
+  marks(): ReadonlyMap<string, number> {
+    return this.#decider.marks;
+  }
+
+  instruments(): ReadonlyMap<string, Instrument> {
+    return this.#instruments;
+  }
+
   restCalls(): number {
     let total = 0;
     for (const exchange of this.#deps.exchanges.values()) total += exchange.requestStats().total;

@@ -23,16 +23,49 @@ export interface RunSummary {
   readonly cacheHitRate: number | null;
 }
 
-/** Passes events through and counts what the summary needs. */
+/** How far back the recent figures (`alertsSince`, `restCallsSince`) can look, ms. */
+export const RECENT_WINDOW_MS = 60 * 60_000;
+
+/** The last rule applied to a monitor: its name and the event's time. */
+export interface LastRule {
+  readonly rule: string;
+  readonly at: string;
+}
+
+/**
+ * Passes events through and counts what the summary needs, and what `warden status` shows:
+ * the last rule applied per monitor, and (on the `now` clock, the wall clock in a run) when
+ * each alert went out and how many REST calls each cycle made, over the last hour.
+ */
 export class TallySink implements EventSink {
   readonly #next: EventSink;
+  readonly #now: () => number;
   fills = 0;
   alerts = 0;
   readonly rules: Record<string, number> = {};
   readonly orders = { placed: 0, amended: 0, cancelled: 0, failed: 0 };
+  readonly lastRules = new Map<string, LastRule>();
+  readonly #alertTimes: number[] = [];
+  readonly #cycleCalls: { readonly at: number; readonly calls: number }[] = [];
 
-  constructor(next: EventSink) {
+  constructor(next: EventSink, now: () => number = () => Date.now()) {
     this.#next = next;
+    this.#now = now;
+  }
+
+  /** `alert` events at or after `since` (within the last hour). */
+  alertsSince(since: number): number {
+    return this.#alertTimes.filter((t) => t >= since).length;
+  }
+
+  /** REST calls of the cycles completed at or after `since` (within the last hour). */
+  restCallsSince(since: number): number {
+    return this.#cycleCalls.reduce((sum, c) => (c.at >= since ? sum + c.calls : sum), 0);
+  }
+
+  #forgetBefore(cutoff: number): void {
+    while ((this.#alertTimes[0] ?? Infinity) < cutoff) this.#alertTimes.shift();
+    while ((this.#cycleCalls[0]?.at ?? Infinity) < cutoff) this.#cycleCalls.shift();
   }
 
   emit(event: WardenEvent): void {
@@ -43,6 +76,14 @@ export class TallySink implements EventSink {
       case "rule.applied": {
         const rule = String(event["rule"]);
         this.rules[rule] = (this.rules[rule] ?? 0) + 1;
+        if (typeof event["monitor"] === "string") this.lastRules.set(event["monitor"], { rule, at: event.ts });
+        break;
+      }
+      case "cycle.completed": {
+        const now = this.#now();
+        this.#forgetBefore(now - RECENT_WINDOW_MS);
+        const calls = event["restCalls"];
+        this.#cycleCalls.push({ at: now, calls: typeof calls === "number" ? calls : 0 });
         break;
       }
       case "order.placed":
@@ -57,7 +98,13 @@ export class TallySink implements EventSink {
       case "order.failed":
         this.orders.failed++;
         break;
-      case "alert":
+      case "alert": {
+        this.alerts++;
+        const now = this.#now();
+        this.#forgetBefore(now - RECENT_WINDOW_MS);
+        this.#alertTimes.push(now);
+        break;
+      }
       case "mirror.diverged":
         this.alerts++;
         break;

@@ -10,11 +10,12 @@ import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import type { Credentials } from "../exchange/redaction.ts";
 import { emitter, type EventSink } from "../logs/event.ts";
-import { onSignals } from "../runtime.ts";
+import { onSignals, pid } from "../runtime.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import { loadScenario } from "../sim/scenario.ts";
 import { FileStateStore } from "../store/file-state-store.ts";
 import { defaultStateDir } from "../store/state-dir.ts";
+import type { JsonObject } from "../store/state-json.ts";
 import type { EngineConfig } from "./config.ts";
 import { RateBudget } from "./rate-budget.ts";
 import { createEngine, type CycleReport, type Engine } from "./engine.ts";
@@ -24,6 +25,7 @@ import { toStatsFile } from "../cache/stats.ts";
 import { readPathFor } from "./read-paths.ts";
 import { callFigures, hitRate, protectionFigures, TallySink, type RunSummary } from "./run-summary.ts";
 import { openSimSession } from "./sim-session.ts";
+import { buildStatus } from "../status/status-doc.ts";
 
 export interface RunOptions {
   readonly exchange: "sim" | "bybit";
@@ -45,7 +47,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
   const stateDir = opts.stateDir ?? defaultStateDir(opts.exchange, opts.exchange === "sim" ? opts.scenario : hostOf(opts));
   const store = new FileStateStore(stateDir);
   const lock = await store.lock(opts.once ? "run --once" : "run");
-  const tally = new TallySink(opts.sink);
+  const tally = new TallySink(opts.sink, systemClock.now);
   const emit = emitter(tally, "run", () => systemClock.now());
   if (lock.tookOver !== undefined) {
     emit("warn", "lock.taken-over", { stateDir, holderPid: lock.tookOver.holder?.pid, holderCommand: lock.tookOver.holder?.command, why: lock.tookOver.why });
@@ -118,6 +120,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       const report = await engine.cycle();
       reports.push(report);
       if (readPath instanceof SnapshotReadPath) await store.writeCacheStats({ ...toStatsFile(readPath.cacheStats(), report.cycle, Date.now()) });
+      await store.writeStatus(statusOf(engine, report, tally, opts));
       await lock.refresh();
       if (limit !== undefined && reports.length >= limit) {
         stopped = opts.once ? "once" : "cycles";
@@ -148,6 +151,28 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     unlisten();
     await lock.release();
   }
+}
+
+/** What `warden status` reads: the monitors and the engine after this cycle (wall-clock figures over the last minute and hour). */
+function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: RunOptions): JsonObject {
+  const now = systemClock.now();
+  return buildStatus({
+    monitors: engine.monitors(),
+    cycle: report,
+    marks: engine.marks(),
+    instruments: engine.instruments(),
+    lastRules: tally.lastRules,
+    engine: {
+      pid: pid(),
+      exchange: opts.exchange,
+      clock: opts.exchange === "sim" ? "virtual" : "wall",
+      intervalMs: opts.intervalMs ?? opts.config.intervalMs,
+      readMode: "polling",
+      restCallsPerMinute: tally.restCallsSince(now - 60_000),
+      alertsLastHour: tally.alertsSince(now - 60 * 60_000),
+    },
+    now,
+  });
 }
 
 function hostOf(opts: RunOptions): string {

@@ -9,6 +9,7 @@ import { acquireFileLock, DEFAULT_STALE_LOCK_MS, localIdentity, type LockHandle 
 import { encodeMonitorsDoc, loadMonitorsFile, MONITORS_FILE, type MonitorRecord } from "./monitors-file.ts";
 import { clearRestoreMarker, readRestoreMarker, writeRestoreMarker, type RestoreMarker } from "./restore-marker.ts";
 import { readSettings, writeSettings, type Settings } from "./settings.ts";
+import { readStatus, writeStatus } from "./status-file.ts";
 import type { JsonObject } from "./state-json.ts";
 import { StateStoreBase, type StateStoreOptions } from "./state-store.ts";
 
@@ -89,5 +90,14 @@ export class FileStateStore extends StateStoreBase {
 
   readCacheStats(): Promise<JsonObject | undefined> {
     return readCacheStats(this.#dir);
+  }
+
+  async writeStatus(status: JsonObject): Promise<void> {
+    await this.#ensureDir();
+    await writeStatus(this.#dir, status);
+  }
+
+  readStatus(): Promise<JsonObject | undefined> {
+    return readStatus(this.#dir);
   }
 }

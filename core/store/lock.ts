@@ -149,6 +149,18 @@ async function readLock(file: string): Promise<{ text: string; mtime: number } |
   }
 }
 
+/**
+ * Who holds the state dir's lock, for operator commands that only look (`warden status`):
+ * undefined when there is no lock file; `holder` undefined when it is unreadable; `held`
+ * false when the holder is gone (the verdict a new acquirer would reach).
+ */
+export async function inspectLock(dir: string, me: LockIdentity = localIdentity()): Promise<{ readonly holder: LockInfo | undefined; readonly held: boolean } | undefined> {
+  const found = await readLock(join(dir, LOCK_FILE));
+  if (found === undefined) return undefined;
+  const holder = parseLockInfo(found.text);
+  return { holder, held: !lockVerdict(holder, found.mtime, me).stale };
+}
+
 function isOurs(file: string, token: string): boolean {
   try {
     return parseLockInfo(readFileSync(file, "utf8"))?.token === token;

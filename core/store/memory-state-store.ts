@@ -12,6 +12,7 @@ import { decodeMonitorsDoc, encodeMonitorsDoc, MONITORS_FILE, type MonitorRecord
 import { decodeRestoreMarker, encodeRestoreMarker, RESTORED_FILE, type RestoreMarker } from "./restore-marker.ts";
 import { decodeSettings, DEFAULT_SETTINGS, encodeSettings, SETTINGS_FILE, type Settings } from "./settings.ts";
 import type { JsonObject } from "./state-json.ts";
+import { decodeStatus, encodeStatus, STATUS_FILE } from "./status-file.ts";
 import { StateStoreBase, type StateStoreOptions } from "./state-store.ts";
 import { RuntimeFault } from "../errors.ts";
 
@@ -111,5 +112,14 @@ export class MemoryStateStore extends StateStoreBase {
   async readCacheStats(): Promise<JsonObject | undefined> {
     const text = this.files.get(CACHE_STATS_FILE);
     return text === undefined ? undefined : decodeCacheStats(text, this.#label(CACHE_STATS_FILE));
+  }
+
+  async writeStatus(status: JsonObject): Promise<void> {
+    this.files.set(STATUS_FILE, encodeStatus(status));
+  }
+
+  async readStatus(): Promise<JsonObject | undefined> {
+    const text = this.files.get(STATUS_FILE);
+    return text === undefined ? undefined : decodeStatus(text, this.#label(STATUS_FILE));
   }
 }

@@ -7,7 +7,7 @@
  * in StateStoreBase; the subclasses only say where bytes go.
  *
  * Files in a state dir: monitors.json, journal.ndjson, checkpoints/<id>.json, lock,
- * settings.json, cache-stats.json, restored.json.
+ * settings.json, cache-stats.json, status.json, restored.json.
  */
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
@@ -72,6 +72,9 @@ export interface StateStore {
   saveSettings(settings: Settings): Promise<void>;
   writeCacheStats(stats: JsonObject): Promise<void>;
   readCacheStats(): Promise<JsonObject | undefined>;
+  /** The engine's status after its last cycle (`warden status`): opaque here, defined by core/status. */
+  writeStatus(status: JsonObject): Promise<void>;
+  readStatus(): Promise<JsonObject | undefined>;
 }
 
 export interface StateStoreOptions {
@@ -123,6 +126,8 @@ export abstract class StateStoreBase implements StateStore {
   abstract saveSettings(settings: Settings): Promise<void>;
   abstract writeCacheStats(stats: JsonObject): Promise<void>;
   abstract readCacheStats(): Promise<JsonObject | undefined>;
+  abstract writeStatus(status: JsonObject): Promise<void>;
+  abstract readStatus(): Promise<JsonObject | undefined>;
 
   async checkpoint(reason: CheckpointReason): Promise<CheckpointInfo> {
     return this.#checkpoints.create(await this.loadMonitors(), reason, this.clock.now());

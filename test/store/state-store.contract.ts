@@ -322,5 +322,16 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         const error = await expectInputError(f.store.readCacheStats(), "STATE_CORRUPT");
         expect(error.message).toContain("cache-stats.json");
       }));
+
+    test("the engine status round-trips as an opaque object; a corrupt file is refused naming it", () =>
+      withStore(async (f) => {
+        expect(await f.store.readStatus()).toBeUndefined();
+        const status = { version: 1, engine: { pid: 42 }, positions: [] };
+        await f.store.writeStatus(status);
+        expect(await f.reopen().readStatus()).toEqual(status);
+        await f.write("status.json", '{"version": 1, "eng');
+        const error = await expectInputError(f.store.readStatus(), "STATE_CORRUPT");
+        expect(error.message).toContain("status.json");
+      }));
   });
 }
