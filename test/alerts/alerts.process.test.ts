@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventsOf, killAllWardens, spawnWarden, tempDir } from "../support/processes.ts";
-import { serverError, startBotApi, startWebhook, tooManyRequests, type Receiver } from "../support/alert-receivers.ts";
+import { noStopScenario, serverError, startBotApi, startWebhook, tooManyRequests, type Receiver } from "../support/alert-receivers.ts";
 
 const TOKEN = "123456:TEST-token-for-the-stand-in";
 const CHAT = "-1001234567890";
@@ -29,21 +29,6 @@ afterEach(async () => {
 afterAll(async () => {
   await dir.remove();
 });
-
-/** One long BTCUSDT 0.1 @ 60000, no orders, 8 steps from `first`. */
-export function noStopScenario(name: string, first: number, faults: unknown[] = []): Record<string, unknown> {
-  return {
-    name,
-    seed: 7,
-    latency: "zero",
-    accounts: { main: { apiKey: "sim-main-key", apiSecret: "sim-main-secret", balance: 10000 } },
-    instruments: ["BTCUSDT"],
-    positions: [{ account: "main", symbol: "BTCUSDT", side: "long", size: 0.1, entryPrice: 60000 }],
-    orders: [],
-    prices: { BTCUSDT: Array.from({ length: 8 }, (_, i) => first + i * 100) },
-    faults,
-  };
-}
 
 /** The scenario and config as files; a run of them on the in-process simulator. */
 function run(scenario: Record<string, unknown>, config: Record<string, unknown>, env: Record<string, string> = { WARDEN_TELEGRAM_BOT_TOKEN: TOKEN }) {

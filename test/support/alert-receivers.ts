@@ -113,3 +113,18 @@ export const serverError = (description = "Internal Server Error"): Reply => ({ 
 export function startWebhook(): Promise<Receiver> {
   return startReceiver(() => ({ status: 204, body: "" }));
 }
+
+/** A scenario for alerts: one long BTCUSDT 0.1 @ 60000, no orders, 8 steps of +100 from `first` (below 57000: adopted past its default stop). */
+export function noStopScenario(name: string, first: number, faults: unknown[] = []): Record<string, unknown> {
+  return {
+    name,
+    seed: 7,
+    latency: "zero",
+    accounts: { main: { apiKey: "sim-main-key", apiSecret: "sim-main-secret", balance: 10000 } },
+    instruments: ["BTCUSDT"],
+    positions: [{ account: "main", symbol: "BTCUSDT", side: "long", size: 0.1, entryPrice: 60000 }],
+    orders: [],
+    prices: { BTCUSDT: Array.from({ length: 8 }, (_, i) => first + i * 100) },
+    faults,
+  };
+}
