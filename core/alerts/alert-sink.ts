@@ -7,6 +7,7 @@
  * counts them for a metrics endpoint; `flush(ms)` gives what is queued a bounded time at
  * shutdown, `close()` ends at once.
  */
+import { sleep } from "../clock.ts";
 import { levelRank, type Emit, type EventSink, type Level, type WardenEvent } from "../logs/event.ts";
 import { EVENT } from "../logs/catalogue.ts";
 import { alertText } from "./alert-text.ts";
@@ -73,7 +74,8 @@ export class AlertSink implements EventSink {
   async flush(withinMs: number): Promise<void> {
     const idle = Promise.all([...this.#lanes.values()].map((lane) => lane.idle()));
     const deadline = new AbortController();
-    const done = await Promise.race([idle.then(() => true), this.#timer.sleep(withinMs, deadline.signal).then(() => false, () => true)]);
+    // wall time, like the request timeouts: the timer paces and backs off, it does not bound a shutdown
+    const done = await Promise.race([idle.then(() => true), sleep(withinMs, deadline.signal).then(() => false, () => true)]);
     deadline.abort();
     if (!done) {
       this.#shutdown.abort(new Error(`not delivered within ${withinMs} ms of shutdown`));

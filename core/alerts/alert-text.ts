@@ -43,7 +43,7 @@ const FORMATS: Readonly<Record<string, Formatter>> = {
     what: "Stop cancelled again",
     detail: `Its stop vanished without a fill (${a.field("restores") ?? "several"} restores).`,
     did: "restored the stop.",
-    todo: "to run it without a stop, say so: warden no-stop <monitor>; do not cancel it on Bybit.",
+    todo: `to run it without a stop, say so: warden no-stop ${a.field("monitor") ?? "<monitor>"}; do not cancel it on Bybit.`,
   }),
   "stop-refused": (a) => ({
     what: "Stop REFUSED by Bybit",
