@@ -51,9 +51,12 @@ export function retryAfterHeaderMs(value: string | null): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1_000 : undefined;
 }
 
-/** What a thrown fetch error says, in one line: its name and message (never the request). */
+/**
+ * What a thrown fetch error says, in one line: its name and message, with any URL in it
+ * replaced (Deno's errors name the URL, which holds the bot token or a webhook's secret).
+ */
 export function networkReason(error: unknown, signal: AbortSignal): string {
   if (signal.aborted) return signal.reason instanceof Error && signal.reason.name === "TimeoutError" ? "no answer in time" : "aborted";
-  if (error instanceof Error) return `${error.name}: ${error.message.split("\n")[0] ?? ""}`;
-  return String(error);
+  const text = error instanceof Error ? `${error.name}: ${error.message.split("\n")[0] ?? ""}` : String(error);
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)"']+/gi, "[url]");
 }

@@ -195,3 +195,11 @@ describe("channels over real HTTP", () => {
     expect(hook.received.at(-1)!.body).toEqual({ ...alertEvent(), text: "text" });
   });
 });
+
+describe("network failure reasons", () => {
+  test("name no URL (Deno's fetch errors carry the request URL: a token, a webhook's secret)", async () => {
+    const { networkReason } = await import("../../core/alerts/channel.ts");
+    const error = new TypeError("error sending request for url (https://api.telegram.org/bot1:secret/sendMessage): connection refused");
+    expect(networkReason(error, new AbortController().signal)).toBe("TypeError: error sending request for url ([url]): connection refused");
+  });
+});
