@@ -111,6 +111,7 @@ async function run(flags: RunFlags): Promise<number> {
       sink,
       credentials,
     });
+    await alerts?.flush(config.alerts.flushMs); // before the summary, which stays the last line
     if (json) writeStdout(`${JSON.stringify({ summary })}\n`);
     else {
       const { renderSummary } = await import("../render/run-summary.ts");
@@ -118,7 +119,7 @@ async function run(flags: RunFlags): Promise<number> {
     }
     return 0;
   } finally {
-    await alerts?.flush(config.alerts.flushMs);
+    await alerts?.flush(config.alerts.flushMs); // after a fault too; at once when done already
     sink.close?.();
   }
 }

@@ -146,6 +146,7 @@ describe("alerts from a real run to Telegram and a webhook", () => {
     ]);
     expect(failed.every((e) => /shut down/.test(String(e["reason"])))).toBe(true);
     expect(events.findIndex((e) => e["event"] === "alert.delivery-failed")).toBeGreaterThan(stopped);
+    expect(proc.lines.at(-1)).toStartWith('{"summary":'); // still the last line
   }, 30_000);
 
   test("a telegram config without WARDEN_TELEGRAM_BOT_TOKEN is refused in one line, exit 2, before any request", async () => {
