@@ -25,12 +25,11 @@ function isCacError(error: unknown): error is Error {
 /** The last guard at the exit boundary: no key or secret from the environment in an error line. */
 function withoutSecrets(line: string): string {
   let out = line;
-  for (const account of ["MAIN", "MIRROR"]) {
-    for (const kind of ["KEY", "SECRET"]) {
-      const value = env(`WARDEN_${account}_API_${kind}`);
-      if (value === undefined || value.length < 4) continue;
-      for (const form of [value, encodeURIComponent(value)]) out = out.split(form).join("[redacted]");
-    }
+  const names = ["MAIN", "MIRROR"].flatMap((account) => ["KEY", "SECRET"].map((kind) => `WARDEN_${account}_API_${kind}`));
+  for (const name of [...names, "WARDEN_TELEGRAM_BOT_TOKEN"]) {
+    const value = env(name);
+    if (value === undefined || value.length < 4) continue;
+    for (const form of [value, encodeURIComponent(value)]) out = out.split(form).join("[redacted]");
   }
   return out;
 }

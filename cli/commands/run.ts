@@ -5,7 +5,8 @@
  */
 import type { CAC } from "cac";
 import { UsageError } from "../../core/errors.ts";
-import type { EventSink } from "../../core/logs/event.ts";
+import type { EngineConfig } from "../../core/engine/config.ts";
+import type { EventSink, WardenEvent } from "../../core/logs/event.ts";
 import { env, isTTY, useColor, writeStdout } from "../../core/runtime.ts";
 import { boolFlag, enumFlag, intFlag, stringFlag } from "../options.ts";
 
@@ -71,7 +72,9 @@ async function run(flags: RunFlags): Promise<number> {
   const { defaultEngineConfig, loadEngineConfig } = await import("../../core/engine/config.ts");
   const config = configPath !== undefined ? loadEngineConfig(configPath) : defaultEngineConfig();
   const credentials = exchange === "bybit" ? liveCredentials() : {};
-  const secrets = Object.values(credentials).flatMap((c) => [c.apiKey, c.secret]);
+  const { telegramToken } = await import("../telegram-token.ts");
+  const token = telegramToken(config.alerts);
+  const secrets = [...Object.values(credentials).flatMap((c) => [c.apiKey, c.secret]), ...(token !== undefined ? [token] : [])];
 
   const { RedactingSink } = await import("../../core/logs/redacting-sink.ts");
   const { TeeSink } = await import("../../core/logs/tee-sink.ts");
@@ -89,7 +92,8 @@ async function run(flags: RunFlags): Promise<number> {
     const { FileSink } = await import("../../core/logs/file-sink.ts");
     sinks.push(new FileSink(logFile));
   }
-  const sink = new RedactingSink(new TeeSink(...sinks), secrets);
+  const alerts = await alertSinkFor(config.alerts, token, (event) => sink.emit(event));
+  const sink: EventSink = new RedactingSink(new TeeSink(...sinks, ...(alerts !== undefined ? [alerts] : [])), secrets);
 
   const { runWarden } = await import("../../core/engine/run.ts");
   try {
@@ -107,6 +111,7 @@ async function run(flags: RunFlags): Promise<number> {
       sink,
       credentials,
     });
+    await alerts?.flush(config.alerts.flushMs); // before the summary, which stays the last line
     if (json) writeStdout(`${JSON.stringify({ summary })}\n`);
     else {
       const { renderSummary } = await import("../render/run-summary.ts");
@@ -114,8 +119,18 @@ async function run(flags: RunFlags): Promise<number> {
     }
     return 0;
   } finally {
+    await alerts?.flush(config.alerts.flushMs); // after a fault too; at once when done already
     sink.close?.();
   }
+}
+
+/** Alerts to the configured channels, fed the run's (redacted) events, its own events back into them; none without a channel. */
+async function alertSinkFor(config: EngineConfig["alerts"], token: string | undefined, emit: (event: WardenEvent) => void) {
+  if (config.telegram === undefined && config.webhook === undefined) return undefined;
+  const { AlertSink } = await import("../../core/alerts/alert-sink.ts");
+  const { alertChannels } = await import("../../core/alerts/channels.ts");
+  const { emitter } = await import("../../core/logs/event.ts");
+  return new AlertSink({ ...config, channels: alertChannels(config, token, fetch), emit: emitter({ emit }, "alerts", () => Date.now()) });
 }
 
 function liveCredentials(): Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> {

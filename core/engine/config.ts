@@ -13,6 +13,7 @@ import { InputError } from "../errors.ts";
 
 const ms = z.number().int().nonnegative();
 const pct = z.number().positive().max(100);
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
 
 export const engineConfigSchema = z.strictObject({
   /** Wall-clock pause between cycles on a live exchange, ms. */
@@ -60,6 +61,27 @@ export const engineConfigSchema = z.strictObject({
       restoreAlertWindowMs: ms.default(600_000),
       /** A stop to place whose trigger the mark already crossed: "from-mark" (defaultStopPct from the mark) or "close" (close at market). */
       pastStop: z.enum(["from-mark", "close"]).default("from-mark"),
+    })
+    .prefault({}),
+  /** Alerts to a phone and a webhook (core/alerts/); the Telegram bot token comes from WARDEN_TELEGRAM_BOT_TOKEN only. */
+  alerts: z
+    .strictObject({
+      telegram: z
+        .strictObject({
+          /** A user's or group's chat id (groups are negative), or "@channelname". */
+          chatId: z.union([z.string().min(1), z.number().int()]).transform(String),
+          apiBase: httpUrl.default("https://api.telegram.org"),
+        })
+        .optional(),
+      webhook: z.strictObject({ url: httpUrl }).optional(),
+      /** Alerts below this level are not sent. */
+      minLevel: z.enum(["info", "warn", "error"]).default("warn"),
+      /** A repeat of one alert (same kind and monitor) within this, by the event's time, is not sent again, ms. */
+      dedupMs: ms.default(60_000),
+      /** Messages waiting per channel; beyond it the oldest is dropped (and counted). */
+      queueSize: z.number().int().positive().default(100),
+      /** At shutdown, how long delivery may still take before what is left is given up, ms. */
+      flushMs: ms.default(5_000),
     })
     .prefault({}),
   mirror: z

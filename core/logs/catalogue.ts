@@ -23,6 +23,11 @@ export const EVENT = {
   monitorClosed: "monitor.closed",
   mirrorDiverged: "mirror.diverged",
   alert: "alert",
+  alertDelivered: "alert.delivered",
+  alertRetrying: "alert.retrying",
+  alertDeliveryFailed: "alert.delivery-failed",
+  alertDropped: "alert.dropped",
+  alertDeduplicated: "alert.deduplicated",
   protectionChanged: "protection.changed",
   readFailed: "read.failed",
   instanceTagged: "instance.tagged",
@@ -79,6 +84,12 @@ export interface EventFields {
   "monitor.closed": { monitor: string; reason: string };
   "mirror.diverged": { monitor: string; main: string; message: string; [detail: string]: unknown };
   alert: { level: Level; message: string; kind?: string; monitor?: string; [detail: string]: unknown };
+  /** Delivery of an alert to a channel (core/alerts/): `kind` and `monitor` are the alert's. */
+  "alert.delivered": { channel: string; kind?: string; monitor?: string; attempts: number; status: number; answer: string };
+  "alert.retrying": { channel: string; kind?: string; monitor?: string; attempt: number; inMs: number; reason: string; status?: number };
+  "alert.delivery-failed": { channel: string; kind?: string; monitor?: string; attempts: number; reason: string; status?: number };
+  "alert.dropped": { channel: string; kind?: string; monitor?: string; reason: string; dropped: number };
+  "alert.deduplicated": { kind?: string; monitor?: string; deduplicated: number };
   /** A monitor's protection as the exchange showed it changed (DESIGN, "Protection"). */
   "protection.changed": { monitor: string; state: string; was?: string; since: number; reason?: string };
   "rate.backoff": { until: string | number; [detail: string]: unknown };
