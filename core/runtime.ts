@@ -117,12 +117,16 @@ export function serveHttp(opts: { readonly host: string; readonly port: number }
       .then((a) => {
         res.writeHead(a.status, { ...a.headers, "Content-Length": String(Buffer.byteLength(a.body)) });
         res.end(req.method === "HEAD" ? undefined : a.body);
-      });
+      })
+      .catch(() => res.destroy()); // the client went away mid-answer
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
       server.off("error", reject);
+      // Once listening, a server error (EMFILE on accept...) fails that request alone: it
+      // must not take the process, and what it serves, down with it.
+      server.on("error", () => {});
       const address = server.address();
       const port = typeof address === "object" && address !== null ? address.port : opts.port;
       resolve({
