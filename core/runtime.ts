@@ -2,6 +2,8 @@
  * The one module that knows which runtime it is on. Everything else uses Web APIs and
  * `node:` built-ins that Bun and Deno both support.
  */
+import { Buffer } from "node:buffer";
+import { createServer } from "node:http";
 import process from "node:process";
 
 export type RuntimeName = "bun" | "deno" | "node";
@@ -85,4 +87,57 @@ export function onExit(handler: () => void): () => void {
 /** How long this process has been running, ms. */
 export function uptimeMs(): number {
   return process.uptime() * 1_000;
+}
+
+/** One HTTP answer, as plain data. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface HttpListener {
+  readonly host: string;
+  /** The bound port (the one picked when 0 was asked). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A small HTTP server (node:http, which Bun and Deno both provide) that answers each request
+ * from its method and path. Rejects with the listen error as it comes (`code` EADDRINUSE,
+ * EACCES, EADDRNOTAVAIL...): the caller names it. `close()` ends open connections too.
+ */
+export function serveHttp(opts: { readonly host: string; readonly port: number }, answer: (method: string, path: string) => HttpAnswer | Promise<HttpAnswer>): Promise<HttpListener> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    Promise.resolve()
+      .then(() => answer((req.method ?? "GET").toUpperCase(), path))
+      .catch((error: unknown): HttpAnswer => ({ status: 500, headers: { "Content-Type": "text/plain; charset=utf-8" }, body: `${error instanceof Error ? error.message : String(error)}\n` }))
+      .then((a) => {
+        res.writeHead(a.status, { ...a.headers, "Content-Length": String(Buffer.byteLength(a.body)) });
+        res.end(req.method === "HEAD" ? undefined : a.body);
+      })
+      .catch(() => res.destroy()); // the client went away mid-answer
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", reject);
+      // Once listening, a server error (EMFILE on accept...) fails that request alone: it
+      // must not take the process, and what it serves, down with it.
+      server.on("error", () => {});
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : opts.port;
+      resolve({
+        host: opts.host,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
 }

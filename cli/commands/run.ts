@@ -24,6 +24,8 @@ interface RunFlags {
   json?: unknown;
   logFile?: unknown;
   quiet?: unknown;
+  metricsPort?: unknown;
+  metricsHost?: unknown;
 }
 
 export function register(cli: CAC): void {
@@ -42,8 +44,11 @@ export function register(cli: CAC): void {
     .option("--json", "Events as NDJSON on stdout, then the summary as one JSON object")
     .option("--log-file <file>", "Also append every event as NDJSON to this file")
     .option("--quiet", "Only warnings and errors on the terminal, then the summary")
+    .option("--metrics-port <n>", "Serve Prometheus /metrics and /healthz on this port while running (0 picks a free one, said in the metrics.listening event)")
+    .option("--metrics-host <host>", "Address the metrics server binds (with --metrics-port; default 127.0.0.1)")
     .example("warden run")
     .example("warden run --exchange bybit --base-url http://127.0.0.1:8080 --once")
+    .example("warden run --exchange bybit --metrics-port 9464")
     .action((flags: RunFlags) => run(flags));
 }
 
@@ -68,6 +73,7 @@ async function run(flags: RunFlags): Promise<number> {
   const logFile = stringFlag("log-file", flags.logFile);
   const stateDir = stringFlag("state-dir", flags.stateDir);
   const configPath = stringFlag("config", flags.config);
+  const metrics = metricsFlags(flags);
 
   const { defaultEngineConfig, loadEngineConfig } = await import("../../core/engine/config.ts");
   const config = configPath !== undefined ? loadEngineConfig(configPath) : defaultEngineConfig();
@@ -110,6 +116,7 @@ async function run(flags: RunFlags): Promise<number> {
       config,
       sink,
       credentials,
+      ...(metrics !== undefined ? { metrics } : {}),
     });
     await alerts?.flush(config.alerts.flushMs); // before the summary, which stays the last line
     if (json) writeStdout(`${JSON.stringify({ summary })}\n`);
@@ -131,6 +138,18 @@ async function alertSinkFor(config: EngineConfig["alerts"], token: string | unde
   const { alertChannels } = await import("../../core/alerts/channels.ts");
   const { emitter } = await import("../../core/logs/event.ts");
   return new AlertSink({ ...config, channels: alertChannels(config, token, fetch), emit: emitter({ emit }, "alerts", () => Date.now()) });
+}
+
+/** `--metrics-port N [--metrics-host H]`: checked before anything runs; the host alone is a usage error. */
+export function metricsFlags(flags: Pick<RunFlags, "metricsPort" | "metricsHost">): { host: string; port: number } | undefined {
+  const port = intFlag("metrics-port", flags.metricsPort, { min: 0, max: 65535 });
+  const host = stringFlag("metrics-host", flags.metricsHost);
+  if (port === undefined) {
+    if (host !== undefined) throw new UsageError("USAGE_BAD_FLAG", "--metrics-host needs --metrics-port");
+    return undefined;
+  }
+  if (host !== undefined && !/^[A-Za-z0-9.:-]+$/.test(host)) throw new UsageError("USAGE_BAD_FLAG", `--metrics-host expects an IP address or a host name, got "${host}"`);
+  return { host: host ?? "127.0.0.1", port };
 }
 
 function liveCredentials(): Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> {

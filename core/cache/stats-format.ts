@@ -44,21 +44,28 @@ export function renderStatsTable(file: CacheStatsFile, now: number, stateDir: st
 
 interface Metric {
   readonly name: string;
-  readonly type: "counter" | "gauge";
   readonly help: string;
   readonly value: (s: KindStats) => number | undefined;
 }
 
-const METRICS: readonly Metric[] = [
-  { name: "warden_cache_hits_total", type: "counter", help: "Reads served from a fresh cache entry.", value: (s) => s.hits },
-  { name: "warden_cache_misses_total", type: "counter", help: "Reads that started a load.", value: (s) => s.misses },
-  { name: "warden_cache_coalesced_total", type: "counter", help: "Reads that joined a load already in flight.", value: (s) => s.coalesced },
-  { name: "warden_cache_loads_total", type: "counter", help: "Loads made.", value: (s) => s.loads },
-  { name: "warden_cache_rest_calls_total", type: "counter", help: "HTTP requests made by the loads.", value: (s) => s.restCalls },
-  { name: "warden_cache_hit_ratio", type: "gauge", help: "(hits + coalesced) / reads.", value: (s) => hitRate(s) },
-  { name: "warden_cache_entries", type: "gauge", help: "Entries held (positions, orders, instruments).", value: (s) => s.entries },
-  { name: "warden_cache_entry_age_seconds", type: "gauge", help: "Age of the held entry.", value: (s) => (s.ageMs === undefined ? undefined : s.ageMs / 1000) },
-  { name: "warden_cache_last_load_seconds", type: "gauge", help: "Duration of the last load.", value: (s) => (s.lastLoadMs === undefined ? undefined : s.lastLoadMs / 1000) },
+/**
+ * Counts. As counters (`_total`) they are the since-start figures, which only grow while the
+ * engine runs (a restart starts them again, as Prometheus expects of a counter); the
+ * last-cycle figures, which go up and down, are gauges named `warden_cache_last_cycle_*`.
+ */
+const COUNTS: readonly Metric[] = [
+  { name: "hits", help: "Reads served from a fresh cache entry", value: (s) => s.hits },
+  { name: "misses", help: "Reads that started a load", value: (s) => s.misses },
+  { name: "coalesced", help: "Reads that joined a load already in flight", value: (s) => s.coalesced },
+  { name: "loads", help: "Loads made", value: (s) => s.loads },
+  { name: "rest_calls", help: "HTTP requests made by the loads", value: (s) => s.restCalls },
+];
+
+/** The state of the cache when the file was written (the same in both windows). */
+const STATE: readonly Metric[] = [
+  { name: "warden_cache_entries", help: "Entries held (positions, orders, instruments).", value: (s) => s.entries },
+  { name: "warden_cache_entry_age_seconds", help: "Age of the held entry.", value: (s) => (s.ageMs === undefined ? undefined : s.ageMs / 1000) },
+  { name: "warden_cache_last_load_seconds", help: "Duration of the last load.", value: (s) => (s.lastLoadMs === undefined ? undefined : s.lastLoadMs / 1000) },
 ];
 
 function label(value: string): string {
@@ -74,18 +81,29 @@ export function renderPrometheus(file: CacheStatsFile): string {
     "# TYPE warden_cache_stats_written_timestamp_seconds gauge",
     `warden_cache_stats_written_timestamp_seconds ${file.writtenAt / 1000}`,
   ];
-  for (const m of METRICS) {
-    out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
-    for (const [key, , window] of WINDOWS) {
-      const stats = file[key];
-      for (const account of Object.keys(stats.accounts).sort()) {
-        for (const kind of CACHE_KINDS) {
-          const s = stats.accounts[account]?.[kind];
-          const v = s === undefined ? undefined : m.value(s);
-          if (v !== undefined) out.push(`${m.name}{account="${label(account)}",kind="${kind}",window="${window}"} ${v}`);
-        }
+  const family = (name: string, type: "counter" | "gauge", help: string, stats: CacheStats, value: (s: KindStats) => number | undefined) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const account of Object.keys(stats.accounts).sort()) {
+      for (const kind of CACHE_KINDS) {
+        const s = stats.accounts[account]?.[kind];
+        const v = s === undefined ? undefined : value(s);
+        if (v !== undefined) out.push(`${name}{account="${label(account)}",kind="${kind}"} ${v}`);
+      }
+    }
+  };
+  for (const m of COUNTS) family(`warden_cache_${m.name}_total`, "counter", `${m.help}, since the engine started.`, file.sinceStart, m.value);
+  for (const m of COUNTS) family(`warden_cache_last_cycle_${m.name}`, "gauge", `${m.help}, in the last cycle.`, file.lastCycle, m.value);
+  out.push("# HELP warden_cache_hit_ratio (hits + coalesced) / reads, over the window.", "# TYPE warden_cache_hit_ratio gauge");
+  for (const [key, , window] of WINDOWS) {
+    const stats = file[key];
+    for (const account of Object.keys(stats.accounts).sort()) {
+      for (const kind of CACHE_KINDS) {
+        const s = stats.accounts[account]?.[kind];
+        const v = s === undefined ? undefined : hitRate(s);
+        if (v !== undefined) out.push(`warden_cache_hit_ratio{account="${label(account)}",kind="${kind}",window="${window}"} ${v}`);
       }
     }
   }
+  for (const m of STATE) family(m.name, "gauge", m.help, file.sinceStart, m.value);
   return `${out.join("\n")}\n`;
 }

@@ -16,7 +16,7 @@ import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "
 import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
 import { toLots } from "../domain/units.ts";
 import { RuntimeFault } from "../errors.ts";
-import type { AccountExchange } from "../exchange/port.ts";
+import type { AccountExchange, RequestStats } from "../exchange/port.ts";
 import { emitter, type Emit, type EventSink } from "../logs/event.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { StateStore } from "../store/state-store.ts";
@@ -24,7 +24,7 @@ import type { EngineConfig } from "./config.ts";
 import { Announcer } from "./announcer.ts";
 import { Decider, isLook, type Look } from "./decider.ts";
 import { Executor, succeeded, type ExecutedWrite } from "./executor.ts";
-import type { RateBudget } from "./rate-budget.ts";
+import type { BudgetLeft, RateBudget } from "./rate-budget.ts";
 import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
 import { absorbReadFailure } from "./read-failure.ts";
 import { withDeadline } from "./deadline.ts";
@@ -147,6 +147,16 @@ export class Engine {
     let total = 0;
     for (const exchange of this.#deps.exchanges.values()) total += exchange.requestStats().total;
     return total;
+  }
+
+  /** HTTP requests made so far per account, by endpoint (metrics). */
+  requestStats(): ReadonlyMap<AccountId, RequestStats> {
+    return new Map([...this.#deps.exchanges].map(([account, exchange]) => [account, exchange.requestStats()]));
+  }
+
+  /** What the rate budget has left now, per account and for the IP (metrics). */
+  budgetLeft(): BudgetLeft {
+    return this.#deps.budget.left([...this.#deps.exchanges.keys()]);
   }
 
   /** Reconcile with the exchange; throws RECONCILE_FAILED (exit 3) rather than act on a guess. */

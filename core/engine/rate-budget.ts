@@ -31,6 +31,19 @@ class Window {
   take(now: number): void {
     this.#stamps.push(now);
   }
+  /** Requests that still fit in the window now. */
+  left(now: number): number {
+    this.waitMs(now);
+    return Math.max(0, this.limit - this.#stamps.length);
+  }
+}
+
+/** What the budget has left now (metrics): read-only, takes nothing. */
+export interface BudgetLeft {
+  /** Requests left in the per-IP window. */
+  readonly ip: number;
+  /** Per account and class: requests left in its tightest endpoint window; 0 while the account is held back (or, for writes, banned). */
+  readonly accounts: Readonly<Record<string, Readonly<Record<RequestClass, number>>>>;
 }
 
 /**
@@ -47,6 +60,7 @@ export class RateBudget {
   readonly #now: () => number;
   readonly #wait: (ms: number) => Promise<void>;
   readonly #windows = new Map<string, Window>();
+  readonly #windowsOf = new Map<AccountId, { readonly kind: RequestClass; readonly window: Window }[]>();
   readonly #ip: Window;
   readonly #blockedUntil = new Map<AccountId, number>();
   #bannedUntil = 0;
@@ -106,12 +120,26 @@ export class RateBudget {
     return this.#bannedUntil;
   }
 
+  /** Requests left now, per account (tightest endpoint window of each class) and for the IP; takes nothing. */
+  left(accounts: readonly AccountId[]): BudgetLeft {
+    const now = this.#now();
+    const out: Record<string, Record<RequestClass, number>> = {};
+    for (const account of accounts) {
+      const held = (this.#blockedUntil.get(account) ?? 0) > now;
+      const tightest = (kind: RequestClass, limit: number) =>
+        held ? 0 : Math.min(limit, ...(this.#windowsOf.get(account) ?? []).filter((w) => w.kind === kind).map((w) => w.window.left(now)));
+      out[account] = { read: tightest("read", this.#limits.readsPerSecond), write: this.writesAllowed() ? tightest("write", this.#limits.writesPerSecond) : 0 };
+    }
+    return { ip: this.#ip.left(now), accounts: out };
+  }
+
   #window(account: AccountId, endpoint: string, kind: RequestClass): Window {
     const key = `${account} ${endpoint}`;
     let w = this.#windows.get(key);
     if (w === undefined) {
       w = new Window(kind === "write" ? this.#limits.writesPerSecond : this.#limits.readsPerSecond, 1_000 + MARGIN_MS);
       this.#windows.set(key, w);
+      this.#windowsOf.set(account, [...(this.#windowsOf.get(account) ?? []), { kind, window: w }]);
     }
     return w;
   }

@@ -10,7 +10,7 @@ import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import type { Credentials } from "../exchange/redaction.ts";
 import { emitter, type EventSink } from "../logs/event.ts";
-import { onSignals, pid } from "../runtime.ts";
+import { onSignals, pid, type HttpListener } from "../runtime.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import { loadScenario } from "../sim/scenario.ts";
 import { FileStateStore } from "../store/file-state-store.ts";
@@ -26,6 +26,9 @@ import { readPathFor } from "./read-paths.ts";
 import { callFigures, hitRate, protectionFigures, TallySink, type RunSummary } from "./run-summary.ts";
 import { openSimSession } from "./sim-session.ts";
 import { buildStatus } from "../status/status-doc.ts";
+import { TeeSink } from "../logs/tee-sink.ts";
+import { metricsUrl, startMetricsServer } from "../metrics/metrics-server.ts";
+import { WardenMetrics } from "../metrics/warden-metrics.ts";
 
 export interface RunOptions {
   readonly exchange: "sim" | "bybit";
@@ -41,13 +44,16 @@ export interface RunOptions {
   /** Already redacting: every event goes here. */
   readonly sink: EventSink;
   readonly credentials: Partial<Record<AccountId, Credentials>>;
+  /** Serve Prometheus metrics and /healthz here while the engine runs (README "Metrics"). */
+  readonly metrics?: { readonly host: string; readonly port: number };
 }
 
 export async function runWarden(opts: RunOptions): Promise<RunSummary> {
   const stateDir = opts.stateDir ?? defaultStateDir(opts.exchange, opts.exchange === "sim" ? opts.scenario : hostOf(opts));
   const store = new FileStateStore(stateDir);
   const lock = await store.lock(opts.once ? "run --once" : "run");
-  const tally = new TallySink(opts.sink, systemClock.now);
+  const metrics = opts.metrics === undefined ? undefined : new WardenMetrics();
+  const tally = new TallySink(metrics === undefined ? opts.sink : new TeeSink(opts.sink, metrics), systemClock.now);
   const emit = emitter(tally, "run", () => systemClock.now());
   if (lock.tookOver !== undefined) {
     emit("warn", "lock.taken-over", { stateDir, holderPid: lock.tookOver.holder?.pid, holderCommand: lock.tookOver.holder?.command, why: lock.tookOver.why });
@@ -59,7 +65,12 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     pause.abort();
     emit("info", "run.stopping", { signal, note: "finishing the cycle in progress" });
   });
+  let metricsServer: HttpListener | undefined;
   try {
+    if (metrics !== undefined && opts.metrics !== undefined) {
+      metricsServer = await startMetricsServer(metrics, { ...opts.metrics, intervalMs: opts.intervalMs ?? opts.config.intervalMs });
+      emit("info", "metrics.listening", { host: metricsServer.host, port: metricsServer.port, url: metricsUrl(metricsServer) });
+    }
     const settings = await store.settings();
     const strategy: StrategyName = settings.cache === "off" ? "naive" : "warden";
     const checkpoint = await store.checkpoint("pre-run");
@@ -119,6 +130,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       }
       const report = await engine.cycle();
       reports.push(report);
+      metrics?.observe(report, engine);
       if (readPath instanceof SnapshotReadPath) await store.writeCacheStats({ ...toStatsFile(readPath.cacheStats(), report.cycle, Date.now()) });
       await store.writeStatus(statusOf(engine, report, tally, opts));
       await lock.refresh();
@@ -149,6 +161,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     return summary;
   } finally {
     unlisten();
+    await metricsServer?.close();
     await lock.release();
   }
 }

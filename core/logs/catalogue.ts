@@ -36,6 +36,7 @@ export const EVENT = {
   stateSetAside: "state.set-aside",
   rateBackoff: "rate.backoff",
   cycleCompleted: "cycle.completed",
+  metricsListening: "metrics.listening",
   runStopping: "run.stopping",
   runStopped: "run.stopped",
 } as const;
@@ -115,6 +116,8 @@ export interface EventFields {
     /** Open positions the exchange showed without a full-size stop this cycle. */
     unprotected?: number;
   };
+  /** `run --metrics-port`: the metrics server is up (`port` is the bound one when 0 was asked). */
+  "metrics.listening": { host: string; port: number; url: string };
   "run.stopping": { signal: string; [detail: string]: unknown };
   "run.stopped": { reason: string; cycles: number };
 }

@@ -7,13 +7,18 @@ import process from "node:process";
 import { runCli } from "../support/in-process-cli.ts";
 import { SnapshotCache } from "../../core/cache/snapshot-cache.ts";
 import { toStatsFile, type CacheStatsFile } from "../../core/cache/stats.ts";
+import { promtoolAccepts } from "../support/promtool.ts";
 import { VirtualClock } from "../../core/clock.ts";
 import { MemoryExchange } from "../../core/exchange/memory-exchange.ts";
 
 const warden = runCli;
 
+function text(series: Map<string, number>): string {
+  return [...series.keys()].join("\n");
+}
+
 /** Statistics as a real cache produces them: 3 cycles on main and mirror. */
-async function makeStatsFile(): Promise<CacheStatsFile> {
+async function makeStatsFile(quietCycles = 0): Promise<CacheStatsFile> {
   const clock = new VirtualClock(1_764_000_000_000);
   const exchanges = (["main", "mirror"] as const).map((id) => {
     const ex = new MemoryExchange(id, { marks: { BTCUSDT: 60000 }, clock });
@@ -28,7 +33,11 @@ async function makeStatsFile(): Promise<CacheStatsFile> {
     clock.advance(5000);
   }
   await cache.instruments("main");
-  return toStatsFile(cache.stats(), 3, clock.now());
+  for (let i = 0; i < quietCycles; i++) {
+    cache.resetCycle(); // a cycle with nothing due: the last cycle's counts fall to 0
+    clock.advance(5000);
+  }
+  return toStatsFile(cache.stats(), 3 + quietCycles, clock.now());
 }
 
 async function withStateDir(file: CacheStatsFile | string | undefined, fn: (dir: string) => Promise<void>): Promise<void> {
@@ -72,12 +81,35 @@ describe("warden cache-stats", () => {
       expect(code).toBe(0);
       const lines = stdout.trimEnd().split("\n");
       expect(lines).toContain("# TYPE warden_cache_hits_total counter");
-      expect(lines).toContain('warden_cache_hits_total{account="main",kind="orders",window="since_start"} 3');
-      expect(lines).toContain('warden_cache_rest_calls_total{account="mirror",kind="positions",window="last_cycle"} 1');
+      expect(lines).toContain('warden_cache_hits_total{account="main",kind="orders"} 3');
+      expect(lines).toContain("# TYPE warden_cache_last_cycle_rest_calls gauge");
+      expect(lines).toContain('warden_cache_last_cycle_rest_calls{account="mirror",kind="positions"} 1');
+      await promtoolAccepts(stdout);
       for (const line of lines) expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? -?[0-9.e+-]+)$/);
       const types = lines.filter((l) => l.startsWith("# TYPE")).map((l) => l.split(" ")[2]);
       expect(new Set(types).size).toBe(types.length);
     });
+  });
+
+  test("counters only grow: _total series are since start, last-cycle figures are gauges", async () => {
+    // regression: `_total` series carried the last cycle's figures, which reset every cycle
+    const file = await makeStatsFile();
+    const quiet = await makeStatsFile(1);
+    expect(quiet.lastCycle.accounts["main"]?.orders.hits).toBe(0);
+    const scrape = async (f: CacheStatsFile): Promise<Map<string, number>> => {
+      let text = "";
+      await withStateDir(f, async (dir) => {
+        text = (await warden(["cache-stats", "--state-dir", dir, "--prometheus"])).stdout;
+      });
+      const counters = new Set(text.split("\n").filter((l) => l.startsWith("# TYPE") && l.endsWith(" counter")).map((l) => l.split(" ")[2]));
+      expect(counters.size).toBeGreaterThan(0);
+      for (const l of text.split("\n").filter((l) => l.startsWith("# TYPE") && l.endsWith(" gauge"))) expect(l.split(" ")[2]).not.toEndWith("_total");
+      return new Map(text.split("\n").filter((l) => counters.has(l.split(/[{ ]/)[0])).map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))]));
+    };
+    const before = await scrape(file);
+    const after = await scrape(quiet);
+    for (const [series, value] of before) expect(after.get(series) ?? -1).toBeGreaterThanOrEqual(value);
+    expect(text(after)).not.toContain("window=");
   });
 
   test("with no statistics yet: one clear line and exit 2", async () => {
