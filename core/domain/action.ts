@@ -72,6 +72,12 @@ export type RuleName =
   | "sl-moved-by-hand"
   /** Working TPs totalled more than the position (a manual partial close): the farthest rungs shrank. */
   | "tp-shrunk"
+  /** The plan's trailing stop followed the best mark (only ever tightening). */
+  | "sl-trailed"
+  /** stopToPreviousTp: after TP n filled, the stop moved to TP n-1's price. */
+  | "sl-to-previous-tp"
+  /** TP rungs whose share is less than one lot were merged into the next rung. */
+  | "tp-rungs-merged"
   /** A cancel Warden sent that did not land is not sent again: the trader changed the order since, and it is decided afresh. */
   | "cancel-withdrawn"
   /** Another Warden instance protects the position: this one stands by (and cancelled what it had placed in a race). */

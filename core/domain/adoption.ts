@@ -15,8 +15,10 @@
 import { trackedFrom } from "./evaluate.ts";
 import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { closingSide, newMonitor, openingSide, type Monitor, type TrackedOrder } from "./monitor.ts";
-import { conservativePlan, fastPlan, MAX_ENTRIES, MAX_RUNGS, sharesFromQtys, type Plan } from "./plan.ts";
-import type { AccountId, ExchangeOrder, ExchangePosition } from "./types.ts";
+import { conservativePlan, fastPlan, MAX_ENTRIES, MAX_RUNGS, sharesFromQtys, type Plan, type RuleConfig } from "./plan.ts";
+import type { AccountId, ExchangeOrder, ExchangePosition, Instrument } from "./types.ts";
+import { ladderOf, planFor, tpPricesOf, type MonitorRules } from "./plan-book.ts";
+import { defaultStopPrice } from "./stop.ts";
 import { monitorId } from "./types.ts";
 
 const isOpen = (o: ExchangeOrder): boolean => o.status === "open" || o.status === "untriggered";
@@ -77,22 +79,63 @@ export function planFrom(orders: readonly TrackedOrder[], ladder: readonly numbe
   return conservativePlan(sharesFromQtys(tps.map((o) => o.qty)));
 }
 
-/** A new monitor for a position Warden did not know; `ladder`: the configured one, for a conservative plan without TPs. */
-export function adoptPosition(account: AccountId, position: ExchangePosition, orders: readonly ExchangeOrder[], now: number, ladder: readonly number[]): Monitor {
-  const id = monitorId(account, position.symbol, position.side);
-  const found = inferOrders(lifetimeKey({ id, createdAt: now }), position, orders.filter((o) => o.symbol === position.symbol), ladder);
+/**
+ * What protects a position found on the exchange: the orders found win; what they lack (a
+ * stop, the TPs) comes from the symbol's plan (else the default), on the instrument's grid.
+ */
+export interface Planned {
+  readonly plan: Plan;
+  readonly stopPrice?: number;
+  readonly tpPrices: readonly number[];
+  readonly rules: MonitorRules;
+}
+
+export function planPosition(position: Pick<ExchangePosition, "symbol" | "side" | "entryPrice">, found: Adoption, config: Pick<RuleConfig, "plans">, instrument: Pick<Instrument, "tickSize">): Planned {
+  const { spec, source } = planFor(config.plans, position.symbol);
   const stop = found.orders.find((o) => o.role === "sl");
+  const tps = found.orders.filter((o) => o.role === "tp").sort((a, b) => a.index - b.index);
+  const entries = found.orders.some((o) => o.role === "entry");
+  const sources = new Set<string>();
+  let stopPrice = stop?.triggerPrice;
+  if (stopPrice !== undefined) sources.add("exchange orders");
+  else if (spec.stopPct !== undefined) {
+    stopPrice = defaultStopPrice(position.side, position.entryPrice, spec.stopPct, instrument.tickSize);
+    sources.add(source);
+  }
+  let plan = found.plan;
+  let tpPrices: readonly number[] = tps.map((o) => o.price!);
+  if (tps.length > 0) sources.add("exchange orders");
+  else if (spec.tpPcts.length > 0 && position.entryPrice > 0) {
+    tpPrices = tpPricesOf(position.side, position.entryPrice, spec.tpPcts, instrument.tickSize);
+    plan = spec.tpPcts.length === 1 ? fastPlan() : conservativePlan(ladderOf(spec));
+    sources.add(source);
+  } else if (entries) sources.add("exchange orders");
+  const rules: MonitorRules = {
+    breakevenAfterTp: spec.breakevenAfterTp,
+    stopToPreviousTp: spec.stopToPreviousTp,
+    ...(spec.trail !== undefined ? { trail: spec.trail } : {}),
+    source: sources.size === 0 ? "defaults" : [...sources].join(" + "),
+  };
+  return { plan, tpPrices, rules, ...(stopPrice !== undefined ? { stopPrice } : {}) };
+}
+
+/** A new monitor for a position Warden did not know, with what its orders and its plan say. */
+export function adoptPosition(account: AccountId, position: ExchangePosition, orders: readonly ExchangeOrder[], now: number, config: Pick<RuleConfig, "ladder" | "plans">, instrument: Pick<Instrument, "tickSize">): Monitor {
+  const id = monitorId(account, position.symbol, position.side);
+  const found = inferOrders(lifetimeKey({ id, createdAt: now }), position, orders.filter((o) => o.symbol === position.symbol), config.ladder);
+  const planned = planPosition(position, found, config, instrument);
   return newMonitor({
     account,
     symbol: position.symbol,
     side: position.side,
-    plan: found.plan,
+    plan: planned.plan,
     now,
     size: position.size,
     entryPrice: position.entryPrice,
     orders: found.orders,
     seq: found.seq,
-    tpPrices: found.orders.filter((o) => o.role === "tp").sort((a, b) => a.index - b.index).map((o) => o.price!),
-    ...(stop?.triggerPrice !== undefined ? { stopPrice: stop.triggerPrice } : {}),
+    tpPrices: planned.tpPrices,
+    rules: planned.rules,
+    ...(planned.stopPrice !== undefined ? { stopPrice: planned.stopPrice } : {}),
   });
 }

@@ -11,14 +11,15 @@
  * when the exchange shows it done, not when it was decided.
  */
 import type { Action } from "./action.ts";
-import { inferOrders } from "./adoption.ts";
+import { inferOrders, planPosition } from "./adoption.ts";
 import { isOwnLinkId, isRivalLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { MonitorEdit, stopFirst } from "./monitor-edit.ts";
 import { closingSide, orderKey, type Monitor, type TrackedOrder } from "./monitor.ts";
 import { splitQty, tpShares, type RuleConfig } from "./plan.ts";
 import { assessProtection, hasPositionStop, isProtectiveStop, nextProtection } from "./protection.ts";
 import { sightAll, type MonitorView, type Sighting } from "./sighting.ts";
-import { breakevenPrice, defaultStopPrice, stopOnRightSide } from "./stop.ts";
+import { cancelEntries, moveStopByPlan } from "./stop-moves.ts";
+import { defaultStopPrice, stopOnRightSide } from "./stop.ts";
 import type { ExchangeOrder, ExchangePosition } from "./types.ts";
 import { lotsToQty, toLots, toTicks } from "./units.ts";
 import { dueInterval, urgency } from "./urgency.ts";
@@ -91,7 +92,8 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
   noteStopMovedByHand(edit, sightings, tick);
   ensureStop(edit, view, size, mark, now, config);
   dropDuplicates(edit, view);
-  if (edit.monitor.tp1Filled) applyBreakeven(edit, sightings, size, mark, tick, config, tp1Now);
+  if (edit.monitor.tp1Filled) cancelEntries(edit);
+  moveStopByPlan(edit, sightings, size, mark, tick, now, config, tp1Now);
   placeMissingTps(edit, size, step);
   const unknown = new Set([...sightings].filter(([, seen]) => seen.kind === "unknown").map(([id]) => id));
   resize(edit, size, step, unknown);
@@ -219,11 +221,13 @@ function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, 
   const cancelling = new Set(edit.tracked().map((o) => o.linkId));
   const found = inferOrders(lifetimeKey(edit.monitor), position, view.orders.filter((o) => !cancelling.has(orderKey(o))), config.ladder);
   for (const order of found.orders) edit.adopt(order);
-  const stop = found.orders.find((o) => o.role === "sl");
-  edit.set("plan", found.plan);
+  const planned = planPosition(position, found, config, view.instrument);
+  edit.set("plan", planned.plan);
   edit.set("seq", found.seq);
-  edit.set("stopPrice", stop?.triggerPrice);
-  edit.set("tpPrices", found.orders.filter((o) => o.role === "tp").sort((a, b) => a.index - b.index).map((o) => o.price!));
+  edit.set("stopPrice", planned.stopPrice);
+  edit.set("tpPrices", planned.tpPrices);
+  edit.set("rules", planned.rules);
+  edit.set("trailBest", undefined);
   edit.set("tp1Filled", false);
   edit.set("breakevenDone", false);
   edit.set("lastRestoredAt", undefined);
@@ -305,15 +309,8 @@ function noteStopMovedByHand(edit: MonitorEdit, sightings: ReadonlyMap<string, S
   edit.set("stopPrice", stop.triggerPrice);
 }
 
-/** The stop the monitor manages: of its working stops the tightest (the one that fires first). */
 function workingStop(edit: MonitorEdit): TrackedOrder | undefined {
-  const long = edit.monitor.side === "long";
-  let best: TrackedOrder | undefined;
-  for (const o of edit.tracked()) {
-    if (o.role !== "sl" || o.state !== "working") continue;
-    if (best === undefined || best.triggerPrice === undefined || (o.triggerPrice !== undefined && (long ? o.triggerPrice >= best.triggerPrice : o.triggerPrice <= best.triggerPrice))) best = o;
-  }
-  return best;
+  return edit.primaryStop();
 }
 
 /** Untracked reduce-only conditional on the closing side: someone else's stop (the trader's, or adopted late). */
@@ -381,54 +378,35 @@ function ensureStop(edit: MonitorEdit, view: MonitorView, size: number, mark: nu
   edit.rule("sl-restored", { vanished: last.linkId, linkId, triggerPrice: trigger, qty: size, restores: slRestoredCount + 1 });
 }
 
-/**
- * After TP1: cancel unfilled entries; move the stop to breakeven where that tightens it.
- * Done when the exchange lists the stop at (or tighter than) breakeven, not when decided:
- * an amend that did not land is sent again on the next evaluation.
- */
-function applyBreakeven(edit: MonitorEdit, sightings: ReadonlyMap<string, Sighting>, size: number, mark: number, tick: number, config: RuleConfig, tp1Now: boolean): void {
-  const entries = edit.tracked().filter((o) => o.role === "entry" && o.state === "working");
-  for (const order of entries) edit.cancel(order);
-  if (edit.monitor.breakevenDone) return;
-  const stop = workingStop(edit);
-  if (stop === undefined || stop.triggerPrice === undefined) return;
-  const { side, entryPrice } = edit.monitor;
-  const price = breakevenPrice(side, entryPrice, config.breakevenBufferBps, tick);
-  const tighter = (a: number, b: number) => (side === "long" ? toTicks(a, tick) >= toTicks(b, tick) : toTicks(a, tick) <= toTicks(b, tick));
-  const seen = sightings.get(stop.linkId)?.kind === "listed";
-  if (tighter(stop.triggerPrice, price)) {
-    if (!seen) return; // our amend is in its grace window: done once a listing shows it
-    edit.set("breakevenDone", true);
-    // kept as it is: the trader had tightened it past breakeven (the move itself was announced when decided)
-    if (toTicks(stop.triggerPrice, tick) !== toTicks(price, tick) && edit.pendingOf(stop.linkId) === undefined) {
-      edit.rule("tp1-filled-breakeven", { linkId: stop.linkId, triggerPrice: stop.triggerPrice, breakeven: price, qty: size, cancelledEntries: entries.map((o) => o.linkId), late: !tp1Now, kept: "tighter" });
-    }
-    return;
-  }
-  if (mark > 0 && !stopOnRightSide(side, price, mark, tick)) {
-    if (tp1Now) edit.alert("warn", `breakeven stop ${price} is past the mark ${mark}; keeping the stop at ${stop.triggerPrice} for now`, { linkId: stop.linkId, kind: "breakeven-deferred" });
-    return;
-  }
-  edit.amend(stop, { qty: size, triggerPrice: price });
-  edit.rule("tp1-filled-breakeven", { linkId: stop.linkId, triggerPrice: price, qty: size, cancelledEntries: entries.map((o) => o.linkId), late: !tp1Now });
-}
 
 /** Once any TP has filled, even in part, the ladder is left as it is: only the stop follows the size. */
 function tpStarted(edit: MonitorEdit): boolean {
   return edit.tracked().some((o) => o.role === "tp" && (o.state === "filled" || o.filledQty > 0));
 }
 
-/** TPs the plan has a price for but that were never placed, while no TP has filled. */
+/**
+ * TPs the plan has a price for but that were never placed, while no TP has filled. A rung
+ * whose share is less than one lot is merged into the farthest one (splitQty gives it the
+ * remainder), and the event says so.
+ */
 function placeMissingTps(edit: MonitorEdit, size: number, step: number): void {
   if (tpStarted(edit)) return;
   const shares = tpShares(edit.monitor.plan);
   const qtys = splitQty(size, shares, step);
+  const merged: number[] = [];
+  let placed = false;
   edit.monitor.tpPrices.forEach((price, index) => {
     const qty = qtys[index];
-    if (qty === undefined || toLots(qty, step) === 0 || edit.tracked().some((o) => o.role === "tp" && o.index === index)) return;
+    if (qty === undefined || edit.tracked().some((o) => o.role === "tp" && o.index === index)) return;
+    if (toLots(qty, step) === 0) {
+      merged.push(index);
+      return;
+    }
     edit.placeLimit("tp", index, qty, price);
     edit.rule("tp-placed", { index, price, qty });
+    placed = true;
   });
+  if (placed && merged.length > 0) edit.rule("tp-rungs-merged", { rungs: merged.map((i) => i + 1), into: qtys.length, size, reason: "less than one lot each" });
 }
 
 /**

@@ -41,6 +41,17 @@ export class MonitorEdit {
     return this.orders;
   }
 
+  /** The stop the monitor manages: of its working stops the tightest (the one that fires first). */
+  primaryStop(): TrackedOrder | undefined {
+    const long = this.state.side === "long";
+    let best: TrackedOrder | undefined;
+    for (const o of this.orders) {
+      if (o.role !== "sl" || o.state !== "working") continue;
+      if (best === undefined || best.triggerPrice === undefined || (o.triggerPrice !== undefined && (long ? o.triggerPrice >= best.triggerPrice : o.triggerPrice <= best.triggerPrice))) best = o;
+    }
+    return best;
+  }
+
   /** This order's write in its grace window, if any (after prunePending: not yet seen landed). */
   pendingOf(key: string): PendingWrite | undefined {
     return this.pending.find((p) => p.linkId === key);

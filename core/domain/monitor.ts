@@ -10,6 +10,7 @@
  */
 import type { OrderRole } from "./action.ts";
 import type { Plan } from "./plan.ts";
+import type { MonitorRules } from "./plan-book.ts";
 import type { Protection } from "./protection.ts";
 import { monitorId, type AccountId, type MonitorId, type OrderSide, type Side } from "./types.ts";
 
@@ -82,6 +83,10 @@ export interface Monitor {
   readonly openedAt?: number;
   /** The trader told Warden this position runs without a stop (never inferred from the exchange). */
   readonly noStop?: boolean;
+  /** How the stop moves as TPs fill (breakeven after TP n, trailing, stop to the previous TP) and where the plan came from; absent: breakeven after TP1. */
+  readonly rules?: MonitorRules;
+  /** Trailing: the best mark since the trail started (highest for a long, lowest for a short). */
+  readonly trailBest?: number;
   /** Bybit's positionIdx of the position: 0 one-way (absent), 1 or 2 in hedge mode; every create carries it. */
   readonly positionIdx?: 1 | 2;
   /** Write sequence number: the last one used in an orderLinkId. */
@@ -110,6 +115,7 @@ export interface NewMonitor {
   readonly seq?: number;
   readonly mirrorOf?: MonitorId;
   readonly ratio?: number;
+  readonly rules?: MonitorRules;
 }
 
 export function newMonitor(input: NewMonitor): Monitor {
@@ -138,6 +144,7 @@ export function newMonitor(input: NewMonitor): Monitor {
     ...(input.stopPrice !== undefined ? { stopPrice: input.stopPrice } : {}),
     ...(input.mirrorOf !== undefined ? { mirrorOf: input.mirrorOf } : {}),
     ...(input.ratio !== undefined ? { ratio: input.ratio } : {}),
+    ...(input.rules !== undefined ? { rules: input.rules } : {}),
   };
 }
 

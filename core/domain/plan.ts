@@ -7,6 +7,7 @@
  * (core/engine/config.ts), turned into a RuleConfig by `ruleConfigOf`.
  */
 import type { UrgencyConfig } from "./urgency.ts";
+import type { PlanBook } from "./plan-book.ts";
 import { lotsToQty, toLots } from "./units.ts";
 
 export type Plan =
@@ -35,6 +36,8 @@ export interface RuleConfig {
   readonly instance?: string;
   /** TP ladder of a conservative plan Warden builds itself (an adopted position with working entries but no TPs). */
   readonly ladder: readonly number[];
+  /** The trader's plans (config `plans`): what a position adopted without a stop or TPs gets, and how its stop moves. */
+  readonly plans: PlanBook;
   readonly urgency: UrgencyConfig;
 }
 

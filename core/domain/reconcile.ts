@@ -67,7 +67,7 @@ export function reconcile(
         byId.set(id, attachOwn(known, snapshot, changes));
         continue;
       }
-      const monitor = adoptPosition(account, position, snapshot.orders, now, options.config.ladder);
+      const monitor = adoptPosition(account, position, snapshot.orders, now, options.config, instrument);
       byId.set(id, monitor);
       adopted.push(id);
       changes.push({ kind: "adopted", monitor: id, orders: monitor.orders.length });

@@ -20,6 +20,7 @@ export function isSettled(monitor: Monitor, step: number): boolean {
     toLots(monitor.size, step) > 0 &&
     monitor.pending.length === 0 &&
     monitor.protection?.state !== "unprotected" &&
+    monitor.trailBest === undefined &&
     !(monitor.tp1Filled && !monitor.breakevenDone)
   );
 }

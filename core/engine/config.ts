@@ -9,11 +9,29 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { planProblems } from "../domain/plan-book.ts";
 import { InputError } from "../errors.ts";
 
 const ms = z.number().int().nonnegative();
 const pct = z.number().positive().max(100);
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+
+/** One plan (README "Plans"): stop and TP distances from the average entry, the ladder, and the stop's moves. */
+const planSpecSchema = z
+  .strictObject({
+    stopPct: pct.optional(),
+    tpPcts: z.array(pct).max(4).default([]),
+    ladder: z.array(pct).min(1).max(4).optional(),
+    breakevenAfterTp: z.number().int().min(0).max(4).default(1),
+    trail: z.strictObject({ afterTp: z.number().int().min(1).max(4), distancePct: pct }).optional(),
+    stopToPreviousTp: z.boolean().default(false),
+  })
+  .superRefine((spec, ctx) => {
+    for (const problem of planProblems(spec)) {
+      const [field, ...rest] = problem.split(": ");
+      ctx.addIssue({ code: "custom", message: rest.join(": "), path: (field ?? "").split(".") });
+    }
+  });
 
 export const engineConfigSchema = z.strictObject({
   /** Wall-clock pause between cycles on a live exchange, ms. */
@@ -41,6 +59,8 @@ export const engineConfigSchema = z.strictObject({
     })
     .prefault({})
     .refine((p) => Math.abs(p.ladder.reduce((a, b) => a + b, 0) - 100) < 1e-9, { message: "ladder must sum to 100", path: ["ladder"] }),
+  /** Plans by symbol ("BTCUSDT") and "default": what a position adopted without a stop or TPs gets. */
+  plans: z.record(z.string().regex(/^(default|[A-Z0-9]{2,30})$/, "a plan is named default or by its symbol, e.g. BTCUSDT"), planSpecSchema).default({}),
   cache: z
     .strictObject({
       /** A write is decided on a snapshot no older than this, ms. */

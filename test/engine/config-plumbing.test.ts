@@ -89,7 +89,7 @@ describe("the domain has no settings of its own", () => {
     expect(reconcile.length).toBe(5);
     expect(planFrom.length).toBe(2);
     expect(inferOrders.length).toBe(4);
-    expect(adoptPosition.length).toBe(5);
+    expect(adoptPosition.length).toBe(6);
   });
 
   test("the rule settings the engine derives carry the config's ladder", () => {
