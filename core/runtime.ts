@@ -13,6 +13,14 @@ export function runtimeName(): RuntimeName {
   return "node";
 }
 
+/** The runtime and its own version, e.g. "bun 1.4.4" (Bun and Deno also report a Node-compatible `process.version`). */
+export function runtimeVersion(): string {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+  if (g.Bun !== undefined) return `bun ${g.Bun.version}`;
+  if (g.Deno !== undefined) return `deno ${g.Deno.version.deno}`;
+  return `node ${process.version.replace(/^v/, "")}`;
+}
+
 export function env(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value === "" ? undefined : value;

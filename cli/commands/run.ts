@@ -40,7 +40,7 @@ export function register(cli: CAC): void {
     .option("--config <file>", "Engine settings (JSON); every problem is listed")
     .option("--json", "Events as NDJSON on stdout, then the summary as one JSON object")
     .option("--log-file <file>", "Also append every event as NDJSON to this file")
-    .option("--quiet", "Only warnings and errors on the terminal, then the summary")
+    .option("--quiet", "Only warnings and errors on stdout (with --json too), then the summary; --log-file keeps every event")
     .example("warden run")
     .example("warden run --exchange bybit --base-url http://127.0.0.1:8080 --once")
     .action((flags: RunFlags) => run(flags));
@@ -79,7 +79,8 @@ async function run(flags: RunFlags): Promise<number> {
   const sinks: EventSink[] = [];
   if (json) {
     const { NdjsonSink } = await import("../../core/logs/ndjson-sink.ts");
-    sinks.push(new NdjsonSink((line) => writeStdout(line)));
+    const ndjson = new NdjsonSink((line) => writeStdout(line));
+    sinks.push(quiet ? new LevelFilterSink(ndjson, "warn") : ndjson); // --log-file still gets every event
   } else {
     const { PrettySink } = await import("../../core/logs/pretty-sink.ts");
     const pretty = new PrettySink((line) => writeStdout(line), { color: useColor() });

@@ -1,5 +1,4 @@
 /** The state store on disk: one state directory (file names in state-store.ts). */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { readCacheStats, writeCacheStats } from "./cache-stats-file.ts";
@@ -10,6 +9,7 @@ import { encodeMonitorsDoc, loadMonitorsFile, MONITORS_FILE, type MonitorRecord 
 import { clearRestoreMarker, readRestoreMarker, writeRestoreMarker, type RestoreMarker } from "./restore-marker.ts";
 import { readSettings, writeSettings, type Settings } from "./settings.ts";
 import type { JsonObject } from "./state-json.ts";
+import { makeStateDir } from "./state-dir.ts";
 import { StateStoreBase, type StateStoreOptions } from "./state-store.ts";
 
 export class FileStateStore extends StateStoreBase {
@@ -29,7 +29,7 @@ export class FileStateStore extends StateStoreBase {
   }
 
   async #ensureDir(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
+    await makeStateDir(this.#dir);
   }
 
   async loadMonitors<T extends MonitorRecord>(): Promise<T[]> {

@@ -4,7 +4,7 @@
  * Commands that only read or repair state (`rollback`, `cache-stats`) use `--state-dir`, or
  * the single state dir under `.warden/` when there is exactly one.
  */
-import { stat, readdir } from "node:fs/promises";
+import { mkdir, stat, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 
@@ -18,6 +18,19 @@ function segment(s: string): string {
 
 export function defaultStateDir(exchange: "sim" | "bybit", scenarioOrHost: string, cwd = "."): string {
   return resolve(cwd, STATE_ROOT, `${exchange}-${segment(scenarioOrHost)}`);
+}
+
+/** Creates the state dir (and its parents); a file in the way is bad input named in one line, not a raw EEXIST. */
+export async function makeStateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      throw new InputError("STATE_DIR_NOT_DIRECTORY", `state dir ${dir} is not a directory (a file is in the way); pass --state-dir DIR`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 async function isDirectory(path: string): Promise<boolean> {
