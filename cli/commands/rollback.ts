@@ -28,9 +28,9 @@ export function register(cli: CAC): void {
     .option("--to <id>", "Restore this checkpoint; the present state is saved first as a pre-rollback checkpoint")
     .option("--dry-run", "With --to or --cache: show what would change and change nothing")
     .option("--cache <on|off>", "off: the engine reads positions and orders per monitor, uncached; on: shared snapshots")
-    .option("--state-dir <dir>", "State directory (default: the only one under .warden/)")
+    .option("--state-dir <dir>", "State directory (default: the only one under the state root, $WARDEN_HOME or ~/.local/state/warden)")
     .option("--json", "Print the result as JSON")
-    .example("warden rollback --list --state-dir .warden/sim-demo-30")
+    .example("warden rollback --list --state-dir ~/.local/state/warden/sim-demo-30")
     .example("warden rollback --to 20261124T091500.123Z-a1b2 --dry-run")
     .example("warden rollback --cache off")
     .action((flags: RollbackFlags) => rollback(flags));

@@ -36,7 +36,7 @@ export function register(cli: CAC): void {
     .option("--once", "Run one cycle and exit (for cron)")
     .option("--cycles <n>", "Stop after N cycles")
     .option("--interval <ms>", "Pause between cycles on a live exchange, ms (default: config intervalMs, 2000)")
-    .option("--state-dir <dir>", "State directory (default: .warden/sim-<scenario> or .warden/bybit-<host>)")
+    .option("--state-dir <dir>", "State directory (default: sim-<scenario> or bybit-<host> under $WARDEN_HOME, else $XDG_STATE_HOME/warden, else ~/.local/state/warden)")
     .option("--config <file>", "Engine settings (JSON); every problem is listed")
     .option("--json", "Events as NDJSON on stdout, then the summary as one JSON object")
     .option("--log-file <file>", "Also append every event as NDJSON to this file")
