@@ -1,6 +1,7 @@
 /** The state store on disk: one state directory (file names in state-store.ts). */
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { rename } from "node:fs/promises";
+import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
 import { readCacheStats, writeCacheStats } from "./cache-stats-file.ts";
 import { directoryShelf } from "./checkpoints.ts";
 import { JournalWriter, readJournal, type JournalContents, type JournalRecord } from "./journal.ts";
@@ -45,6 +46,12 @@ export class FileStateStore extends StateStoreBase {
     });
     this.#saving = save.catch(() => {});
     return save;
+  }
+
+  protected async moveMonitorsFile(name: string): Promise<void> {
+    await this.#saving;
+    await rename(join(this.#dir, MONITORS_FILE), join(this.#dir, name));
+    await syncDirectory(this.#dir);
   }
 
   protected async appendJournal(record: JournalRecord): Promise<void> {
