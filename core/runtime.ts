@@ -30,8 +30,14 @@ export function argv(): string[] {
   return process.argv.slice(2);
 }
 
-export function isTTY(): boolean {
-  return Boolean(process.stdout.isTTY);
+export function isTTY(stream: "stdout" | "stderr" = "stdout"): boolean {
+  return Boolean(process[stream].isTTY);
+}
+
+/** The terminal's width when stdout is one. */
+export function terminalColumns(): number | undefined {
+  const columns = process.stdout.columns;
+  return typeof columns === "number" && columns > 0 ? columns : undefined;
 }
 
 export function useColor(): boolean {

@@ -6,7 +6,7 @@
 import type { CAC } from "cac";
 import { UsageError } from "../../core/errors.ts";
 import type { EventSink } from "../../core/logs/event.ts";
-import { env, isTTY, useColor, writeStdout } from "../../core/runtime.ts";
+import { env, isTTY, terminalColumns, useColor, writeStdout } from "../../core/runtime.ts";
 import { boolFlag, enumFlag, intFlag, stringFlag } from "../options.ts";
 
 interface RunFlags {
@@ -83,7 +83,8 @@ async function run(flags: RunFlags): Promise<number> {
     sinks.push(quiet ? new LevelFilterSink(ndjson, "warn") : ndjson); // --log-file still gets every event
   } else {
     const { PrettySink } = await import("../../core/logs/pretty-sink.ts");
-    const pretty = new PrettySink((line) => writeStdout(line), { color: useColor() });
+    const columns = terminalColumns();
+    const pretty = new PrettySink((line) => writeStdout(line), { color: useColor(), live: isTTY(), ...(columns !== undefined ? { columns } : {}) });
     sinks.push(new LevelFilterSink(pretty, quiet ? "warn" : "info"));
   }
   if (logFile !== undefined) {
@@ -91,6 +92,12 @@ async function run(flags: RunFlags): Promise<number> {
     sinks.push(new FileSink(logFile));
   }
   const sink = new RedactingSink(new TeeSink(...sinks), secrets);
+  let closed = false;
+  const closeSink = () => {
+    if (closed) return;
+    closed = true;
+    sink.close?.();
+  };
 
   const { runWarden } = await import("../../core/engine/run.ts");
   try {
@@ -108,6 +115,7 @@ async function run(flags: RunFlags): Promise<number> {
       sink,
       credentials,
     });
+    closeSink(); // the live status line ends before the summary
     if (json) writeStdout(`${JSON.stringify({ summary })}\n`);
     else {
       const { renderSummary } = await import("../render/run-summary.ts");
@@ -115,7 +123,7 @@ async function run(flags: RunFlags): Promise<number> {
     }
     return 0;
   } finally {
-    sink.close?.();
+    closeSink();
   }
 }
 
