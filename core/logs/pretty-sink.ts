@@ -10,11 +10,13 @@
  *
  * Live (on a TTY): a steady engine would print a `cycle.completed` line every interval (1,800
  * an hour). Instead each one rewrites a single status line at the bottom (`\r`, erase to the end
- * of the line), every other event is printed above it as a line of its own, and a cycle that
+ * of the line), the routine snapshot reloads of each cycle are folded into it (its calls and
+ * loads say them), every other event is printed above it as a line of its own, and a cycle that
  * is not steady (its level above info, or its monitor or unprotected counts changed) is
  * printed as a line too. `close()` leaves the last status line on the screen.
  */
 import kleur from "kleur";
+import { EVENT } from "./catalogue.ts";
 import type { EventSink, Level, WardenEvent } from "./event.ts";
 
 export interface PrettyOptions {
@@ -26,7 +28,9 @@ export interface PrettyOptions {
 }
 
 const ERASE_LINE = "\r\u001b[K";
-const CYCLE_COMPLETED = "cycle.completed";
+const CYCLE_COMPLETED = EVENT.cycleCompleted;
+/** What every steady cycle does (reload the account snapshots): folded into the status line once it shows. */
+const ROUTINE = new Set<string>([EVENT.snapshotLoaded, EVENT.cacheHit]);
 
 type Paint = (text: string) => string;
 const plain: Paint = (text) => text;
@@ -120,6 +124,7 @@ export class PrettySink implements EventSink {
       return;
     }
     if (event.event !== CYCLE_COMPLETED) {
+      if (this.#status !== undefined && event.level === "info" && ROUTINE.has(event.event)) return;
       this.#above(event);
       return;
     }
@@ -149,8 +154,8 @@ export class PrettySink implements EventSink {
   #draw(cycle: WardenEvent): void {
     const time = typeof cycle.ts === "string" && cycle.ts.length >= 19 ? cycle.ts.slice(11, 19) : String(cycle.ts);
     const fields = renderFields(cycle);
-    const steady = this.#steady > 0 ? `  (steady for ${this.#steady} cycle${this.#steady === 1 ? "" : "s"})` : "";
-    let text = `${time} ${CYCLE_COMPLETED}  ${fields}${steady}`;
+    const steady = this.#steady > 0 ? ` (steady for ${this.#steady} cycle${this.#steady === 1 ? "" : "s"})` : "";
+    let text = `${time} ${CYCLE_COMPLETED}${steady}  ${fields}`;
     const width = this.#options.columns;
     if (width !== undefined && width > 1 && text.length > width - 1) text = `${text.slice(0, Math.max(0, width - 2))}…`;
     this.#status = text;

@@ -40,8 +40,24 @@ describe("PrettySink on a TTY", () => {
     const sink = new PrettySink(tty.write, { color: false, live: true });
     for (let n = 1; n <= 1800; n++) sink.emit(cycle(n));
     sink.close();
-    expect(tty.screen()).toEqual(["09:00:00 cycle.completed  cycle=1800 monitors=30 due=12 1.23s calls=3 hits=12/12 urgency=2c/5u/10a/13i  (steady for 1800 cycles)"]);
+    expect(tty.screen()).toEqual(["09:00:00 cycle.completed (steady for 1800 cycles)  cycle=1800 monitors=30 due=12 1.23s calls=3 hits=12/12 urgency=2c/5u/10a/13i"]);
     expect(tty.written.split("\n")).toHaveLength(2); // one newline, from close()
+  });
+
+  test("the routine snapshot reloads of each cycle are folded into the status line", () => {
+    const tty = new FakeTerminal();
+    const sink = new PrettySink(tty.write, { color: false, live: true });
+    const loaded = wardenEvent("snapshot.loaded", { account: "main", positions: 20, orders: 90, reason: "reconcile" });
+    sink.emit(loaded); // before the first cycle: start-up, printed
+    for (let n = 1; n <= 50; n++) {
+      sink.emit(wardenEvent("snapshot.loaded", { account: "main", positions: 20, orders: 90, calls: 3 }));
+      sink.emit(cycle(n));
+    }
+    const lines = tty.screen();
+    expect(lines).toHaveLength(3); // start-up's load, the first cycle's (no status line yet), the status line
+    expect(lines[0]).toContain("reason=reconcile");
+    expect(lines[1]).toContain("calls=3");
+    expect(lines[2]).toContain("cycle=50");
   });
 
   test("other events print above the status line, which stays at the bottom", () => {
@@ -53,7 +69,7 @@ describe("PrettySink on a TTY", () => {
     sink.emit(cycle(3));
     expect(tty.screen()).toEqual([
       "09:00:00 INFO  engine  order.amended  monitor=main:ETHUSDT:long role=sl",
-      "09:00:00 cycle.completed  cycle=3 monitors=30 due=12 1.23s calls=3 hits=12/12 urgency=2c/5u/10a/13i  (steady for 3 cycles)",
+      "09:00:00 cycle.completed (steady for 3 cycles)  cycle=3 monitors=30 due=12 1.23s calls=3 hits=12/12 urgency=2c/5u/10a/13i",
     ]);
   });
 
@@ -67,7 +83,7 @@ describe("PrettySink on a TTY", () => {
     sink.emit(cycle(5, { monitors: 29 }, "warn"));
     const lines = tty.screen();
     expect(lines.slice(0, -1).map((l) => /cycle=(\d+)/.exec(l)?.[1])).toEqual(["2", "4", "5"]);
-    expect(lines.at(-1)).toStartWith("09:00:00 cycle.completed  cycle=5");
+    expect(lines.at(-1)).toStartWith("09:00:00 cycle.completed  cycle=5"); // not steady: no count
   });
 
   test("the status line is cut to the terminal's width", () => {
