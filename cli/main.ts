@@ -4,18 +4,31 @@
  * (0 ok, 1 check failed, 2 bad usage or input, 3 runtime fault) and nowhere else.
  * Command actions return their exit code (or nothing for 0) or throw a WardenError.
  */
+import process from "node:process";
 import { cac, type CAC } from "cac";
 import { UsageError, WardenError, exitCodeOf } from "../core/errors.ts";
-import { argv, env, exit, writeStderr } from "../core/runtime.ts";
+import { argv, env, exit, runtimeVersion, writeStderr, writeStdout } from "../core/runtime.ts";
 import pkg from "../package.json" with { type: "json" };
 import { commands } from "./commands/index.ts";
+import { joinNegativeValues } from "./options.ts";
 
 export function buildCli(): CAC {
   const cli = cac("warden");
   for (const register of commands) register(cli);
   cli.help();
   cli.version(pkg.version);
+  cli.showVersionOnExit = false; // cac would print the runtime's Node-compatible version; main prints both
   return cli;
+}
+
+/** `warden --version`: Warden's version (package.json) and the runtime it runs on. */
+export function versionLine(): string {
+  return `warden ${pkg.version} (${runtimeVersion()}, ${process.platform}-${process.arch})\n`;
+}
+
+/** `warden help [command]` is `warden [command] --help`. */
+function helpAlias(args: string[]): string[] {
+  return args[0] === "help" ? [...args.slice(1), "--help"] : args;
 }
 
 function isCacError(error: unknown): error is Error {
@@ -37,14 +50,23 @@ function withoutSecrets(line: string): string {
 export async function main(args: string[]): Promise<number> {
   const cli = buildCli();
   try {
-    cli.parse(["bun", "warden", ...args], { run: false });
-    if (cli.options["help"] || cli.options["version"]) return 0;
+    cli.parse(["bun", "warden", ...joinNegativeValues(helpAlias(args), cli)], { run: false });
+    if (cli.options["help"]) return 0;
+    if (cli.options["version"]) {
+      writeStdout(versionLine());
+      return 0;
+    }
     if (!cli.matchedCommand) {
       if (cli.args.length === 0) {
         cli.outputHelp();
         return 0;
       }
       throw new UsageError("USAGE_UNKNOWN_COMMAND", `unknown command "${cli.args[0]}"; see "warden --help"`);
+    }
+    const command = cli.matchedCommand;
+    if (!command.args.some((a) => a.variadic) && cli.args.length > command.args.length) {
+      const extra = cli.args.slice(command.args.length).map((a) => `"${a}"`).join(", ");
+      throw new UsageError("USAGE_EXTRA_ARGUMENT", `unexpected argument ${extra} for "${command.name}"; see "warden ${command.name} --help"`);
     }
     const result: unknown = await cli.runMatchedCommand();
     return typeof result === "number" ? result : 0;

@@ -1,5 +1,32 @@
 /** One option normaliser: flags arrive from cac as strings/numbers/booleans and leave typed, or a UsageError names the flag. */
+import type { CAC } from "cac";
 import { UsageError } from "../core/errors.ts";
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--interval -1`: cac (mri) reads `-1` as a short option. A negative number after a flag that
+ * takes a value is joined to it (`--interval=-1`), so the flag's own check names it.
+ */
+export function joinNegativeValues(args: readonly string[], cli: CAC): string[] {
+  const valued = new Set<string>();
+  for (const command of [cli.globalCommand, ...cli.commands]) {
+    for (const option of command.options) {
+      if (option.isBoolean === true) continue;
+      for (const part of option.rawName.split(/[ ,]+/)) if (part.startsWith("-")) valued.add(part);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (valued.has(arg) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
 
 /** cac gives a flag repeated on the command line as an array. */
 function single(name: string, value: unknown): unknown {

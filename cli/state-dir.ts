@@ -1,7 +1,8 @@
 /**
  * The state dir a command that reads what `run` wrote (`cache-stats`, `status`) looks at:
- * `--state-dir` (which must exist), else `.warden/sim-demo-30` when it exists (what a bare
- * `warden run` writes), else the only state dir under `.warden/`.
+ * `--state-dir` (which must exist), else `sim-demo-30` under the state root when it exists
+ * (what a bare `warden run` writes), else the only state dir under the state root (README
+ * "State directory").
  */
 export async function readableStateDir(explicit: string | undefined): Promise<string> {
   const { existingStateDir, defaultStateDir } = await import("../core/store/state-dir.ts");

@@ -15,6 +15,14 @@ export function runtimeName(): RuntimeName {
   return "node";
 }
 
+/** The runtime and its own version, e.g. "bun 1.4.4" (Bun and Deno also report a Node-compatible `process.version`). */
+export function runtimeVersion(): string {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+  if (g.Bun !== undefined) return `bun ${g.Bun.version}`;
+  if (g.Deno !== undefined) return `deno ${g.Deno.version.deno}`;
+  return `node ${process.version.replace(/^v/, "")}`;
+}
+
 export function env(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value === "" ? undefined : value;
@@ -24,8 +32,14 @@ export function argv(): string[] {
   return process.argv.slice(2);
 }
 
-export function isTTY(): boolean {
-  return Boolean(process.stdout.isTTY);
+export function isTTY(stream: "stdout" | "stderr" = "stdout"): boolean {
+  return Boolean(process[stream].isTTY);
+}
+
+/** The terminal's width when stdout is one. */
+export function terminalColumns(): number | undefined {
+  const columns = process.stdout.columns;
+  return typeof columns === "number" && columns > 0 ? columns : undefined;
 }
 
 export function useColor(): boolean {

@@ -89,7 +89,8 @@ export function oldLog(seed: number, era: OldEra, cycles: number, startMs = Date
   return lines;
 }
 
-export type WardenEra = "healthy" | "uncached";
+/** healthy: cached reads; uncached: the cache off; unprotected: cached reads, and a stop the exchange refuses for three cycles. */
+export type WardenEra = "healthy" | "uncached" | "unprotected";
 
 export function wardenLog(seed: number, era: WardenEra, cycles: number, startMs = Date.UTC(2026, 10, 20, 9, 0, 0)): string[] {
   const rng = seededRng(seed);
@@ -98,7 +99,7 @@ export function wardenLog(seed: number, era: WardenEra, cycles: number, startMs 
   const emit = (level: string, component: string, event: string, fields: Record<string, unknown>) => {
     lines.push(JSON.stringify({ ts: new Date(t).toISOString(), level, component, event, ...fields }));
   };
-  emit("info", "engine", "run.started", { exchange: "sim", scenario: "demo-30", stateDir: ".warden/sim", cache: era === "healthy" ? "on" : "off", monitors: 30 });
+  emit("info", "engine", "run.started", { exchange: "sim", scenario: "demo-30", stateDir: ".warden/sim", cache: era === "uncached" ? "off" : "on", monitors: 30 });
   emit("info", "engine", "reconcile.completed", { adopted: 0, retired: 0, monitors: 30 });
   for (let cycle = 1; cycle <= cycles; cycle++) {
     const due = 8 + Math.floor(rng() * 13);
@@ -106,7 +107,8 @@ export function wardenLog(seed: number, era: WardenEra, cycles: number, startMs 
     let hits = 0;
     let misses = 0;
     let ms: number;
-    if (era === "healthy") {
+    let unprotected = 0;
+    if (era !== "uncached") {
       for (const account of ["main", "mirror"]) {
         const loaded = cycle === 1 || rng() < 0.5;
         if (loaded) {
@@ -120,6 +122,12 @@ export function wardenLog(seed: number, era: WardenEra, cycles: number, startMs 
         }
       }
       if (rng() < 0.2) emit("info", "executor", "order.amended", { account: "main", symbol: "ETHUSDT", monitor: "main:ETHUSDT:long", role: "sl", linkId: `w-ETH-sl-${cycle}`, qty: "1.5", triggerPrice: "3120.5" });
+      if (era === "unprotected" && cycle >= 6 && cycle <= 8) {
+        const monitor = "main:SOLUSDT:long";
+        emit("error", "engine", "alert", { level: "error", kind: "stop-refused", monitor, message: `stop for ${monitor} refused by the exchange (110017: reduce-only rule not satisfied); deciding again next cycle` });
+        if (cycle === 6) emit("warn", "engine", "alert", { level: "warn", kind: "unprotected", monitor, account: "main", symbol: "SOLUSDT", side: "long", size: "40", message: `${monitor} is unprotected: no stop covers its size` });
+        unprotected = 1;
+      }
       ms = between(rng, 150, 650);
     } else {
       for (let i = 0; i < due; i++) {
@@ -132,7 +140,7 @@ export function wardenLog(seed: number, era: WardenEra, cycles: number, startMs 
       ms = between(rng, 21000, 30000);
     }
     t += ms;
-    emit("info", "engine", "cycle.completed", { cycle, monitors: 30, due, durationMs: Math.round(ms), restCalls, cacheHits: hits, cacheMisses: misses, urgency: urgency(rng, 30) });
+    emit("info", "engine", "cycle.completed", { cycle, monitors: 30, due, durationMs: Math.round(ms), restCalls, cacheHits: hits, cacheMisses: misses, urgency: urgency(rng, 30), ...(unprotected > 0 ? { unprotected } : {}) });
     t += 1000;
   }
   emit("info", "engine", "run.stopped", { reason: "scenario ended", cycles });
@@ -144,6 +152,14 @@ function text(lines: string[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** An old-format log a crash tore: its last line cut short, a block of NUL bytes, then the restart. */
+export function crashedLog(seed: number): Buffer {
+  const before = oldLog(seed, "ttl", 4);
+  const cut = before.pop()!;
+  const after = oldLog(seed + 1, "ttl", 4, Date.UTC(2025, 6, 24, 11, 0, 0));
+  return Buffer.concat([Buffer.from(`${before.join("\n")}\n${cut.slice(0, 40)}`), Buffer.alloc(512), Buffer.from(text(after))]);
+}
+
 /** Rewrites every sample in `dir` (fixtures/logs by default). */
 export function writeFixtures(dir: string): void {
   mkdirSync(join(dir, "rotated"), { recursive: true });
@@ -151,6 +167,9 @@ export function writeFixtures(dir: string): void {
   writeFileSync(join(dir, "old-failing.log"), text(oldLog(2, "naive", 8)));
   writeFileSync(join(dir, "warden-healthy.ndjson"), text(wardenLog(3, "healthy", 40)));
   writeFileSync(join(dir, "warden-failing.ndjson"), text(wardenLog(4, "uncached", 10)));
+  writeFileSync(join(dir, "warden-unprotected.ndjson"), text(wardenLog(8, "unprotected", 12)));
+  writeFileSync(join(dir, "old-crashed.log"), crashedLog(9));
+  writeFileSync(join(dir, "empty.log"), "");
   // Rotation keeps the newest in bot.log: the oldest part, gzipped, is still the naive era.
   const oldest = oldLog(5, "naive", 2, Date.UTC(2025, 6, 23, 9, 0, 0));
   const middle = oldLog(6, "ttl", 6, Date.UTC(2025, 6, 23, 12, 0, 0));

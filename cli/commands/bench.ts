@@ -125,6 +125,8 @@ export interface BenchCommandDeps {
   readonly fetchFor?: Partial<Record<StrategyName, (f: typeof fetch) => typeof fetch>>;
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
+  /** Progress on stderr, one line rewritten in place (default: when stderr is a TTY). */
+  readonly progress?: boolean;
 }
 
 /** Runs the bench, prints (table or JSON), writes the report; the exit code (1 when --gate and a gate failed). */
@@ -138,7 +140,7 @@ export async function runBenchCommand(args: BenchArgs, deps: BenchCommandDeps): 
     if (!existsSync(dirname(args.report))) throw new InputError("BENCH_REPORT_UNWRITABLE", `--report ${args.report}: no such directory ${dirname(args.report)}`);
   }
   const { runBench } = await import("../../core/bench/bench.ts");
-  const progress = deps.stderr === undefined && isTTY();
+  const progress = deps.progress ?? (deps.stderr === undefined && isTTY("stderr"));
   const doc = await runBench({
     ...args,
     open: deps.open,

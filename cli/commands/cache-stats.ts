@@ -2,7 +2,7 @@
  * `warden cache-stats [--state-dir DIR] [--json] [--prometheus] [--watch]`: the snapshot
  * cache's statistics the engine writes each cycle (`<stateDir>/cache-stats.json`), per
  * account and kind, over the last cycle and since start. No statistics yet: one line, exit 2.
- * Default state dir: `.warden/sim-demo-30` when it exists, else the only one under `.warden/`.
+ * Default state dir: `sim-demo-30` under the state root when it exists, else the only one there.
  */
 import type { CAC } from "cac";
 import { InputError, UsageError } from "../../core/errors.ts";
@@ -21,11 +21,11 @@ interface CacheStatsFlags {
 export function register(cli: CAC): void {
   cli
     .command("cache-stats", "Show the snapshot cache's statistics: hits, misses, coalesced loads, hit rate, entries and age, loads, REST calls")
-    .option("--state-dir <dir>", "State directory (default: .warden/sim-demo-30, else the only one under .warden/)")
+    .option("--state-dir <dir>", "State directory (default: sim-demo-30 under the state root, else the only one there; see warden run --help)")
     .option("--json", "Print the statistics file as JSON")
     .option("--prometheus", "Print the Prometheus text exposition format")
     .option("--watch", "Redraw every 2 s until Ctrl-C")
-    .example("warden cache-stats --state-dir .warden/sim-demo-30")
+    .example("warden cache-stats --state-dir ~/.local/state/warden/sim-demo-30")
     .example("warden cache-stats --prometheus > /var/lib/node_exporter/warden.prom")
     .action((flags: CacheStatsFlags) => cacheStats(flags));
 }

@@ -23,7 +23,7 @@ export function register(cli: CAC): void {
   cli
     .command("no-stop [monitor]", "Run a position without a stop by choice (Warden places none and reports no-stop), or list those")
     .option("--off", "Take the choice back: Warden places the position's stop again next cycle")
-    .option("--state-dir <dir>", "State directory (default: the only one under .warden/)")
+    .option("--state-dir <dir>", "State directory (default: the only one under the state root, $WARDEN_HOME or ~/.local/state/warden)")
     .option("--json", "Print the result as JSON")
     .example("warden no-stop main:BTCUSDT:long")
     .example("warden no-stop main:BTCUSDT:long --off")

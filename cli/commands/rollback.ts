@@ -3,7 +3,8 @@
  * list checkpoints; restore one after a safety checkpoint of the present (refused while a
  * live engine holds the lock: exit 3); show what a restore would change (--dry-run); switch
  * the engine's snapshot cache on or off. Bad input (missing state dir, unknown id, corrupt
- * checkpoint or state file) is one line and exit 2, and nothing on disk changes.
+ * checkpoint) is one line and exit 2, and nothing on disk changes. A corrupt monitors.json does
+ * not stop `--to`: it is the way out (the file is kept aside, named, and the checkpoint restored).
  */
 import type { CAC } from "cac";
 import { RuntimeFault, UsageError, WardenError } from "../../core/errors.ts";
@@ -28,9 +29,9 @@ export function register(cli: CAC): void {
     .option("--to <id>", "Restore this checkpoint; the present state is saved first as a pre-rollback checkpoint")
     .option("--dry-run", "With --to or --cache: show what would change and change nothing")
     .option("--cache <on|off>", "off: the engine reads positions and orders per monitor, uncached; on: shared snapshots")
-    .option("--state-dir <dir>", "State directory (default: the only one under .warden/)")
+    .option("--state-dir <dir>", "State directory (default: the only one under the state root, $WARDEN_HOME or ~/.local/state/warden)")
     .option("--json", "Print the result as JSON")
-    .example("warden rollback --list --state-dir .warden/sim-demo-30")
+    .example("warden rollback --list --state-dir ~/.local/state/warden/sim-demo-30")
     .example("warden rollback --to 20261124T091500.123Z-a1b2 --dry-run")
     .example("warden rollback --cache off")
     .action((flags: RollbackFlags) => rollback(flags));
@@ -63,12 +64,17 @@ async function rollback(flags: RollbackFlags): Promise<number> {
     if (to !== undefined) {
       if (dryRun) {
         const target = await store.loadCheckpoint(to);
-        const changes = await store.diffCheckpoint(to);
-        Object.assign(out, { checkpoint: infoJson(target), changes });
-        lines.push(`dry run: restoring ${describe(target)} in ${dir} would:`, ...renderChanges(changes));
+        const corrupt = await corruptMonitors(store);
+        const { diffMonitors } = await import("../../core/store/monitor-diff.ts");
+        const changes = corrupt === undefined ? await store.diffCheckpoint(to) : diffMonitors([], target.monitors);
+        Object.assign(out, { checkpoint: infoJson(target), changes, ...(corrupt !== undefined ? { corrupt } : {}) });
+        lines.push(`dry run: restoring ${describe(target)} in ${dir} would:`);
+        if (corrupt !== undefined) lines.push(`  set the corrupt monitors.json aside (${corrupt})`);
+        lines.push(...renderChanges(changes));
       } else {
         const result = await restoreOrRefuse(store, to);
-        Object.assign(out, { restored: infoJson(result.from), safety: infoJson(result.safety), changes: result.changes, marker: result.marker });
+        Object.assign(out, { restored: infoJson(result.from), safety: infoJson(result.safety), changes: result.changes, marker: result.marker, ...(result.setAside !== undefined ? { setAside: result.setAside } : {}) });
+        if (result.setAside !== undefined) lines.push(`monitors.json was corrupt: kept aside as ${result.setAside} in ${dir}`);
         lines.push(
           `restored ${describe(result.from)} in ${dir}:`,
           ...renderChanges(result.changes),
@@ -92,6 +98,17 @@ async function rollback(flags: RollbackFlags): Promise<number> {
     return 0;
   } catch (error) {
     if (json && error instanceof WardenError) writeStdout(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    throw error;
+  }
+}
+
+/** Why the present monitors file cannot be read, when it is corrupt; other failures are thrown. */
+async function corruptMonitors(store: import("../../core/store/state-store.ts").StateStore): Promise<string | undefined> {
+  try {
+    await store.loadMonitors();
+    return undefined;
+  } catch (error) {
+    if (error instanceof WardenError && error.code === "STATE_CORRUPT") return error.message;
     throw error;
   }
 }

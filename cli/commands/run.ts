@@ -7,7 +7,7 @@ import type { CAC } from "cac";
 import { UsageError } from "../../core/errors.ts";
 import type { EngineConfig } from "../../core/engine/config.ts";
 import type { EventSink, WardenEvent } from "../../core/logs/event.ts";
-import { env, isTTY, useColor, writeStdout } from "../../core/runtime.ts";
+import { env, isTTY, terminalColumns, useColor, writeStdout } from "../../core/runtime.ts";
 import { boolFlag, enumFlag, intFlag, stringFlag } from "../options.ts";
 
 interface RunFlags {
@@ -39,11 +39,11 @@ export function register(cli: CAC): void {
     .option("--once", "Run one cycle and exit (for cron)")
     .option("--cycles <n>", "Stop after N cycles")
     .option("--interval <ms>", "Pause between cycles on a live exchange, ms (default: config intervalMs, 2000)")
-    .option("--state-dir <dir>", "State directory (default: .warden/sim-<scenario> or .warden/bybit-<host>)")
+    .option("--state-dir <dir>", "State directory (default: sim-<scenario> or bybit-<host> under $WARDEN_HOME, else $XDG_STATE_HOME/warden, else ~/.local/state/warden)")
     .option("--config <file>", "Engine settings (JSON); every problem is listed")
     .option("--json", "Events as NDJSON on stdout, then the summary as one JSON object")
     .option("--log-file <file>", "Also append every event as NDJSON to this file")
-    .option("--quiet", "Only warnings and errors on the terminal, then the summary")
+    .option("--quiet", "Only warnings and errors on stdout (with --json too), then the summary; --log-file keeps every event")
     .option("--metrics-port <n>", "Serve Prometheus /metrics and /healthz on this port while running (0 picks a free one, said in the metrics.listening event)")
     .option("--metrics-host <host>", "Address the metrics server binds (with --metrics-port; default 127.0.0.1)")
     .example("warden run")
@@ -88,10 +88,12 @@ async function run(flags: RunFlags): Promise<number> {
   const sinks: EventSink[] = [];
   if (json) {
     const { NdjsonSink } = await import("../../core/logs/ndjson-sink.ts");
-    sinks.push(new NdjsonSink((line) => writeStdout(line)));
+    const ndjson = new NdjsonSink((line) => writeStdout(line));
+    sinks.push(quiet ? new LevelFilterSink(ndjson, "warn") : ndjson); // --log-file still gets every event
   } else {
     const { PrettySink } = await import("../../core/logs/pretty-sink.ts");
-    const pretty = new PrettySink((line) => writeStdout(line), { color: useColor() });
+    const columns = terminalColumns();
+    const pretty = new PrettySink((line) => writeStdout(line), { color: useColor(), live: isTTY(), ...(columns !== undefined ? { columns } : {}) });
     sinks.push(new LevelFilterSink(pretty, quiet ? "warn" : "info"));
   }
   if (logFile !== undefined) {
@@ -100,6 +102,12 @@ async function run(flags: RunFlags): Promise<number> {
   }
   const alerts = await alertSinkFor(config.alerts, token, (event) => sink.emit(event));
   const sink: EventSink = new RedactingSink(new TeeSink(...sinks, ...(alerts !== undefined ? [alerts] : [])), secrets);
+  let closed = false;
+  const closeSink = () => {
+    if (closed) return;
+    closed = true;
+    sink.close?.();
+  };
 
   const { runWarden } = await import("../../core/engine/run.ts");
   try {
@@ -119,6 +127,7 @@ async function run(flags: RunFlags): Promise<number> {
       ...(metrics !== undefined ? { metrics } : {}),
     });
     await alerts?.flush(config.alerts.flushMs); // before the summary, which stays the last line
+    closeSink(); // the live status line ends before the summary
     if (json) writeStdout(`${JSON.stringify({ summary })}\n`);
     else {
       const { renderSummary } = await import("../render/run-summary.ts");
@@ -127,7 +136,7 @@ async function run(flags: RunFlags): Promise<number> {
     return 0;
   } finally {
     await alerts?.flush(config.alerts.flushMs); // after a fault too; at once when done already
-    sink.close?.();
+    closeSink();
   }
 }
 

@@ -53,6 +53,9 @@ export function register(cli: CAC): void {
     .option("--latency <profile>", "recorded, zero or fixed:MS (default: the scenario's)")
     .option("--seed <n>", "Seed for latency and faults (default: the scenario's)")
     .option("--rate-limits <on|off>", "Bybit's per-endpoint and per-IP limits (default on); off for tests about something else")
+    .example("warden sim serve --port 8080")
+    .example("curl -X POST 'http://127.0.0.1:8080/__sim/step?n=5'   # control: advance the scenario 5 steps")
+    .example("curl http://127.0.0.1:8080/__sim/state                # control: the venue's state as JSON")
     .action(async (action: string, flags: SimFlags) => {
       if (action !== "serve") throw new UsageError("USAGE_BAD_ACTION", `unknown sim action "${action}"; the only action is "serve"`);
       const { parseLatencyProfile } = await import("../../core/sim/latency.ts");

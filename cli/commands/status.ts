@@ -25,12 +25,12 @@ interface StatusFlags {
 export function register(cli: CAC): void {
   cli
     .command("status", "Show every position's protection and the engine's health, as the last cycle left them")
-    .option("--state-dir <dir>", "State directory (default: .warden/sim-demo-30, else the only one under .warden/)")
+    .option("--state-dir <dir>", "State directory (default: sim-demo-30 under the state root, else the only one there)")
     .option("--json", "Print the status as JSON (each position's \"protection\": protected, unprotected, stand-by or no-stop)")
     .option("--watch", "Redraw every 2 s until Ctrl-C")
     .option("--check", "One line; exit 0 when every position is protected and the engine is alive, 1 otherwise")
     .option("--max-age <s>", "The engine is alive when its last cycle is at most S seconds old (default: 3 intervals)")
-    .example("warden status --state-dir .warden/bybit-api.bybit.com")
+    .example("warden status --state-dir ~/.local/state/warden/bybit-api.bybit.com")
     .example("warden status --check --max-age 120   # after cron's run --once every minute")
     .action((flags: StatusFlags) => status(flags));
 }

@@ -2,12 +2,14 @@
  * Checks that a bench report's charts are there: in the static HTML (every svg[data-chart]
  * holds at least one mark), and in the DOM a browser dumped after rendering it (every chart
  * has a non-zero `data-rendered-marks`, written by the page's own render check after
- * layout). Pure string work; scripts/check-report.ts runs Chromium and calls these.
+ * layout, with `data-title-fits` saying whether the title stayed inside the chart). Pure string work; scripts/check-report.ts runs Chromium and calls these.
  */
 
 export interface ChartCount {
   readonly id: string;
   readonly marks: number;
+  /** In a rendered DOM: false when the browser laid the chart's title out past its right edge. */
+  readonly titleFits?: boolean;
 }
 
 export interface ReportCheck {
@@ -45,6 +47,7 @@ function verdict(expected: number | undefined, charts: ChartCount[]): ReportChec
   else if (charts.length !== expected) problems.push(`expected ${expected} charts, found ${charts.length}`);
   if (charts.length === 0) problems.push("no svg[data-chart] in the page");
   for (const c of charts) if (!(c.marks > 0)) problems.push(`chart "${c.id}" has no data marks`);
+  for (const c of charts) if (c.titleFits === false) problems.push(`chart "${c.id}": its title is cut off`);
   return { ok: problems.length === 0, expected: expected ?? 0, charts, problems };
 }
 
@@ -61,7 +64,8 @@ export function checkStaticHtml(html: string): ReportCheck {
 export function checkRenderedDom(dom: string): ReportCheck {
   const charts = svgBlocks(dom).map((b) => {
     const rendered = attr(b.tag, "data-rendered-marks");
-    return { id: attr(b.tag, "data-chart") ?? "", marks: rendered === undefined ? Number.NaN : Number(rendered) };
+    const fits = attr(b.tag, "data-title-fits");
+    return { id: attr(b.tag, "data-chart") ?? "", marks: rendered === undefined ? Number.NaN : Number(rendered), ...(fits !== undefined ? { titleFits: fits === "1" } : {}) };
   });
   const check = verdict(expectedCharts(dom), charts);
   if (charts.some((c) => Number.isNaN(c.marks))) {

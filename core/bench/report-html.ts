@@ -33,14 +33,14 @@ function charts(doc: BenchDocument): string[] {
   const out = [
     lineChart(per((n) => doc.strategies[n]?.series.durationMs ?? []), {
       id: "cycle-time",
-      title: "Cycle time per cycle (ms, log scale)",
+      title: "Cycle time per cycle (ms)",
       yLabel: "ms",
       xLabels: cycleLabels,
       logY: true,
     }),
     lineChart(per((n) => doc.strategies[n]?.series.calls ?? []), {
       id: "calls",
-      title: "REST calls per cycle (log scale)",
+      title: "REST calls per cycle",
       yLabel: "calls",
       xLabels: cycleLabels,
       logY: true,
@@ -54,7 +54,7 @@ function charts(doc: BenchDocument): string[] {
         { name: `${n} engine`, values: doc.strategies[n]?.series.engineCpuMs ?? [] },
         { name: `${n} wide`, values: doc.strategies[n]?.series.cpuMs ?? [] },
       ]),
-      { id: "cpu", title: "CPU per cycle (ms, log scale): the engine's own, and wide (engine + adapter + ccxt)", yLabel: "ms", xLabels: cycleLabels },
+      { id: "cpu", title: "CPU per cycle (ms): the engine's own, and wide (with adapter and ccxt)", yLabel: "ms", xLabels: cycleLabels },
     ),
   ];
   if (doc.sweep) {
@@ -64,8 +64,8 @@ function charts(doc: BenchDocument): string[] {
       sweepNames.map((n) => ({ name: n, values: (doc.sweep ?? []).map((r) => { const c = r.strategies[n]; return c ? pick(c) : null; }) }));
     const floorSeries: Series = { name: "floor", values: doc.sweep.map((r) => r.floor.callsMean) };
     out.push(
-      lineChart([...col((c) => c.callsMean), floorSeries], { id: "sweep-calls", title: "Calls per cycle as monitors grow (log scale)", yLabel: "calls", xLabels: sizes, logY: true }),
-      lineChart(col((c) => c.cycleP50Ms), { id: "sweep-cycle-time", title: "p50 cycle time as monitors grow (ms, log scale)", yLabel: "ms", xLabels: sizes, logY: true }),
+      lineChart([...col((c) => c.callsMean), floorSeries], { id: "sweep-calls", title: "Calls per cycle as monitors grow", yLabel: "calls", xLabels: sizes, logY: true }),
+      lineChart(col((c) => c.cycleP50Ms), { id: "sweep-cycle-time", title: "p50 cycle time as monitors grow (ms)", yLabel: "ms", xLabels: sizes, logY: true }),
       lineChart(col((c) => c.cpuMsPerMonitor * 1000), { id: "sweep-cpu-per-monitor", title: "Engine CPU per monitor per cycle (µs)", yLabel: "µs", xLabels: sizes }),
     );
   }
@@ -76,6 +76,8 @@ const RENDER_CHECK = `document.querySelectorAll("svg[data-chart]").forEach(funct
   var n = 0;
   svg.querySelectorAll(".mark").forEach(function (m) { var b = m.getBoundingClientRect(); if (b.width > 0 && b.height > 0) n++; });
   svg.setAttribute("data-rendered-marks", String(n));
+  var t = svg.querySelector(".chart-title");
+  if (t) svg.setAttribute("data-title-fits", t.getBoundingClientRect().right <= svg.getBoundingClientRect().right + 0.5 ? "1" : "0");
 });`;
 
 export function renderReport(doc: BenchDocument): string {

@@ -1,7 +1,10 @@
 /**
  * Inline SVG charts for the HTML report, generated as strings (no library, no script).
- * Every chart is one <svg data-chart="NAME"> and every plotted datum carries
- * class="mark", which is what scripts/check-report.ts counts in the rendered page.
+ * Every chart is one <svg data-chart="NAME" data-scale="log|linear"> and every plotted datum
+ * carries class="mark", which is what scripts/check-report.ts counts in the rendered page.
+ * The title says "log scale" exactly when the axis is one (the frame adds it: no title carries
+ * it by hand). On a log axis zero is drawn on the baseline, below a break, with its own "0"
+ * tick: never at 1.
  */
 
 export interface Series {
@@ -11,6 +14,7 @@ export interface Series {
 
 export interface ChartOptions {
   readonly id: string;
+  /** Without the scale: the frame appends ", log scale" when logY. */
   readonly title: string;
   readonly yLabel: string;
   readonly xLabels?: readonly string[];
@@ -33,18 +37,32 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-function yScale(max: number, logY: boolean): { y: (v: number) => number; ticks: number[] } {
+/** Share of a log chart's height below its lowest decade, where zero sits on the baseline. */
+const ZERO_BAND = 0.08;
+
+function yScale(max: number, logY: boolean, minPositive = 1): { y: (v: number) => number; ticks: number[] } {
   const h = H - PAD.top - PAD.bottom;
   if (logY) {
     const top = Math.max(1, Math.ceil(Math.log10(Math.max(max, 1))));
-    const ticks = Array.from({ length: top + 1 }, (_, i) => 10 ** i);
-    return { y: (v) => PAD.top + h - (Math.log10(Math.max(v, 1)) / top) * h, ticks };
+    const bottom = Math.min(0, Math.floor(Math.log10(minPositive > 0 && Number.isFinite(minPositive) ? minPositive : 1)));
+    const span = top - bottom;
+    const band = h * ZERO_BAND;
+    const ticks = [0, ...Array.from({ length: span + 1 }, (_, i) => 10 ** (bottom + i))];
+    return {
+      y: (v) => (v > 0 ? PAD.top + (h - band) - ((Math.log10(v) - bottom) / span) * (h - band) : PAD.top + h),
+      ticks,
+    };
   }
   const m = niceMax(max);
   return { y: (v) => PAD.top + h - (v / m) * h, ticks: [0, m / 4, m / 2, (3 * m) / 4, m] };
 }
 
+export function chartTitle(opts: ChartOptions): string {
+  return opts.logY === true ? `${opts.title}, log scale` : opts.title;
+}
+
 function frame(opts: ChartOptions, ticks: number[], y: (v: number) => number, body: string, legend: string): string {
+  const title = chartTitle(opts);
   const axis = ticks
     .map((t) => {
       const ty = y(t).toFixed(1);
@@ -52,8 +70,8 @@ function frame(opts: ChartOptions, ticks: number[], y: (v: number) => number, bo
     })
     .join("");
   return (
-    `<svg data-chart="${escapeXml(opts.id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(opts.title)}">` +
-    `<text x="${PAD.left}" y="18" font-size="14" font-weight="bold">${escapeXml(opts.title)}</text>` +
+    `<svg data-chart="${escapeXml(opts.id)}" data-scale="${opts.logY === true ? "log" : "linear"}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(title)}">` +
+    `<text class="chart-title" x="${PAD.left}" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>` +
     `<text x="14" y="${H / 2}" font-size="11" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">${escapeXml(opts.yLabel)}</text>` +
     axis +
     `<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${H - PAD.bottom}" stroke="#333"/>` +
@@ -66,7 +84,8 @@ function frame(opts: ChartOptions, ticks: number[], y: (v: number) => number, bo
 
 function fmtTick(t: number): string {
   if (t >= 10_000) return `${(t / 1000).toFixed(0)}k`;
-  return Number.isInteger(t) ? String(t) : t.toFixed(2);
+  if (t > 0 && t < 0.01) return t.toExponential(0);
+  return Number.isInteger(t) ? String(t) : String(Number(t.toFixed(2)));
 }
 
 function legendOf(names: readonly string[]): string {
@@ -78,6 +97,12 @@ function legendOf(names: readonly string[]): string {
     .join("");
 }
 
+function minPositive(values: Iterable<number | null>): number {
+  let m = Number.POSITIVE_INFINITY;
+  for (const v of values) if (v !== null && Number.isFinite(v) && v > 0 && v < m) m = v;
+  return m;
+}
+
 function maxValue(series: readonly Series[]): number {
   let m = 0;
   for (const s of series) for (const v of s.values) if (v !== null && Number.isFinite(v) && v > m) m = v;
@@ -87,7 +112,7 @@ function maxValue(series: readonly Series[]): number {
 /** One polyline per series, a dot (the mark) per datum. */
 export function lineChart(series: readonly Series[], opts: ChartOptions): string {
   const n = Math.max(1, ...series.map((s) => s.values.length));
-  const { y, ticks } = yScale(maxValue(series), opts.logY ?? false);
+  const { y, ticks } = yScale(maxValue(series), opts.logY ?? false, minPositive(series.flatMap((s) => s.values)));
   const w = W - PAD.left - PAD.right;
   const x = (i: number): number => PAD.left + (n === 1 ? w / 2 : (i / (n - 1)) * w);
   let body = "";
@@ -113,7 +138,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions): string
 
 /** One bar (the mark) per category. */
 export function barChart(bars: readonly { label: string; value: number | null }[], opts: ChartOptions): string {
-  const { y, ticks } = yScale(Math.max(0, ...bars.map((b) => b.value ?? 0)), opts.logY ?? false);
+  const { y, ticks } = yScale(Math.max(0, ...bars.map((b) => b.value ?? 0)), opts.logY ?? false, minPositive(bars.map((b) => b.value)));
   const w = W - PAD.left - PAD.right;
   const slot = w / Math.max(1, bars.length);
   let body = "";

@@ -3,7 +3,8 @@
  * `*.log.2.gz` included, in natural name order), or stdin for "-". Gzip is recognised by its
  * magic bytes (1f 8b), not the name, and inflated as a stream. Anything unreadable (missing,
  * a directory with no files, binary content, corrupt gzip) is an InputError naming the file:
- * never skipped.
+ * never skipped. Binary is decided by the file, not by one byte: a text log with a stray NUL
+ * (common after a crash) is read, and the scanner counts the lines holding one as unparsed.
  */
 import { Buffer } from "node:buffer";
 import { createReadStream } from "node:fs";
@@ -16,6 +17,8 @@ import { InputError } from "../errors.ts";
 export interface LogSource {
   /** The name reports use: the path, or "<stdin>". */
   readonly name: string;
+  /** The argument it came from: the file itself, its directory, or "<stdin>". */
+  readonly origin: string;
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -31,8 +34,8 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? (error.message.split("\n")[0] ?? "unreadable") : String(error);
 }
 
-function fileSource(path: string): LogSource {
-  return { name: path, open: () => createReadStream(path, { highWaterMark: CHUNK_BYTES }) };
+function fileSource(path: string, origin = path): LogSource {
+  return { name: path, origin, open: () => createReadStream(path, { highWaterMark: CHUNK_BYTES }) };
 }
 
 /** stdin through node:fs on descriptor 0, which Bun and Deno both read. */
@@ -45,7 +48,7 @@ export async function logSources(paths: readonly string[], stdin: () => AsyncIte
   const sources: LogSource[] = [];
   for (const path of paths) {
     if (path === "-") {
-      sources.push({ name: STDIN_NAME, open: stdin });
+      sources.push({ name: STDIN_NAME, origin: STDIN_NAME, open: stdin });
       continue;
     }
     let info;
@@ -67,7 +70,7 @@ export async function logSources(paths: readonly string[], stdin: () => AsyncIte
       if (entry.isFile() || (entry.isSymbolicLink() && (await stat(full).then((s) => s.isFile(), () => false)))) files.push(entry.name);
     }
     if (files.length === 0) throw new InputError("INPUT_LOG_EMPTY_DIR", `${path}: directory holds no log files`);
-    for (const name of files.sort(byName)) sources.push(fileSource(join(path, name)));
+    for (const name of files.sort(byName)) sources.push(fileSource(join(path, name), path));
   }
   return sources;
 }
@@ -85,8 +88,29 @@ async function* replay(first: Buffer, rest: AsyncIterator<Uint8Array>): AsyncGen
   }
 }
 
+/** How much of the first chunk is looked at, and the share of non-text bytes in it that makes the file binary. */
+const SAMPLE_BYTES = 64 * 1024;
+export const BINARY_SHARE = 0.1;
+
 /**
- * The text bytes of one source: inflated if gzipped, checked for NUL bytes (binary), with
+ * True when a text log would not look like this: NUL and control bytes (other than tab, line
+ * feed, carriage return, form feed, vertical tab, backspace and escape) are at least
+ * BINARY_SHARE of the sample. Executables and compressed data score 11% and more; a log with a
+ * few stray NULs, or a 4 KiB block of them after a crash in a longer file, scores far less.
+ */
+export function looksBinary(sample: Uint8Array): boolean {
+  const n = Math.min(sample.length, SAMPLE_BYTES);
+  if (n === 0) return false;
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const b = sample[i]!;
+    if ((b < 32 && !(b >= 8 && b <= 13) && b !== 27) || b === 127) odd++;
+  }
+  return odd / n >= BINARY_SHARE;
+}
+
+/**
+ * The text bytes of one source: inflated if gzipped, its first chunk checked for binary content, with
  * every read or inflate failure turned into an InputError that names the source.
  */
 export async function* textChunks(source: LogSource): AsyncGenerator<Buffer> {
@@ -109,14 +133,14 @@ export async function* textChunks(source: LogSource): AsyncGenerator<Buffer> {
     pipeline(Readable.from(body), gunzip, () => {});
     body = gunzip;
   }
-  let offset = 0;
+  let first = true;
   try {
     for await (const chunk of body) {
-      const nul = chunk.indexOf(0);
-      if (nul >= 0) {
-        throw new InputError("INPUT_LOG_BINARY", `${source.name}: binary content (NUL byte at offset ${offset + nul}${gzipped ? " after gunzip" : ""}), not a text log`);
+      if (first && looksBinary(chunk)) {
+        const pct = Math.round(BINARY_SHARE * 100);
+        throw new InputError("INPUT_LOG_BINARY", `${source.name}: binary content (${pct}% or more of its first bytes${gzipped ? " after gunzip" : ""} are NUL or control bytes), not a text log`);
       }
-      offset += chunk.length;
+      first = false;
       yield chunk;
     }
   } catch (error) {

@@ -18,7 +18,7 @@ export interface ValidateLimits {
 
 export const DEFAULT_LIMITS: ValidateLimits = { maxCycleS: 20, maxCycleAvgS: 8, minHitRate: 0.7, maxCalls: 30 };
 
-export const INDICATOR_IDS = ["uncached-fetch", "slow-cycle", "pool-warning", "no-cache-hits"] as const;
+export const INDICATOR_IDS = ["uncached-fetch", "slow-cycle", "pool-warning", "no-cache-hits", "unprotected", "stop-refused"] as const;
 export type IndicatorId = (typeof INDICATOR_IDS)[number];
 
 export interface LineRef {
@@ -94,6 +94,16 @@ export class LogTally {
   /** The HTTP connection pool is full or overloaded. */
   poolWarning(at: LinePosition): void {
     this.#mark("pool-warning", at);
+  }
+
+  /** A position Warden reported unprotected (an alert, or a cycle that ended with one). */
+  unprotected(at: LinePosition): void {
+    this.#mark("unprotected", at);
+  }
+
+  /** The exchange refused a stop Warden placed. */
+  stopRefused(at: LinePosition): void {
+    this.#mark("stop-refused", at);
   }
 
   /** Evidence that the cache served something (for `no-cache-hits`). */

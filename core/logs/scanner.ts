@@ -10,9 +10,12 @@
  * other line costs a newline search and a look at its first bytes.
  *
  * Lines that are neither a logging record nor a JSON object (tracebacks, noise, a broken
- * event) are counted as `unparsed`; blank lines are counted as lines only.
+ * event) are counted as `unparsed`, and so is a line holding a NUL byte (what a crash leaves);
+ * blank lines are counted as lines only. An input (a file, a directory, stdin) in which not
+ * one line is recognised is an InputError naming it: an empty or foreign file never passes.
  */
 import { Buffer } from "node:buffer";
+import { InputError } from "../errors.ts";
 import { logSources, textChunks, type LogSource } from "./log-source.ts";
 import { DEFAULT_LIMITS, LogTally, type LinePosition, type ValidateLimits, type ValidationReport } from "./log-tally.ts";
 import { PYTHON_BITS, PYTHON_KEYWORDS, PythonLogReader, isPythonRecord } from "./python-log.ts";
@@ -59,6 +62,7 @@ export class LogScanner {
   #files = 0;
   #lineCount = 0;
   #unparsed = 0;
+  #recognised = 0;
 
   constructor(limits: ValidateLimits = DEFAULT_LIMITS) {
     this.tally = new LogTally(limits);
@@ -66,7 +70,9 @@ export class LogScanner {
     this.#warden = new WardenLogReader(this.tally);
   }
 
-  async scan(source: LogSource): Promise<void> {
+  /** Scans one source; returns how many of its lines were recognised (a record or an event). */
+  async scan(source: LogSource): Promise<number> {
+    const recognisedBefore = this.#recognised;
     this.#files++;
     const at = new Position();
     at.file = source.name;
@@ -107,6 +113,7 @@ export class LogScanner {
       const last = Buffer.concat(pending);
       this.#readLines(at, last, last.length);
     }
+    return this.#recognised - recognisedBefore;
   }
 
   report(): ValidationReport {
@@ -127,10 +134,13 @@ export class LogScanner {
     keywords.lastIndex = 0;
     let match = keywords.exec(s);
     let hitAt = match === null ? n + 1 : match.index;
+    let nulAt = s.indexOf("\0");
+    if (nulAt < 0) nulAt = n + 1;
     at.bytes = bytes;
     let p = 0;
     let line = at.line;
     let lines = 0;
+    let nonBlank = 0;
     let unparsed = 0;
     while (p < n) {
       let e = s.indexOf("\n", p);
@@ -145,7 +155,13 @@ export class LogScanner {
         match = keywords.exec(s);
         hitAt = match === null ? n + 1 : match.index;
       }
-      if (end > p) {
+      if (nulAt < p) {
+        nulAt = s.indexOf("\0", p);
+        if (nulAt < 0) nulAt = n + 1;
+      }
+      if (end > p) nonBlank++;
+      if (nulAt < end) unparsed++;
+      else if (end > p) {
         const c = s.charCodeAt(p);
         if (c === 123) {
           if (s.charCodeAt(lastNonSpace(s, p, end)) !== 125) unparsed++;
@@ -171,6 +187,7 @@ export class LogScanner {
     at.bytes = undefined;
     this.#lineCount += lines;
     this.#unparsed += unparsed;
+    this.#recognised += nonBlank - unparsed;
   }
 }
 
@@ -184,6 +201,14 @@ function lastNonSpace(s: string, p: number, end: number): number {
 export async function scanLogs(paths: readonly string[], options: ScanOptions = {}): Promise<ValidationReport> {
   const sources = await logSources(paths, options.stdin);
   const scanner = new LogScanner(options.limits ?? DEFAULT_LIMITS);
-  for (const source of sources) await scanner.scan(source);
+  let recognised = 0;
+  for (const [i, source] of sources.entries()) {
+    recognised += await scanner.scan(source);
+    if (sources[i + 1]?.origin === source.origin) continue; // the directory goes on
+    if (recognised === 0) {
+      throw new InputError("INPUT_LOG_UNRECOGNISED", `${source.origin}: nothing recognised (not one Warden event or log record)${source.origin === source.name ? "" : " in its files"}`);
+    }
+    recognised = 0;
+  }
   return scanner.report();
 }

@@ -9,6 +9,9 @@
  *   `uncached-fetch`.
  * - an `alert` whose message says the connection pool is full or overloaded: a
  *   `pool-warning`.
+ * - Warden's own protection failures: an `alert` of kind `unprotected`, or a `cycle.completed`
+ *   with `unprotected` above 0, is one `unprotected`; an `alert` of kind `stop-refused` is one
+ *   `stop-refused`.
  * Other events are valid lines and are skipped without being parsed; only `cycle.completed`
  * and `alert` are parsed, the rest count by name.
  */
@@ -20,6 +23,10 @@ import type { LinePosition, LogTally } from "./log-tally.ts";
  * and "etch" already catch `cache.hit` and `fetch.uncached`), with their bits.
  */
 export const WARDEN_KEYWORDS: Readonly<Record<string, number>> = { "cycle.completed": 16, '"alert"': 32 };
+
+/** The alert kinds the engine emits for its own protection failures (core/engine). */
+const ALERT_UNPROTECTED = "unprotected";
+const ALERT_STOP_REFUSED = "stop-refused";
 
 const EVENT_NAME = /"event"\s*:\s*"([^"\\]*)"/;
 const POOL = /\bconnection\s+pool\s+is\s+full\b|\bpool\b.*\boverload/i;
@@ -66,10 +73,13 @@ export class WardenLogReader {
         tally.cycle(ms / 1000, at, num(event["restCalls"]));
         tally.lookups(hits, num(event["cacheMisses"]) ?? 0);
         if (hits > 0) tally.cacheHitSeen();
+        if ((num(event["unprotected"]) ?? 0) > 0) tally.unprotected(at);
         return true;
       }
       case EVENT.alert:
         if (typeof event["message"] === "string" && POOL.test(event["message"])) tally.poolWarning(at);
+        if (event["kind"] === ALERT_UNPROTECTED) tally.unprotected(at);
+        else if (event["kind"] === ALERT_STOP_REFUSED) tally.stopRefused(at);
         return true;
       default:
         return true;

@@ -8,6 +8,7 @@
 import { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { RuntimeFault } from "../errors.ts";
 import type { SimRequest, SimResponse, SimulatorApi } from "./http-types.ts";
 
 export interface SimServer {
@@ -69,7 +70,10 @@ export function startServer(sim: SimulatorApi, opts: { port?: number; host?: "12
     socket.on("close", () => sockets.delete(socket));
   });
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: Error & { code?: string }) => {
+      if (error.code === "EADDRINUSE") reject(new RuntimeFault("SIM_PORT_IN_USE", `port ${opts.port ?? 0} on ${host} is in use; pick another --port, or 0 for a free one`, { cause: error }));
+      else reject(error);
+    });
     server.listen(opts.port ?? 0, host, () => {
       server.off("error", reject);
       const address = server.address();

@@ -1,7 +1,7 @@
 /** The state store on disk: one state directory (file names in state-store.ts). */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { rename } from "node:fs/promises";
+import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
 import { readCacheStats, writeCacheStats } from "./cache-stats-file.ts";
 import { directoryShelf } from "./checkpoints.ts";
 import { JournalWriter, readJournal, type JournalContents, type JournalRecord } from "./journal.ts";
@@ -11,6 +11,7 @@ import { clearRestoreMarker, readRestoreMarker, writeRestoreMarker, type Restore
 import { readSettings, writeSettings, type Settings } from "./settings.ts";
 import { readStatus, writeStatus } from "./status-file.ts";
 import type { JsonObject } from "./state-json.ts";
+import { makeStateDir } from "./state-dir.ts";
 import { StateStoreBase, type StateStoreOptions } from "./state-store.ts";
 
 export class FileStateStore extends StateStoreBase {
@@ -30,7 +31,7 @@ export class FileStateStore extends StateStoreBase {
   }
 
   async #ensureDir(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
+    await makeStateDir(this.#dir);
   }
 
   async loadMonitors<T extends MonitorRecord>(): Promise<T[]> {
@@ -46,6 +47,12 @@ export class FileStateStore extends StateStoreBase {
     });
     this.#saving = save.catch(() => {});
     return save;
+  }
+
+  protected async moveMonitorsFile(name: string): Promise<void> {
+    await this.#saving;
+    await rename(join(this.#dir, MONITORS_FILE), join(this.#dir, name));
+    await syncDirectory(this.#dir);
   }
 
   protected async appendJournal(record: JournalRecord): Promise<void> {

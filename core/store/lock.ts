@@ -10,13 +10,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
-import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from "node:fs/promises";
+import { link, open, readFile, rename, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../clock.ts";
 import { RuntimeFault } from "../errors.ts";
 import { isProcessAlive, onExit, pid, uptimeMs } from "../runtime.ts";
 import { syncDirectory } from "./atomic-file.ts";
+import { makeStateDir } from "./state-dir.ts";
 import { isJsonObject } from "./state-json.ts";
 
 export const LOCK_FILE = "lock";
@@ -170,7 +171,7 @@ function isOurs(file: string, token: string): boolean {
 }
 
 export async function acquireFileLock(dir: string, command: string, me: LockIdentity): Promise<LockHandle> {
-  await mkdir(dir, { recursive: true });
+  await makeStateDir(dir);
   const file = join(dir, LOCK_FILE);
   const info = newLockInfo(command, me);
   let tookOver: StaleLock | undefined;

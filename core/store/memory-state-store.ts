@@ -43,6 +43,13 @@ export class MemoryStateStore extends StateStoreBase {
     this.files.set(MONITORS_FILE, encodeMonitorsDoc(monitors, this.isoNow()));
   }
 
+  protected async moveMonitorsFile(name: string): Promise<void> {
+    const text = this.files.get(MONITORS_FILE);
+    if (text === undefined) return;
+    this.files.set(name, text);
+    this.files.delete(MONITORS_FILE);
+  }
+
   protected async appendJournal(record: JournalRecord): Promise<void> {
     let text = this.files.get(JOURNAL_FILE) ?? "";
     if (text !== "" && !text.endsWith("\n")) {

@@ -3,10 +3,12 @@
  * `{ schema: 1, savedAt, checksum: "sha256:<hex of the canonical JSON of monitors>", monitors }`.
  * Monitors are opaque JSON records with a string `id` (the store never reads other fields).
  * A missing file means fresh state (no monitors); a corrupt, truncated or unknown-schema file
- * throws STATE_CORRUPT naming the file and why, and is left untouched.
+ * throws STATE_CORRUPT naming the file and why, and is left untouched (`rollback --to` moves
+ * it aside, state-store.ts).
  * Checkpoints reuse this format with extra header fields (checkpoints.ts).
  */
 import { join } from "node:path";
+import { InputError } from "../errors.ts";
 import { readFileIfExists, writeFileAtomic } from "./atomic-file.ts";
 import { checksumOf, corruptFile, isJsonObject, parseStateJson, type JsonObject } from "./state-json.ts";
 
@@ -64,7 +66,12 @@ export async function loadMonitorsFile<T extends MonitorRecord>(dir: string): Pr
   const file = join(dir, MONITORS_FILE);
   const read = await readFileIfExists(file);
   if (read === undefined) return [];
-  return decodeMonitorsDoc<T>(read.text, file, "STATE_CORRUPT", read.bytes).monitors;
+  try {
+    return decodeMonitorsDoc<T>(read.text, file, "STATE_CORRUPT", read.bytes).monitors;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(error.code, `${error.message}; the way out: warden rollback --list, then warden rollback --to ID (it keeps this file aside)`, { cause: error });
+  }
 }
 
 export async function saveMonitorsFile(dir: string, monitors: readonly MonitorRecord[], savedAt: string): Promise<void> {

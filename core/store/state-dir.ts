@@ -1,14 +1,27 @@
 /**
- * Where state lives. The default keeps simulated and live runs apart:
- * `.warden/sim-<scenario>` and `.warden/bybit-<host>` under the working directory.
- * Commands that only read or repair state (`rollback`, `cache-stats`) use `--state-dir`, or
- * the single state dir under `.warden/` when there is exactly one.
+ * Where state lives, wherever the command is run from: under the state root, one directory
+ * per exchange, so simulated and live runs stay apart (`sim-<scenario>`, `bybit-<host>`).
+ * The root is `$WARDEN_HOME`, else `$XDG_STATE_HOME/warden`, else `~/.local/state/warden`.
+ * Commands that only read or repair state (`rollback`, `cache-stats`, `no-stop`) use
+ * `--state-dir`, or the single state dir under the root when there is exactly one.
  */
-import { stat, readdir } from "node:fs/promises";
+import { mkdir, stat, readdir } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
+import { env } from "../runtime.ts";
 
-export const STATE_ROOT = ".warden";
+/** Where state dirs were before they moved to the state root: `.warden/` under the working directory. */
+const LEGACY_ROOT = ".warden";
+
+/** The directory that holds one state dir per exchange; `read` is the environment. */
+export function stateRoot(read: (name: string) => string | undefined = env, home: () => string = homedir): string {
+  const own = read("WARDEN_HOME");
+  if (own !== undefined) return resolve(own);
+  const xdg = read("XDG_STATE_HOME");
+  if (xdg !== undefined && xdg.startsWith("/")) return join(xdg, "warden"); // the XDG spec ignores a relative one
+  return join(home(), ".local", "state", "warden");
+}
 
 /** A name safe in a path: host names and scenario names keep letters, digits, dot, dash, underscore. */
 function segment(s: string): string {
@@ -16,8 +29,21 @@ function segment(s: string): string {
   return cleaned === "" ? "default" : cleaned;
 }
 
-export function defaultStateDir(exchange: "sim" | "bybit", scenarioOrHost: string, cwd = "."): string {
-  return resolve(cwd, STATE_ROOT, `${exchange}-${segment(scenarioOrHost)}`);
+export function defaultStateDir(exchange: "sim" | "bybit", scenarioOrHost: string, root = stateRoot()): string {
+  return join(root, `${exchange}-${segment(scenarioOrHost)}`);
+}
+
+/** Creates the state dir (and its parents); a file in the way is bad input named in one line, not a raw EEXIST. */
+export async function makeStateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      throw new InputError("STATE_DIR_NOT_DIRECTORY", `state dir ${dir} is not a directory (a file is in the way); pass --state-dir DIR`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -28,19 +54,28 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+async function subdirectories(root: string): Promise<string[]> {
+  if (!(await isDirectory(root))) return [];
+  return (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
 /**
- * The state dir a maintenance command works on: `explicit` (which must exist), else the only
- * one under `.warden/`. Anything else is an InputError with one line saying what to pass.
+ * The state dir a maintenance command works on: `explicit` (which must exist; relative to the
+ * working directory), else the only one under the state root. Anything else is an InputError
+ * with one line saying what to pass.
  */
-export async function existingStateDir(explicit: string | undefined, cwd = "."): Promise<string> {
+export async function existingStateDir(explicit: string | undefined, root = stateRoot()): Promise<string> {
   if (explicit !== undefined) {
-    const dir = resolve(cwd, explicit);
+    const dir = resolve(explicit);
     if (!(await isDirectory(dir))) throw new InputError("STATE_DIR_MISSING", `state dir ${explicit} does not exist`);
     return dir;
   }
-  const root = resolve(cwd, STATE_ROOT);
-  const names = (await isDirectory(root)) ? (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort() : [];
+  const names = await subdirectories(root);
   if (names.length === 1) return join(root, names[0]!);
-  if (names.length === 0) throw new InputError("STATE_DIR_MISSING", `no state dir under ${STATE_ROOT}/; pass --state-dir DIR`);
-  throw new InputError("STATE_DIR_AMBIGUOUS", `several state dirs under ${STATE_ROOT}/ (${names.join(", ")}); pass --state-dir DIR`);
+  if (names.length === 0) {
+    const legacy = await subdirectories(LEGACY_ROOT);
+    const hint = legacy.length > 0 ? ` (an older Warden kept state under ./${LEGACY_ROOT}/: pass --state-dir ${LEGACY_ROOT}/${legacy[0]})` : "";
+    throw new InputError("STATE_DIR_MISSING", `no state dir under ${root}/; pass --state-dir DIR${hint}`);
+  }
+  throw new InputError("STATE_DIR_AMBIGUOUS", `several state dirs under ${root}/ (${names.join(", ")}); pass --state-dir DIR`);
 }

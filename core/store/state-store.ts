@@ -11,6 +11,7 @@
  */
 import type { Clock } from "../clock.ts";
 import { systemClock } from "../clock.ts";
+import { InputError } from "../errors.ts";
 import { Checkpoints, infoOf, type Checkpoint, type CheckpointInfo, type CheckpointListing, type CheckpointReason, type CheckpointShelf } from "./checkpoints.ts";
 import {
   intentRecord,
@@ -25,7 +26,7 @@ import {
 } from "./journal.ts";
 import type { LockHandle } from "./lock.ts";
 import { diffMonitors, type MonitorDiff } from "./monitor-diff.ts";
-import type { MonitorRecord } from "./monitors-file.ts";
+import { MONITORS_FILE, type MonitorRecord } from "./monitors-file.ts";
 import type { RestoreMarker } from "./restore-marker.ts";
 import type { Settings } from "./settings.ts";
 import type { JsonObject } from "./state-json.ts";
@@ -45,6 +46,8 @@ export interface RestoreResult {
   readonly safety: CheckpointInfo;
   readonly marker: RestoreMarker;
   readonly changes: MonitorDiff;
+  /** Where a corrupt monitors file was moved before the restore (its name in the state dir), when there was one. */
+  readonly setAside?: string;
 }
 
 export interface StateStore {
@@ -62,7 +65,11 @@ export interface StateStore {
   loadCheckpoint<T extends MonitorRecord>(id: string): Promise<Checkpoint<T>>;
   /** What `restore(id)` would change; changes nothing. */
   diffCheckpoint(id: string): Promise<MonitorDiff>;
-  /** Under the lock: safety checkpoint of the present, then the checkpoint's monitors saved, then restored.json. */
+  /**
+   * Under the lock: safety checkpoint of the present, then the checkpoint's monitors saved, then
+   * restored.json. A corrupt present monitors file is moved aside (`monitors.json.corrupt-<time>`,
+   * kept, named in the result) and the safety checkpoint is of no monitors: the way out of it.
+   */
   restore(id: string): Promise<RestoreResult>;
   restoreMarker(): Promise<RestoreMarker | undefined>;
   clearRestoreMarker(): Promise<void>;
@@ -115,6 +122,8 @@ export abstract class StateStoreBase implements StateStore {
   }
 
   abstract loadMonitors<T extends MonitorRecord>(): Promise<T[]>;
+  /** Renames the monitors file to `name` (in the state dir), keeping its bytes. */
+  protected abstract moveMonitorsFile(name: string): Promise<void>;
   abstract saveMonitors<T extends MonitorRecord>(monitors: readonly T[]): Promise<void>;
   protected abstract appendJournal(record: JournalRecord): Promise<void>;
   protected abstract readJournal(): Promise<JournalContents>;
@@ -151,14 +160,28 @@ export abstract class StateStoreBase implements StateStore {
     const lock = await this.lock("rollback");
     try {
       const target = await this.loadCheckpoint(id);
-      const present = await this.loadMonitors();
+      let present: MonitorRecord[];
+      let setAside: string | undefined;
+      try {
+        present = await this.loadMonitors();
+      } catch (error) {
+        if (!(error instanceof InputError && error.code === "STATE_CORRUPT")) throw error;
+        setAside = corruptName(this.clock.now());
+        await this.moveMonitorsFile(setAside);
+        present = [];
+      }
       const safety = await this.checkpoint("pre-rollback");
       await this.saveMonitors(target.monitors);
       const marker: RestoreMarker = { from: id, at: this.isoNow(), safety: safety.id };
       await this.writeRestoreMarker(marker);
-      return { from: infoOf(target), safety, marker, changes: diffMonitors(present, target.monitors) };
+      return { from: infoOf(target), safety, marker, changes: diffMonitors(present, target.monitors), ...(setAside !== undefined ? { setAside } : {}) };
     } finally {
       await lock.release();
     }
   }
+}
+
+/** `monitors.json.corrupt-20261129T050412.345Z`: where restore keeps a corrupt monitors file. */
+export function corruptName(nowMs: number): string {
+  return `${MONITORS_FILE}.corrupt-${new Date(nowMs).toISOString().replace(/[-:]/g, "")}`;
 }

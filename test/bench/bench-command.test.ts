@@ -87,3 +87,24 @@ describe("warden bench --gate exit code", () => {
     expect(printed).toMatch(/warden: ccxt throttle off/);
   });
 });
+
+describe("warden bench progress on a TTY", () => {
+  test("rewrites one progress line per measured cycle on stderr, and erases it before the table", async () => {
+    let err = "";
+    let out = "";
+    const args = benchArgs(parse(["--cycles", "2"]));
+    await runBenchCommand(args, { open: fakeOpen(), stdout: (t) => (out += t), stderr: (t) => (err += t), progress: true });
+    const updates = err.split("\r\u001b[K").filter((u) => u !== "");
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    expect(updates[0]).toMatch(/^.+: 1\/\d+ cycles \(\w+ cycle \d+: \d+ ms, \d+ calls\)$/);
+    expect(err.endsWith("\r\u001b[K")).toBe(true);
+    expect(err).not.toContain("\n");
+    expect(out).not.toContain("\r");
+  });
+
+  test("off a TTY (or with progress off) prints no progress", async () => {
+    let err = "";
+    await runBenchCommand(benchArgs(parse(["--cycles", "2"])), { open: fakeOpen(), stdout: () => {}, stderr: (t) => (err += t), progress: false });
+    expect(err).toBe("");
+  });
+});

@@ -6,6 +6,7 @@ import { runBench } from "../../core/bench/bench.ts";
 import type { BenchDocument } from "../../core/bench/document.ts";
 import { checkRenderedDom, checkStaticHtml } from "../../core/bench/report-check.ts";
 import { CHART_IDS, SWEEP_CHART_IDS, chartIdsOf, renderReport } from "../../core/bench/report-html.ts";
+import { lineChart } from "../../core/bench/svg-chart.ts";
 import { renderTable } from "../../core/bench/table.ts";
 import { checkReportInChromium, chromiumPath } from "../../scripts/check-report.ts";
 import { fakeOpen } from "./builders.ts";
@@ -82,6 +83,7 @@ describe("HTML report", () => {
       expect(check.problems).toEqual([]);
       expect(check.charts.map((c) => c.id)).toEqual([...CHART_IDS, ...SWEEP_CHART_IDS]);
       expect(check.charts.every((c) => c.marks > 0)).toBe(true);
+      expect(check.charts.map((c) => [c.id, c.titleFits])).toEqual(check.charts.map((c) => [c.id, true]));
       process.stderr.write(`report test: rendered in ${browser}: ${check.charts.map((c) => `${c.id}=${c.marks}`).join(" ")}\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -93,5 +95,32 @@ describe("table", () => {
   test("shows each strategy, the floor, the ratios and every gate with its verdict", async () => {
     const text = renderTable(await benchDoc(false));
     for (const word of ["naive", "ttl", "warden", "floor", "gates:", "PASS  warden.hit-rate-95pct"]) expect(text).toContain(word);
+  });
+});
+
+describe("chart scales", () => {
+  test("a title says log scale exactly when its axis is logarithmic", async () => {
+    const html = renderReport(await benchDoc(true));
+    const charts = [...html.matchAll(/<svg\b[^>]*data-chart="([^"]+)"[^>]*data-scale="(log|linear)"[^>]*>\s*<text class="chart-title"[^>]*>([^<]*)</g)];
+    expect(charts.length).toBe(CHART_IDS.length + SWEEP_CHART_IDS.length);
+    for (const [, id, scale, title] of charts) expect({ id, log: title!.includes("log scale") }).toEqual({ id, log: scale === "log" });
+    expect(charts.find((c) => c[1] === "cpu")?.[2]).toBe("linear");
+  });
+
+  test("zero on a log chart is drawn on the baseline with its own 0 tick, not at 1", () => {
+    const svg = lineChart([{ name: "a", values: [0, 1, 10, 100] }], { id: "t", title: "t", yLabel: "n", logY: true });
+    const cy = [...svg.matchAll(/<circle[^>]*cy="([\d.]+)"/g)].map((m) => Number(m[1]));
+    const baseline = Number(/<line x1="64" x2="[\d.]+" y1="([\d.]+)" y2="\1" stroke="#333"/.exec(svg)?.[1]);
+    expect(cy[0]).toBe(baseline);
+    expect(cy[1]).toBeLessThan(cy[0]!);
+    expect(new Set(cy).size).toBe(4);
+    expect(svg).toContain(">0</text>");
+  });
+
+  test("values below 1 on a log chart get their decades, not a floor at 1", () => {
+    const svg = lineChart([{ name: "a", values: [0.05, 0.5, 5] }], { id: "t", title: "t", yLabel: "n", logY: true });
+    const cy = [...svg.matchAll(/<circle[^>]*cy="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(cy[0]! > cy[1]! && cy[1]! > cy[2]!).toBe(true);
+    expect(svg).toContain(">0.01</text>");
   });
 });

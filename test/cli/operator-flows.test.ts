@@ -73,7 +73,7 @@ describe("rollback --to, then run, against sim serve", () => {
 
   const state = async (): Promise<SimState> => (await (await fetch(`${url}/__sim/state`)).json()) as SimState;
   const step = (n: number) => fetch(`${url}/__sim/step?n=${n}`, { method: "POST" });
-  const run = (...extra: string[]) => warden(["run", "--exchange", "bybit", "--base-url", url, "--state-dir", join(dir, "state"), "--quiet", ...extra], keys);
+  const run = (...extra: string[]) => warden(["run", "--exchange", "bybit", "--base-url", url, "--state-dir", join(dir, "state"), ...(extra.includes("--json") ? [] : ["--quiet"]), ...extra], keys); // --json --quiet would drop the info events read here
   const monitorsFile = () => readFile(join(dir, "state", "monitors.json"), "utf8");
 
   test("restores the monitors, reconciles them against the exchange, places no duplicate, and the safety checkpoint undoes it", async () => {

@@ -146,7 +146,6 @@ describe("warden rollback refuses bad input with one line, exit 2, nothing chang
   test.each([
     ["an unknown checkpoint id", (_f: Fixture) => ["--to", "20260101T000000.000Z-0000"], "CHECKPOINT_UNKNOWN"],
     ["a corrupt checkpoint", (f: Fixture) => ["--to", f.good], "CHECKPOINT_CORRUPT"],
-    ["a corrupt monitors file", (f: Fixture) => ["--to", f.good], "STATE_CORRUPT"],
     ["a dry run of a corrupt checkpoint", (f: Fixture) => ["--to", f.good, "--dry-run"], "CHECKPOINT_CORRUPT"],
   ] as const)("%s", (_name, args, code) =>
     withState(async (f) => {
@@ -154,7 +153,6 @@ describe("warden rollback refuses bad input with one line, exit 2, nothing chang
         const file = join(f.dir, "checkpoints", `${f.good}.json`);
         await writeFile(file, (await readFile(file, "utf8")).replace('"size": 0.01', '"size": 1'));
       }
-      if (code === "STATE_CORRUPT") await writeFile(join(f.dir, "monitors.json"), "");
       const before = await fingerprintDir(f.dir);
       const r = await warden(["rollback", ...args(f), "--state-dir", f.dir]);
       expect(r.code).toBe(2);
@@ -229,5 +227,42 @@ describe("warden rollback as a real process", () => {
       const bad = run(["--to", "nope", "--state-dir", dir]);
       expect(bad.status).toBe(2);
       expect(bad.stderr).toBe('warden: CHECKPOINT_UNKNOWN: no checkpoint "nope"; "warden rollback --list" shows the ids\n');
+    }));
+});
+
+describe("warden rollback --to with a corrupt monitors.json", () => {
+  const torn = '{"schema":1,"savedAt":"2026-11-24T09:15:00.000Z","monitors":[{"id":"main:BTC'; // a save cut short
+
+  test("run refuses it, naming rollback --to as the way out", () =>
+    withState(async ({ dir }) => {
+      await writeFile(join(dir, "monitors.json"), torn);
+      const r = await warden(["run", "--latency", "zero", "--cycles", "1", "--quiet", "--state-dir", dir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("STATE_CORRUPT");
+      expect(r.stderr).toContain("warden rollback --to");
+    }));
+
+  test("--dry-run says the corrupt file would be set aside and changes nothing", () =>
+    withState(async ({ dir, good }) => {
+      await writeFile(join(dir, "monitors.json"), torn);
+      const before = await fingerprintDir(dir);
+      const r = await warden(["rollback", "--to", good, "--dry-run", "--state-dir", dir]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("set the corrupt monitors.json aside");
+      expect(await fingerprintDir(dir)).toBe(before);
+    }));
+
+  test("restores the checkpoint and keeps the corrupt file aside, named, byte for byte; run then starts", () =>
+    withState(async ({ dir, good, before }) => {
+      await writeFile(join(dir, "monitors.json"), torn);
+      const r = await warden(["rollback", "--to", good, "--json", "--state-dir", dir]);
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout) as { setAside: string; safety: { monitorCount: number } };
+      expect(out.setAside).toMatch(/^monitors\.json\.corrupt-\d{8}T\d{6}\.\d{3}Z$/);
+      expect(await readFile(join(dir, out.setAside), "utf8")).toBe(torn);
+      expect(out.safety.monitorCount).toBe(0);
+      expect(await new FileStateStore(dir).loadMonitors<TestMonitor>()).toEqual(before);
+      const human = await warden(["rollback", "--to", good, "--state-dir", dir]); // nothing corrupt now: no set-aside line
+      expect(human.stdout).not.toContain("kept aside");
     }));
 });

@@ -28,6 +28,8 @@ describe("warden validate on the sample logs", () => {
     ["warden-healthy.ndjson", 0],
     ["warden-failing.ndjson", 1],
     ["rotated", 1],
+    ["warden-unprotected.ndjson", 1],
+    ["old-crashed.log", 0],
   ])("%s exits %d", (name, status) => {
     const result = validate([join(fixtures, name)]);
     expect(result.stderr).toBe("");
@@ -51,8 +53,30 @@ describe("warden validate on the sample logs", () => {
       ["slow-cycle", false],
       ["pool-warning", true],
       ["no-cache-hits", true],
+      ["unprotected", false],
+      ["stop-refused", false],
     ]);
     expect(report.verdict).toBe("fail");
+  });
+
+  test("Warden's protection failures fail the run's log: unprotected and stop-refused, first where they start", () => {
+    const report = JSON.parse(validate([join(fixtures, "warden-unprotected.ndjson"), "--json"]).stdout);
+    const found = Object.fromEntries(report.indicators.filter((i: { count: number }) => i.count > 0).map((i: { id: string; count: number; first: { line: number } }) => [i.id, [i.count, i.first.line]]));
+    expect(found).toEqual({ unprotected: [4, 22], "stop-refused": [3, 21] });
+    expect(report.benchmarks.every((b: { pass: boolean }) => b.pass)).toBe(true);
+  });
+
+  test("a log torn by a crash (a NUL block) is read, the torn line unparsed", () => {
+    const report = JSON.parse(validate([join(fixtures, "old-crashed.log"), "--json"]).stdout);
+    expect([report.unparsed, report.verdict]).toEqual([1, "pass"]);
+  });
+
+  test("an empty log exits 2 saying nothing was recognised, naming the file", () => {
+    const path = join(fixtures, "empty.log");
+    const result = validate([path]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`warden: INPUT_LOG_UNRECOGNISED: ${path}: nothing recognised (not one Warden event or log record)\n`);
   });
 });
 
@@ -61,10 +85,11 @@ describe("warden validate --json", () => {
     const result = validate([join(fixtures, "old-failing.log"), "--json"]);
     const report = JSON.parse(result.stdout);
     expect(Object.keys(report)).toEqual(["files", "lines", "unparsed", "indicators", "benchmarks", "verdict"]);
-    expect(report.indicators.map((i: { id: string }) => i.id)).toEqual(["uncached-fetch", "slow-cycle", "pool-warning", "no-cache-hits"]);
+    expect(report.indicators.map((i: { id: string }) => i.id)).toEqual(["uncached-fetch", "slow-cycle", "pool-warning", "no-cache-hits", "unprotected", "stop-refused"]);
     for (const i of report.indicators) {
       expect(Object.keys(i)).toEqual(["id", "count", "first"]);
-      expect(Object.keys(i.first)).toEqual(["file", "line", "text"]);
+      if (i.count > 0) expect(Object.keys(i.first)).toEqual(["file", "line", "text"]);
+      else expect(i.first).toBeNull();
     }
     for (const b of report.benchmarks) expect(Object.keys(b)).toEqual(["id", "limit", "value", "pass"]);
     expect(report.unparsed).toBe(3);

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { InputError } from "../../core/errors.ts";
 import { DEFAULT_LIMITS, type IndicatorId, type ValidationReport } from "../../core/logs/log-tally.ts";
 import { scanLogs, type ScanOptions } from "../../core/logs/scanner.ts";
-import { OLD, chunkedInput, cycleLine, ndjson, oldLine, poolLine, tempDir, writeLog } from "./builders.ts";
+import { OLD, chunkedInput, cycleLine, ndjson, oldLine, poolLine, tempDir, wardenEvent, writeLog } from "./builders.ts";
 
 async function scanLines(lines: readonly string[], options: ScanOptions & { name?: string } = {}): Promise<ValidationReport> {
   const dir = tempDir();
@@ -266,5 +266,95 @@ describe("unreadable input is named, never skipped", () => {
     const good = writeLog(dir, "a.log", [oldLine(OLD.other)]);
     const error = await failure([good, join(dir, "b.log")]);
     expect(error.message).toContain("b.log");
+  });
+});
+
+describe("binary is decided by the file, not by one byte", () => {
+  test("a text log with a stray NUL (what a crash leaves) is read; the line holding it is unparsed", async () => {
+    const path = join(tempDir(), "bot.log");
+    writeFileSync(path, `${oldLine(OLD.other)}\n${oldLine(OLD.other)}\0\n${poolLine()}\n`);
+    const report = await scanLogs([path]);
+    expect(report.lines).toBe(3);
+    expect(report.unparsed).toBe(1);
+    expect(indicator(report, "pool-warning").count).toBe(1);
+  });
+
+  test("a block of NULs between a torn line and the restart is one unparsed line", async () => {
+    const path = join(tempDir(), "bot.log");
+    const lines = Array.from({ length: 200 }, () => oldLine(OLD.other)).join("\n");
+    writeFileSync(path, Buffer.concat([Buffer.from(`${lines}\n2025-07-24 10:1`), Buffer.alloc(512), Buffer.from(`${poolLine()}\n`)]));
+    const report = await scanLogs([path]);
+    expect([report.lines, report.unparsed, indicator(report, "pool-warning").count]).toEqual([201, 1, 0]);
+  });
+
+  test("random bytes are binary", async () => {
+    const path = join(tempDir(), "blob.log");
+    let x = 7;
+    writeFileSync(path, Buffer.from(Array.from({ length: 8192 }, () => (x = (x * 1103515245 + 12345) % 2 ** 31) >> 23)));
+    await expect(scanLogs([path])).rejects.toMatchObject({ code: "INPUT_LOG_BINARY" });
+  });
+});
+
+describe("an input with nothing recognised does not pass", () => {
+  async function refusal(paths: string[]): Promise<InputError> {
+    try {
+      await scanLogs(paths);
+    } catch (error) {
+      if (error instanceof InputError) return error;
+      throw error;
+    }
+    throw new Error("expected an InputError");
+  }
+
+  test("an empty file is refused, named", async () => {
+    const path = join(tempDir(), "empty.log");
+    writeFileSync(path, "");
+    const error = await refusal([path]);
+    expect(error.code).toBe("INPUT_LOG_UNRECOGNISED");
+    expect(error.message).toBe(`${path}: nothing recognised (not one Warden event or log record)`);
+  });
+
+  test("a text file with no log record nor event is refused, after a good file too", async () => {
+    const dir = tempDir();
+    const good = writeLog(dir, "a.log", [oldLine(OLD.other)]);
+    const notes = writeLog(dir, "notes.txt", ["shopping list", "", "milk"]);
+    const error = await refusal([good, notes]);
+    expect(error.message).toStartWith(`${notes}: nothing recognised`);
+  });
+
+  test("in a rotated directory an empty file is fine while another holds records", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "bot.log"), "");
+    writeLog(dir, "bot.log.1", [oldLine(OLD.other)]);
+    expect((await scanLogs([dir])).files).toBe(2);
+  });
+
+  test("a directory whose files hold nothing recognised is refused, named", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "bot.log"), "");
+    const error = await refusal([dir]);
+    expect(error.message).toBe(`${dir}: nothing recognised (not one Warden event or log record) in its files`);
+  });
+});
+
+describe("Warden's own protection failures", () => {
+  test("an unprotected alert and a cycle that ended with unprotected positions each count as unprotected", async () => {
+    const lines = [
+      cycleLine(),
+      JSON.stringify(wardenEvent("alert", { level: "warn", kind: "unprotected", monitor: "main:BTCUSDT:long", message: "main:BTCUSDT:long is unprotected" }, "warn")),
+      cycleLine({ cycle: 2, unprotected: 2 }),
+      cycleLine({ cycle: 3, unprotected: 0 }),
+    ];
+    const report = await scanLines(lines, { name: "run.ndjson" });
+    expect(indicator(report, "unprotected")).toMatchObject({ count: 2, first: { line: 2 } });
+    expect(indicator(report, "stop-refused").count).toBe(0);
+    expect(report.verdict).toBe("fail");
+  });
+
+  test("a stop-refused alert counts as stop-refused", async () => {
+    const refused = JSON.stringify(wardenEvent("alert", { level: "error", kind: "stop-refused", monitor: "main:BTCUSDT:long", message: "stop for main:BTCUSDT:long refused by the exchange" }, "error"));
+    const report = await scanLines([cycleLine(), refused], { name: "run.ndjson" });
+    expect(indicator(report, "stop-refused")).toMatchObject({ count: 1, first: { line: 2, text: refused } });
+    expect(report.verdict).toBe("fail");
   });
 });

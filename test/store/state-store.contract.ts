@@ -275,6 +275,22 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await f.store.loadMonitors<TestMonitor>()).toEqual(present);
       }));
 
+    test("restore over a corrupt monitors file keeps it aside, named, and restores the checkpoint", () =>
+      withStore(async (f, clock) => {
+        const old = makeMonitors(2);
+        await f.store.saveMonitors(old);
+        const good = await f.store.checkpoint("manual");
+        await f.write("monitors.json", '{"schema":1,"monitors":[');
+        await expectInputError(f.store.loadMonitors(), "STATE_CORRUPT");
+        clock.advance(5000);
+        const result = await f.store.restore(good.id);
+        expect(result.setAside).toBe(`monitors.json.corrupt-${new Date(START + 5000).toISOString().replace(/[-:]/g, "")}`);
+        expect(await f.read(result.setAside!)).toBe('{"schema":1,"monitors":[');
+        expect(await f.reopen().loadMonitors<TestMonitor>()).toEqual(old);
+        expect(result.safety.monitorCount).toBe(0);
+        expect(result.changes.added).toEqual(old.map((m) => m.id));
+      }));
+
     test("restore of an unknown id changes nothing", () =>
       withStore(async (f) => {
         await f.store.saveMonitors(makeMonitors(2));
