@@ -12,7 +12,8 @@ import { register as cacheStats } from "./cache-stats.ts";
 import { register as noStop } from "./no-stop.ts";
 import { register as status } from "./status.ts";
 import { register as alerts } from "./alerts.ts";
+import { register as plan } from "./plan.ts";
 
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [run, validate, bench, rollback, sim, cacheStats, noStop, status, alerts];
+export const commands: Register[] = [run, validate, bench, rollback, sim, cacheStats, noStop, status, alerts, plan];

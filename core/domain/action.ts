@@ -72,6 +72,8 @@ export type RuleName =
   | "sl-moved-by-hand"
   /** Working TPs totalled more than the position (a manual partial close): the farthest rungs shrank. */
   | "tp-shrunk"
+  /** The trader's plan for the position (`warden plan`) moved the stop or a TP (in place), or cancelled a TP rung it no longer has. */
+  | "plan-followed"
   /** The plan's trailing stop followed the best mark (only ever tightening). */
   | "sl-trailed"
   /** stopToPreviousTp: after TP n filled, the stop moved to TP n-1's price. */

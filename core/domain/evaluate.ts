@@ -18,7 +18,7 @@ import { closingSide, orderKey, type Monitor, type TrackedOrder } from "./monito
 import { splitQty, tpShares, type RuleConfig } from "./plan.ts";
 import { assessProtection, hasPositionStop, isProtectiveStop, nextProtection } from "./protection.ts";
 import { sightAll, type MonitorView, type Sighting } from "./sighting.ts";
-import { cancelEntries, moveStopByPlan } from "./stop-moves.ts";
+import { cancelEntries, followPlan, moveStopByPlan } from "./stop-moves.ts";
 import { defaultStopPrice, stopOnRightSide } from "./stop.ts";
 import type { ExchangeOrder, ExchangePosition } from "./types.ts";
 import { lotsToQty, toLots, toTicks } from "./units.ts";
@@ -92,6 +92,7 @@ export function evaluate(monitor: Monitor, view: MonitorView, now: number, confi
   noteStopMovedByHand(edit, sightings, tick);
   ensureStop(edit, view, size, mark, now, config);
   dropDuplicates(edit, view);
+  followPlan(edit, size, mark, tick);
   if (edit.monitor.tp1Filled) cancelEntries(edit);
   moveStopByPlan(edit, sightings, size, mark, tick, now, config, tp1Now);
   placeMissingTps(edit, size, step);
@@ -228,6 +229,7 @@ function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, 
   edit.set("tpPrices", planned.tpPrices);
   edit.set("rules", planned.rules);
   edit.set("trailBest", undefined);
+  edit.set("planPending", undefined);
   edit.set("tp1Filled", false);
   edit.set("breakevenDone", false);
   edit.set("lastRestoredAt", undefined);
@@ -302,6 +304,7 @@ function noteStopMovedByHand(edit: MonitorEdit, sightings: ReadonlyMap<string, S
   const stop = workingStop(edit);
   const { stopPrice } = edit.monitor;
   if (stop === undefined || stop.triggerPrice === undefined || sightings.get(stop.linkId)?.kind !== "listed") return;
+  if (edit.monitor.planPending === true) return; // the trader's plan moves it; not a hand move
   // our own trigger amend not yet seen landed: the next evaluation sends it again, no hand in it
   if (edit.pendingOf(stop.linkId)?.triggerPrice !== undefined) return;
   if (stopPrice !== undefined && toTicks(stopPrice, tick) === toTicks(stop.triggerPrice, tick)) return;
@@ -460,7 +463,8 @@ function assess(edit: MonitorEdit, position: ExchangePosition, view: MonitorView
 
 function schedule(edit: MonitorEdit, mark: number, now: number, config: RuleConfig): MonitorEdit {
   // an unprotected position is critical: looked at every cycle until the exchange shows its stop
-  const level = edit.monitor.protection?.state === "unprotected" ? "critical" : urgency(edit.finish().monitor, mark, config.urgency);
+  // unprotected, or following the trader's plan: looked at every cycle until the exchange shows it done
+  const level = edit.monitor.protection?.state === "unprotected" || edit.monitor.planPending === true ? "critical" : urgency(edit.finish().monitor, mark, config.urgency);
   edit.set("nextDueAt", now + dueInterval(level, config.urgency));
   return edit;
 }

@@ -136,7 +136,7 @@ export class MonitorEdit {
     this.markPending(id, "place");
   }
 
-  amend(order: TrackedOrder, change: { qty?: number; triggerPrice?: number }): void {
+  amend(order: TrackedOrder, change: { qty?: number; triggerPrice?: number; price?: number }): void {
     this.actions.push({ kind: "amend", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId, ...change });
     this.update(order.linkId, change);
     this.markPending(order.linkId, "amend", change.triggerPrice);

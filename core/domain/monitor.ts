@@ -85,6 +85,9 @@ export interface Monitor {
   readonly noStop?: boolean;
   /** How the stop moves as TPs fill (breakeven after TP n, trailing, stop to the previous TP) and where the plan came from; absent: breakeven after TP1. */
   readonly rules?: MonitorRules;
+  /** The trader's plan for this position (`warden plan`) last applied: its time; `planPending` until the exchange shows it. */
+  readonly planAt?: number;
+  readonly planPending?: boolean;
   /** Trailing: the best mark since the trail started (highest for a long, lowest for a short). */
   readonly trailBest?: number;
   /** Bybit's positionIdx of the position: 0 one-way (absent), 1 or 2 in hedge mode; every create carries it. */

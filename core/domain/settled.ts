@@ -21,6 +21,7 @@ export function isSettled(monitor: Monitor, step: number): boolean {
     monitor.pending.length === 0 &&
     monitor.protection?.state !== "unprotected" &&
     monitor.trailBest === undefined &&
+    monitor.planPending !== true &&
     !(monitor.tp1Filled && !monitor.breakevenDone)
   );
 }

@@ -85,3 +85,39 @@ function applyBreakeven(edit: MonitorEdit, sightings: ReadonlyMap<string, Sighti
   edit.amend(stop, { qty: size, triggerPrice: price });
   edit.rule("tp1-filled-breakeven", { linkId: stop.linkId, triggerPrice: price, qty: size, late: !tp1Now });
 }
+
+/**
+ * The trader's plan for the position (`warden plan`), applied by the engine to the monitor's
+ * targets: the stop and the TPs are amended in place to them (the trader may loosen a stop this
+ * way: it is the trader's own move, not a rule's), a rung the plan no longer has is cancelled.
+ * Done when the exchange lists every order as the plan says.
+ */
+export function followPlan(edit: MonitorEdit, size: number, mark: number, tick: number): void {
+  if (edit.monitor.planPending !== true) return;
+  const { side, stopPrice, tpPrices } = edit.monitor;
+  let settled = true;
+  const stop = edit.primaryStop();
+  if (stop?.triggerPrice !== undefined && stopPrice !== undefined && toTicks(stop.triggerPrice, tick) !== toTicks(stopPrice, tick)) {
+    settled = false;
+    if (edit.pendingOf(stop.linkId) === undefined && (!(mark > 0) || stopOnRightSide(side, stopPrice, mark, tick))) {
+      edit.amend(stop, { qty: size, triggerPrice: stopPrice });
+      edit.rule("plan-followed", { linkId: stop.linkId, role: "sl", from: stop.triggerPrice, triggerPrice: stopPrice });
+    }
+  }
+  for (const tp of edit.tracked().filter((o) => o.role === "tp" && o.state === "working")) {
+    const want = tpPrices[tp.index];
+    if (want === undefined) {
+      settled = false;
+      edit.cancel(tp);
+      edit.rule("plan-followed", { linkId: tp.linkId, role: "tp", index: tp.index, cancelled: true });
+    } else if (tp.price !== undefined && toTicks(tp.price, tick) !== toTicks(want, tick)) {
+      settled = false;
+      if (edit.pendingOf(tp.linkId) === undefined) {
+        edit.amend(tp, { price: want });
+        edit.rule("plan-followed", { linkId: tp.linkId, role: "tp", index: tp.index, from: tp.price, price: want });
+      }
+    } else if (edit.pendingOf(tp.linkId) !== undefined) settled = false;
+  }
+  if (stop !== undefined && edit.pendingOf(stop.linkId) !== undefined) settled = false;
+  if (settled) edit.set("planPending", undefined);
+}

@@ -11,6 +11,7 @@ import type { RuleConfig } from "../domain/plan.ts";
 import { lifetimeKey } from "../domain/link-id.ts";
 import { reconcile } from "../domain/reconcile.ts";
 import { checkSnapshot } from "../domain/snapshot-check.ts";
+import { applyPositionPlan } from "../domain/position-plan.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
 import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
@@ -191,6 +192,7 @@ export class Engine {
       this.#watch.repeated("settings", now, "error", { kind: "settings-invalid", message: `${error instanceof Error ? error.message : String(error)}; keeping the choices read before` });
       return;
     }
+    await this.#applyPlans(now);
     const noStop = new Set(settings.noStop ?? []);
     const stale: string[] = [];
     for (const key of noStop) {
@@ -210,6 +212,31 @@ export class Engine {
       this.#emit("info", "choice.changed", { monitor: m.id, noStop: wanted });
       const { noStop: _was, ...rest } = m;
       return { ...(wanted ? { ...rest, noStop: true } : rest), nextDueAt: now };
+    });
+  }
+
+  /**
+   * The trader's plans per position (`warden plan`, plans.json), read each cycle: a plan newer
+   * than the one a monitor applied sets its targets (stop, TPs, ladder, trail), and the monitor
+   * is looked at now; evaluate amends the orders in place until the exchange shows them.
+   */
+  async #applyPlans(now: number): Promise<void> {
+    let plans;
+    try {
+      plans = await this.#deps.store.positionPlans();
+      this.#watch.cleared("plans");
+    } catch (error) {
+      this.#watch.repeated("plans", now, "error", { kind: "settings-invalid", message: `${error instanceof Error ? error.message : String(error)}; keeping the plans applied before` });
+      return;
+    }
+    this.#monitors = this.#monitors.map((m) => {
+      const plan = plans[m.id];
+      const instrument = this.#instruments.get(m.symbol);
+      if (plan === undefined || instrument === undefined || m.status !== "active" || (m.planAt !== undefined && m.planAt >= plan.at)) return m;
+      const applied = applyPositionPlan(m, plan, instrument.tickSize);
+      this.#decider.unsettle(m.id);
+      this.#emit("info", "plan.applied", { monitor: m.id, at: plan.at, stopPrice: applied.stopPrice, tpPrices: applied.tpPrices, plan: applied.plan.kind });
+      return { ...applied, nextDueAt: now };
     });
   }
 

@@ -32,6 +32,7 @@ export const EVENT = {
   readFailed: "read.failed",
   instanceTagged: "instance.tagged",
   choiceChanged: "choice.changed",
+  planApplied: "plan.applied",
   mirrorRatio: "mirror.ratio",
   stateSetAside: "state.set-aside",
   rateBackoff: "rate.backoff",
@@ -98,6 +99,8 @@ export interface EventFields {
   "read.failed": { account?: AccountName; reason: string; [detail: string]: unknown };
   "instance.tagged": { instance: string };
   "choice.changed": { monitor: string; noStop: boolean };
+  /** The trader's plan for a position (`warden plan`) was applied to its monitor; the orders follow. */
+  "plan.applied": { monitor: string; at: number; [detail: string]: unknown };
   "mirror.ratio": { ratio: number; from: string };
   "state.set-aside": { checkpoint: string; reason: string };
   "cycle.completed": {

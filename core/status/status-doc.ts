@@ -12,7 +12,7 @@ import { toLots } from "../domain/units.ts";
 
 export const STATUS_VERSION = 1;
 export const PROTECTION_STATES = ["protected", "unprotected", "stand-by", "no-stop"] as const;
-/** Where a monitor's plan came from: orders found on the exchange, or Warden's defaults. */
+/** Where a monitor's plan came from: orders found on the exchange, Warden's defaults, the config's plans, the trader's plan (or several, joined with " + "). */
 export const PLAN_SOURCES = ["exchange orders", "default"] as const;
 export const READ_MODES = ["polling", "stream"] as const;
 
@@ -37,7 +37,7 @@ const positionSchema = z.object({
     })
     .nullable(),
   tps: z.object({ filled: z.number().int(), working: z.number().int() }),
-  plan: z.object({ kind: z.enum(["fast", "conservative"]), ladder: z.array(z.number()), source: z.enum(PLAN_SOURCES) }),
+  plan: z.object({ kind: z.enum(["fast", "conservative"]), ladder: z.array(z.number()), source: z.string() }),
   protection: z.enum(PROTECTION_STATES),
   /** ISO time (the engine's clock) the position entered its protection state; null when never evaluated. */
   protectionSince: z.string().nullable(),
@@ -149,6 +149,7 @@ function positionStatus(m: Monitor, input: StatusInput): PositionStatus {
  * when every order it tracks is one Warden placed for this lifetime from its defaults.
  */
 export function planSource(m: Monitor): PositionStatus["plan"]["source"] {
+  if (m.rules !== undefined && m.rules.source !== "defaults") return m.rules.source;
   const lifetime = lifetimeKey(m);
   return m.orders.some((o) => !isOwnLinkId(o.linkId, lifetime)) ? "exchange orders" : "default";
 }

@@ -9,6 +9,7 @@ import { acquireFileLock, DEFAULT_STALE_LOCK_MS, localIdentity, type LockHandle 
 import { encodeMonitorsDoc, loadMonitorsFile, MONITORS_FILE, type MonitorRecord } from "./monitors-file.ts";
 import { clearRestoreMarker, readRestoreMarker, writeRestoreMarker, type RestoreMarker } from "./restore-marker.ts";
 import { readSettings, writeSettings, type Settings } from "./settings.ts";
+import { readPlans, updatePlans, type PositionPlans } from "./plans-file.ts";
 import { readStatus, writeStatus } from "./status-file.ts";
 import type { JsonObject } from "./state-json.ts";
 import { makeStateDir } from "./state-dir.ts";
@@ -88,6 +89,15 @@ export class FileStateStore extends StateStoreBase {
   async saveSettings(settings: Settings): Promise<void> {
     await this.#ensureDir();
     await writeSettings(this.#dir, settings);
+  }
+
+  positionPlans(): Promise<PositionPlans> {
+    return readPlans(this.#dir);
+  }
+
+  async updatePositionPlans(change: (plans: PositionPlans) => PositionPlans): Promise<PositionPlans> {
+    await this.#ensureDir();
+    return updatePlans(this.#dir, change);
   }
 
   async writeCacheStats(stats: JsonObject): Promise<void> {

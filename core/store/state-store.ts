@@ -29,6 +29,7 @@ import { diffMonitors, type MonitorDiff } from "./monitor-diff.ts";
 import { MONITORS_FILE, type MonitorRecord } from "./monitors-file.ts";
 import type { RestoreMarker } from "./restore-marker.ts";
 import type { Settings } from "./settings.ts";
+import type { PositionPlans } from "./plans-file.ts";
 import type { JsonObject } from "./state-json.ts";
 
 export interface StateJournal {
@@ -82,6 +83,10 @@ export interface StateStore {
   /** The engine's status after its last cycle (`warden status`): opaque here, defined by core/status. */
   writeStatus(status: JsonObject): Promise<void>;
   readStatus(): Promise<JsonObject | undefined>;
+  /** The plans the trader gave per position (`warden plan`, plans.json), by monitor id; {} when none. */
+  positionPlans(): Promise<PositionPlans>;
+  /** Changes them (read-modify-write; two commands at once never lose one). */
+  updatePositionPlans(change: (plans: PositionPlans) => PositionPlans): Promise<PositionPlans>;
 }
 
 export interface StateStoreOptions {
@@ -137,6 +142,8 @@ export abstract class StateStoreBase implements StateStore {
   abstract readCacheStats(): Promise<JsonObject | undefined>;
   abstract writeStatus(status: JsonObject): Promise<void>;
   abstract readStatus(): Promise<JsonObject | undefined>;
+  abstract positionPlans(): Promise<PositionPlans>;
+  abstract updatePositionPlans(change: (plans: PositionPlans) => PositionPlans): Promise<PositionPlans>;
 
   async checkpoint(reason: CheckpointReason): Promise<CheckpointInfo> {
     return this.#checkpoints.create(await this.loadMonitors(), reason, this.clock.now());

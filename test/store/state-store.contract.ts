@@ -349,5 +349,18 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         const error = await expectInputError(f.store.readStatus(), "STATE_CORRUPT");
         expect(error.message).toContain("status.json");
       }));
+
+    test("position plans: {} when none, a change keeps the others, a tampered file is refused naming it", () =>
+      withStore(async (f) => {
+        expect(await f.store.positionPlans()).toEqual({});
+        await f.store.updatePositionPlans((all) => ({ ...all, "main:BTCUSDT:long": { stop: { pct: 2 }, at: 1 } }));
+        await f.store.updatePositionPlans((all) => ({ ...all, "main:ETHUSDT:short": { tps: { prices: [2_900] }, at: 2 } }));
+        expect(Object.keys(await f.reopen().positionPlans()).sort()).toEqual(["main:BTCUSDT:long", "main:ETHUSDT:short"]);
+        const text = await f.read("plans.json");
+        await f.write("plans.json", text!.replace('"pct": 2', '"pct": 3'));
+        const error = await expectInputError(f.store.positionPlans(), "STATE_CORRUPT");
+        expect(error.message).toContain("plans.json");
+        expect(error.message).toContain("checksum");
+      }));
   });
 }
