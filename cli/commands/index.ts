@@ -13,7 +13,8 @@ import { register as noStop } from "./no-stop.ts";
 import { register as status } from "./status.ts";
 import { register as alerts } from "./alerts.ts";
 import { register as plan } from "./plan.ts";
+import { register as trade } from "./trade.ts";
 
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [run, validate, bench, rollback, sim, cacheStats, noStop, status, alerts, plan];
+export const commands: Register[] = [run, validate, bench, rollback, sim, cacheStats, noStop, status, alerts, plan, trade];

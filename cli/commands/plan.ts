@@ -11,10 +11,11 @@
  */
 import type { CAC } from "cac";
 import type { Monitor } from "../../core/domain/monitor.ts";
-import type { Level, PositionPlan } from "../../core/domain/position-plan.ts";
+import type { PositionPlan } from "../../core/domain/position-plan.ts";
 import { InputError, UsageError } from "../../core/errors.ts";
 import { writeStdout } from "../../core/runtime.ts";
 import { boolFlag, enumFlag, stringFlag } from "../options.ts";
+import { level, shares, tpLevels } from "../plan-flags.ts";
 
 interface PlanFlags {
   side?: unknown;
@@ -95,31 +96,20 @@ function list(monitors: readonly Monitor[], plans: Readonly<Record<string, Posit
 
 
 
-function level(flag: string, raw: string): Level {
-  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(raw.trim());
-  if (m === null || !(Number(m[1]) > 0)) throw new UsageError("USAGE_BAD_FLAG", `${flag} expects a price or a percentage like 2%, got "${raw}"`);
-  return m[2] === "%" ? { pct: Number(m[1]) } : { price: Number(m[1]) };
-}
 
 function parsePlan(flags: PlanFlags): Omit<PositionPlan, "at"> {
   const stop = stringFlag("stop", flags.stop);
   const tp = stringFlag("tp", flags.tp);
   const ladder = stringFlag("ladder", flags.ladder);
   const trail = stringFlag("trail", flags.trail);
-  let tps: PositionPlan["tps"];
-  if (tp !== undefined) {
-    const levels = tp.split(",").map((t) => level("--tp", t));
-    if (levels.some((l) => "pct" in l) && levels.some((l) => "price" in l)) throw new UsageError("USAGE_BAD_FLAG", "--tp: all prices or all percentages, not both");
-    tps = "pct" in levels[0]! ? { pcts: levels.map((l) => ("pct" in l ? l.pct : 0)) } : { prices: levels.map((l) => ("price" in l ? l.price : 0)) };
-  }
-  const shares = ladder?.split(",").map((x) => Number(x));
-  if (shares !== undefined && shares.some((x) => !(x > 0))) throw new UsageError("USAGE_BAD_FLAG", `--ladder expects positive percentages like 85,5,5,5, got "${ladder}"`);
+  const tps = tp === undefined ? undefined : tpLevels(tp);
+  const ladderShares = ladder === undefined ? undefined : shares(ladder);
   const t = trail === undefined ? undefined : /^(\d):(\d+(?:\.\d+)?)%$/.exec(trail);
   if (trail !== undefined && (t === null || t === undefined || Number(t[1]) < 1)) throw new UsageError("USAGE_BAD_FLAG", `--trail expects AFTER_TP:PCT% like 2:1%, got "${trail}"`);
   return {
     ...(stop !== undefined ? { stop: level("--stop", stop) } : {}),
     ...(tps !== undefined ? { tps } : {}),
-    ...(shares !== undefined ? { ladder: shares } : {}),
+    ...(ladderShares !== undefined ? { ladder: ladderShares } : {}),
     ...(t !== undefined && t !== null ? { trail: { afterTp: Number(t[1]), distancePct: Number(t[2]) } } : {}),
   };
 }

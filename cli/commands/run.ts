@@ -7,7 +7,8 @@ import type { CAC } from "cac";
 import { UsageError } from "../../core/errors.ts";
 import type { EngineConfig } from "../../core/engine/config.ts";
 import type { EventSink, WardenEvent } from "../../core/logs/event.ts";
-import { env, isTTY, terminalColumns, useColor, writeStdout } from "../../core/runtime.ts";
+import { isTTY, terminalColumns, useColor, writeStdout } from "../../core/runtime.ts";
+import { liveCredentials } from "../credentials.ts";
 import { boolFlag, enumFlag, intFlag, stringFlag } from "../options.ts";
 
 interface RunFlags {
@@ -161,18 +162,3 @@ export function metricsFlags(flags: Pick<RunFlags, "metricsPort" | "metricsHost"
   return { host: host ?? "127.0.0.1", port };
 }
 
-function liveCredentials(): Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> {
-  const out: Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> = {};
-  for (const account of ["main", "mirror"] as const) {
-    const prefix = `WARDEN_${account.toUpperCase()}_API_`;
-    const apiKey = env(`${prefix}KEY`);
-    const secret = env(`${prefix}SECRET`);
-    if (apiKey === undefined && secret === undefined) continue;
-    if (apiKey === undefined || secret === undefined) {
-      throw new UsageError("USAGE_KEYS", `${prefix}KEY and ${prefix}SECRET must be set together`);
-    }
-    out[account] = { apiKey, secret };
-  }
-  if (out.main === undefined) throw new UsageError("USAGE_KEYS", "--exchange bybit needs WARDEN_MAIN_API_KEY and WARDEN_MAIN_API_SECRET in the environment");
-  return out;
-}

@@ -12,6 +12,7 @@ import { lifetimeKey } from "../domain/link-id.ts";
 import { reconcile } from "../domain/reconcile.ts";
 import { checkSnapshot } from "../domain/snapshot-check.ts";
 import { applyPositionPlan } from "../domain/position-plan.ts";
+import type { PositionPlans } from "../store/plans-file.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
 import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
@@ -103,6 +104,8 @@ export class Engine {
   #noInstrument = 0;
   /** Accounts with a position on an unknown instrument: read every cycle (such a position is unprotected). */
   readonly #unplaced = new Set<AccountId>();
+  /** The trader's plans per position, as read at the start of this cycle. */
+  #plans: PositionPlans = {};
   /** Per monitor, its restore time before this cycle's evaluation (the alert about a second restore). */
   readonly #restoredBefore = new Map<string, number>();
   /** Accounts whose read failed this cycle. */
@@ -221,18 +224,23 @@ export class Engine {
    * is looked at now; evaluate amends the orders in place until the exchange shows them.
    */
   async #applyPlans(now: number): Promise<void> {
-    let plans;
     try {
-      plans = await this.#deps.store.positionPlans();
+      this.#plans = await this.#deps.store.positionPlans();
       this.#watch.cleared("plans");
     } catch (error) {
       this.#watch.repeated("plans", now, "error", { kind: "settings-invalid", message: `${error instanceof Error ? error.message : String(error)}; keeping the plans applied before` });
       return;
     }
+    this.#followPlans(now);
+  }
+
+  /** Applies this cycle's plans to the monitors that have not applied them yet (again after discovery: a trade's position adopted this cycle gets its plan at once). */
+  #followPlans(now: number): void {
+    const plans = this.#plans;
     this.#monitors = this.#monitors.map((m) => {
       const plan = plans[m.id];
       const instrument = this.#instruments.get(m.symbol);
-      if (plan === undefined || instrument === undefined || m.status !== "active" || (m.planAt !== undefined && m.planAt >= plan.at)) return m;
+      if (plan === undefined || instrument === undefined || m.status !== "active" || !(m.size > 0) || (m.planAt !== undefined && m.planAt >= plan.at)) return m;
       const applied = applyPositionPlan(m, plan, instrument.tickSize);
       this.#decider.unsettle(m.id);
       this.#emit("info", "plan.applied", { monitor: m.id, at: plan.at, stopPrice: applied.stopPrice, tpPrices: applied.tpPrices, plan: applied.plan.kind });
@@ -280,7 +288,10 @@ export class Engine {
     // back that account alone.
     const unseen = [...this.#deps.exchanges.keys()].filter((a) => this.#unplaced.has(a) || now - (this.#lastLoaded.get(a) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
     const loaded = await this.#prepare(this.#monitors.filter(isDueNow), unseen, now);
-    if (timed(() => this.#discover(now, loaded))) dirty = true;
+    if (timed(() => this.#discover(now, loaded))) {
+      dirty = true;
+      this.#followPlans(now);
+    }
     const due = this.#monitors.filter((m) => isDueNow(m) && loaded.has(m.account));
     // Evaluate on change: a monitor not due whose account was read whole this cycle is looked
     // at when its position or orders differ from what it was last evaluated on.
