@@ -146,7 +146,7 @@ describe("warden run --dry-run, real processes", () => {
     expect(realShown.stdout()).not.toContain("DRY RUN");
   }, 60_000);
 
-  test("against sim serve: no order is created, amended or cancelled on the exchange, and the paper stop is placed once over several cycles", async () => {
+  test("against sim serve: no order is created, amended or cancelled on the exchange, the paper stop is placed once over several cycles, and a second dry run starts afresh", async () => {
     const before = await sim.state();
     const stateDir = join(dir.path, "serve-dry");
     const dry = spawnWarden(["run", "--exchange", "bybit", "--base-url", sim.url, "--cycles", "4", "--interval", "0", "--dry-run", "--json", "--state-dir", stateDir], { env: MAIN_KEYS });
@@ -161,6 +161,14 @@ describe("warden run --dry-run, real processes", () => {
     expect(events.filter((e) => ORDER_EVENTS.includes(String(e["event"]))).every((e) => e["dryRun"] === true)).toBe(true);
     expect(summaryOf(dry.lines)).toMatchObject({ dryRun: true, writeRequests: 0 });
     expect(existsSync(join(stateDir, "status.json"))).toBe(true);
+
+    // A second dry run on that state dir: the paper orders went with the first, so its monitors are set aside.
+    const again = spawnWarden(["run", "--exchange", "bybit", "--base-url", sim.url, "--once", "--dry-run", "--json", "--state-dir", stateDir], { env: MAIN_KEYS });
+    expect((await again.exited).code).toBe(0);
+    const againEvents = eventsOf(again.lines);
+    expect(againEvents.find((e) => e["event"] === "state.set-aside")).toMatchObject({ reason: "paper orders of an earlier dry run are gone" });
+    expect(againEvents.filter((e) => e["event"] === "order.placed").map((e) => e["monitor"])).toEqual(["main:ETHUSDT:short"]);
+    for (const path of WRITE_PATHS) expect((await sim.state()).requests[path] ?? 0).toBe(before.requests[path] ?? 0);
 
     // The control: a real run on the same server does create its stop.
     const real = spawnWarden(["run", "--exchange", "bybit", "--base-url", sim.url, "--once", "--json", "--state-dir", join(dir.path, "serve-real")], { env: MAIN_KEYS });
