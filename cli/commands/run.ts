@@ -27,6 +27,7 @@ interface RunFlags {
   quiet?: unknown;
   metricsPort?: unknown;
   metricsHost?: unknown;
+  dryRun?: unknown;
 }
 
 export function register(cli: CAC): void {
@@ -47,9 +48,11 @@ export function register(cli: CAC): void {
     .option("--quiet", "Only warnings and errors on stdout (with --json too), then the summary; --log-file keeps every event")
     .option("--metrics-port <n>", "Serve Prometheus /metrics and /healthz on this port while running (0 picks a free one, said in the metrics.listening event)")
     .option("--metrics-host <host>", "Address the metrics server binds (with --metrics-port; default 127.0.0.1)")
+    .option("--dry-run", "Decide and announce every order write, send none (paper orders; state dir gets a -dry-run suffix)")
     .example("warden run")
     .example("warden run --exchange bybit --base-url http://127.0.0.1:8080 --once")
     .example("warden run --exchange bybit --metrics-port 9464")
+    .example("warden run --exchange bybit --dry-run")
     .action((flags: RunFlags) => run(flags));
 }
 
@@ -75,6 +78,7 @@ async function run(flags: RunFlags): Promise<number> {
   const stateDir = stringFlag("state-dir", flags.stateDir);
   const configPath = stringFlag("config", flags.config);
   const metrics = metricsFlags(flags);
+  const dryRun = boolFlag(flags.dryRun);
 
   const { defaultEngineConfig, loadEngineConfig } = await import("../../core/engine/config.ts");
   const config = configPath !== undefined ? loadEngineConfig(configPath) : defaultEngineConfig();
@@ -126,6 +130,7 @@ async function run(flags: RunFlags): Promise<number> {
       sink,
       credentials,
       ...(metrics !== undefined ? { metrics } : {}),
+      dryRun,
     });
     await alerts?.flush(config.alerts.flushMs); // before the summary, which stays the last line
     closeSink(); // the live status line ends before the summary

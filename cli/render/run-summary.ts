@@ -11,11 +11,12 @@ export function renderSummary(s: RunSummary, opts: { color: boolean; tty: boolea
   const hit = s.cacheHitRate === null ? "n/a" : `${(s.cacheHitRate * 100).toFixed(1)}%`;
   const lines = [
     "",
-    kleur.bold(`Warden run on ${s.exchange}: ${s.cycles} cycles (${s.stopped}), strategy ${s.strategy}`),
+    kleur.bold(`Warden ${s.dryRun ? "DRY RUN" : "run"} on ${s.exchange}: ${s.cycles} cycles (${s.stopped}), strategy ${s.strategy}`),
+    ...(s.dryRun ? [`  dry run        paper orders only: ${s.writeRequests} write requests sent to the exchange`] : []),
     `  monitors       ${s.monitors.active} active, ${s.monitors.closed} closed`,
     `  fills          ${s.fills}`,
     `  rules applied  ${rules === "" ? "none" : rules}`,
-    `  orders         ${s.orders.placed} placed, ${s.orders.amended} amended, ${s.orders.cancelled} cancelled, ${s.orders.failed} failed`,
+    `  orders         ${s.dryRun ? "(paper) " : ""}${s.orders.placed} placed, ${s.orders.amended} amended, ${s.orders.cancelled} cancelled, ${s.orders.failed} failed`,
     `  alerts         ${s.alerts}`,
     `  protection     ${s.protection.unprotectedAtEnd} unprotected at the end, longest unprotected ${(s.protection.longestUnprotectedMs / 1000).toFixed(1)} s`,
     `  REST calls     ${s.restCalls.perCycleMean} per cycle (max ${s.restCalls.perCycleMax}), ${s.restCalls.startUp} at start-up, ${s.restCalls.total} in all`,

@@ -24,7 +24,7 @@ export function renderStatus(v: StatusView, opts: { color: boolean }): string {
   const cycleAge = fresh.stale ? kleur.red().bold(`${age}: STALE, limit ${seconds(fresh.limitMs)}`) : age;
   const counts = countStates(doc.positions);
   const lines = [
-    kleur.bold(`Warden status of ${v.stateDir}`),
+    kleur.bold(`Warden status of ${v.stateDir}`) + (doc.dryRun === true ? `  ${kleur.yellow().bold("DRY RUN")}: orders and protection shown are paper, nothing was written to the exchange` : ""),
     `  engine       ${running}, ${e.exchange}, every ${seconds(e.intervalMs)}, read mode ${e.readMode}`,
     `  last cycle   ${e.cycle}, written ${clock(doc.writtenAt)} UTC (${cycleAge}), took ${e.cycleDurationMs} ms, ${e.cycleRestCalls} REST calls`,
     `  REST calls   ${e.restCallsPerMinute} in the last minute`,

@@ -100,7 +100,7 @@ export class Executor {
     if (exchange === undefined) throw new Error(`no exchange for account ${action.account}`);
     if (!budget.writesAllowed()) {
       const outcome = { status: "skipped" as const, reason: `writes stopped by an IP ban until ${new Date(budget.bannedUntil()).toISOString()}` };
-      emit("warn", "order.failed", describe(monitor, action, outcome));
+      emit("warn", "order.failed", describe(monitor, action, outcome, exchange));
       return { action, outcome };
     }
     const { id } = await journal.intent({ monitor, action });
@@ -134,8 +134,8 @@ export class Executor {
       ...(outcome.status === "ok" && outcome.orderId !== undefined ? { orderId: outcome.orderId } : {}),
     });
     this.#deps.readPath.invalidate(action.account, action.symbol);
-    if (succeeded(outcome, action.kind)) emit("info", eventOf[action.kind], describe(monitor, action, outcome));
-    else emit("warn", "order.failed", describe(monitor, action, outcome));
+    if (succeeded(outcome, action.kind)) emit("info", eventOf[action.kind], describe(monitor, action, outcome, exchange));
+    else emit("warn", "order.failed", describe(monitor, action, outcome, exchange));
     return { action, outcome };
   }
 }
@@ -176,7 +176,8 @@ function send(exchange: AccountExchange, action: WriteAction): Promise<WriteOutc
   }
 }
 
-function describe(monitor: string, action: WriteAction, outcome: ExecutedWrite["outcome"]): Record<string, unknown> {
+/** The event fields of one write; a write answered by a paper exchange (`run --dry-run`) says `dryRun: true`. */
+function describe(monitor: string, action: WriteAction, outcome: ExecutedWrite["outcome"], exchange: AccountExchange): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     account: action.account,
     symbol: action.symbol,
@@ -189,5 +190,6 @@ function describe(monitor: string, action: WriteAction, outcome: ExecutedWrite["
   if ("price" in action && action.price !== undefined) fields["price"] = action.price;
   if ("triggerPrice" in action && action.triggerPrice !== undefined) fields["triggerPrice"] = action.triggerPrice;
   if ("reason" in outcome) fields["reason"] = outcome.reason;
+  if (exchange.paper === true) fields["dryRun"] = true;
   return fields;
 }

@@ -3,6 +3,7 @@
  * says): fills, rules applied, orders written, alerts; plus REST calls and read hits from
  * the cycle reports.
  */
+import type { AccountExchange } from "../exchange/port.ts";
 import type { EventSink, WardenEvent } from "../logs/event.ts";
 import type { CycleReport } from "./engine.ts";
 
@@ -21,6 +22,23 @@ export interface RunSummary {
   readonly protection: { readonly unprotectedAtEnd: number; readonly longestUnprotectedMs: number };
   readonly restCalls: { readonly total: number; readonly perCycleMean: number; readonly perCycleMax: number; readonly startUp: number };
   readonly cacheHitRate: number | null;
+  /** `run --dry-run`: the writes counted in `orders` were paper, answered without reaching the exchange. */
+  readonly dryRun: boolean;
+  /** Order create, amend and cancel requests the adapters really sent (0 in a dry run). */
+  readonly writeRequests: number;
+}
+
+/** The exchange's write endpoints (Bybit v5), as the adapters count requests by path. */
+export const WRITE_ENDPOINTS = ["/v5/order/create", "/v5/order/amend", "/v5/order/cancel"] as const;
+
+/** Write requests the exchanges' adapters really sent (a paper exchange reports its real one's). */
+export function writeRequests(exchanges: ReadonlyMap<string, Pick<AccountExchange, "requestStats">>): number {
+  let n = 0;
+  for (const exchange of exchanges.values()) {
+    const byEndpoint = exchange.requestStats().byEndpoint;
+    for (const endpoint of WRITE_ENDPOINTS) n += byEndpoint[endpoint] ?? 0;
+  }
+  return n;
 }
 
 /** How far back the recent figures (`alertsSince`, `restCallsSince`) can look, ms. */

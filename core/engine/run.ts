@@ -7,6 +7,7 @@ import { sleep, systemClock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import { InputError } from "../errors.ts";
 import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
+import { PaperExchange } from "../exchange/paper-exchange.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import type { Credentials } from "../exchange/redaction.ts";
 import { emitter, type EventSink } from "../logs/event.ts";
@@ -23,7 +24,7 @@ import type { ReadPath, StrategyName } from "./read-path.ts";
 import { SnapshotReadPath } from "./snapshot-read-path.ts";
 import { toStatsFile } from "../cache/stats.ts";
 import { readPathFor } from "./read-paths.ts";
-import { callFigures, hitRate, protectionFigures, TallySink, type RunSummary } from "./run-summary.ts";
+import { callFigures, hitRate, protectionFigures, TallySink, writeRequests, type RunSummary } from "./run-summary.ts";
 import { openSimSession } from "./sim-session.ts";
 import { buildStatus } from "../status/status-doc.ts";
 import { TeeSink } from "../logs/tee-sink.ts";
@@ -46,10 +47,13 @@ export interface RunOptions {
   readonly credentials: Partial<Record<AccountId, Credentials>>;
   /** Serve Prometheus metrics and /healthz here while the engine runs (README "Metrics"). */
   readonly metrics?: { readonly host: string; readonly port: number };
+  /** Decide and announce every write, send none: paper exchanges over the real ones (README "Dry run"). */
+  readonly dryRun?: boolean;
 }
 
 export async function runWarden(opts: RunOptions): Promise<RunSummary> {
-  const stateDir = opts.stateDir ?? defaultStateDir(opts.exchange, opts.exchange === "sim" ? opts.scenario : hostOf(opts));
+  const dryRun = opts.dryRun === true;
+  const stateDir = opts.stateDir ?? defaultStateDir(opts.exchange, opts.exchange === "sim" ? opts.scenario : hostOf(opts), undefined, dryRun);
   const store = new FileStateStore(stateDir);
   const lock = await store.lock(opts.once ? "run --once" : "run");
   const metrics = opts.metrics === undefined ? undefined : new WardenMetrics();
@@ -77,24 +81,27 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     const reports: CycleReport[] = [];
     let engine: Engine;
     let readPath: ReadPath;
+    let exchanges: ReadonlyMap<AccountId, AccountExchange>;
     let advance: () => boolean; // false when there is nothing left to play
+    // A fresh simulated exchange, or paper orders gone with the run that made them: stored
+    // monitors describe orders that no longer exist. They stay in the pre-run checkpoint.
+    if ((opts.exchange === "sim" || dryRun) && (await store.loadMonitors()).length > 0) {
+      await store.saveMonitors([]);
+      emit("info", "state.set-aside", { checkpoint: checkpoint.id, reason: opts.exchange === "sim" ? "fresh in-process simulator" : "paper orders of an earlier dry run are gone" });
+    }
     if (opts.exchange === "sim") {
       const scenario = loadScenario(opts.scenario);
-      // A fresh simulated exchange: monitors stored by an earlier in-process run describe
-      // an exchange that no longer exists. They stay in the pre-run checkpoint.
-      if ((await store.loadMonitors()).length > 0) {
-        await store.saveMonitors([]);
-        emit("info", "state.set-aside", { checkpoint: checkpoint.id, reason: "fresh in-process simulator" });
-      }
-      emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id });
+      emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id, dryRun });
       const session = await openSimSession(scenario, {
         strategy,
         store,
         sink: tally,
         config: opts.config,
+        dryRun,
         ...(opts.latency !== undefined ? { latency: opts.latency } : {}),
       });
       engine = session.engine;
+      exchanges = session.exchanges;
       readPath = session.readPath;
       advance = () => {
         if (session.sim.finished()) return false;
@@ -103,9 +110,9 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       };
     } else {
       const budget = new RateBudget();
-      const exchanges = liveExchanges(opts, budget);
       const clock = systemClock;
-      emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id });
+      exchanges = paperIf(dryRun, liveExchanges(opts, budget), clock.now);
+      emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id, dryRun });
       readPath = readPathFor(strategy, exchanges, clock, opts.config, emitter(tally, "cache", clock.now));
       engine = createEngine({
         exchanges,
@@ -156,6 +163,8 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       protection: protectionFigures(reports),
       restCalls: callFigures(reports, startUpCalls),
       cacheHitRate: hitRate(reports),
+      dryRun,
+      writeRequests: writeRequests(exchanges),
     };
     emit("info", "run.stopped", { reason: stopped, cycles: reports.length, monitorsActive: active });
     return summary;
@@ -184,6 +193,7 @@ function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: R
       restCallsPerMinute: tally.restCallsSince(now - 60_000),
       alertsLastHour: tally.alertsSince(now - 60 * 60_000),
     },
+    dryRun: opts.dryRun === true,
     now,
   });
 }
@@ -191,6 +201,12 @@ function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: R
 function hostOf(opts: RunOptions): string {
   if (opts.baseUrl !== undefined) return new URL(opts.baseUrl).host;
   return opts.testnet ? "api-testnet.bybit.com" : "api.bybit.com";
+}
+
+/** `--dry-run`: each account behind a paper exchange, which reads through and writes nothing. */
+function paperIf(dryRun: boolean, exchanges: Map<AccountId, AccountExchange>, now: () => number): Map<AccountId, AccountExchange> {
+  if (!dryRun) return exchanges;
+  return new Map([...exchanges].map(([account, real]) => [account, new PaperExchange(real, { now })]));
 }
 
 function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, AccountExchange> {

@@ -7,6 +7,7 @@
 import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
 import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
+import { PaperExchange } from "../exchange/paper-exchange.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import { emitter, nullSink, type EventSink } from "../logs/event.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
@@ -40,12 +41,15 @@ export interface SimSessionOptions {
    * account, requests spaced by the endpoint's cost x rateLimit). Default false (Warden's own).
    */
   readonly legacyClient?: boolean;
+  /** `run --dry-run`: the engine writes to paper exchanges over the adapters; the simulator sees reads only. */
+  readonly dryRun?: boolean;
 }
 
 export interface SimSession {
   readonly engine: Engine;
   readonly sim: Simulator;
   readonly readPath: ReadPath;
+  /** What the engine talks to: the adapters, or paper exchanges over them in a dry run. */
   readonly exchanges: ReadonlyMap<AccountId, AccountExchange>;
   readonly clock: Clock;
   /** One engine cycle, then the price path advances one step. */
@@ -65,20 +69,18 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
   const budget = new RateBudget();
   const exchanges = new Map<AccountId, AccountExchange>();
   for (const account of sim.venue.accounts()) {
-    exchanges.set(
-      account.id,
-      createBybitAccount({
-        account: account.id,
-        apiKey: account.apiKey,
-        secret: account.apiSecret,
-        baseUrl: SIM_BASE_URL,
-        fetch: transport,
-        beforeRequest: budget.gate(account.id),
-        ccxtThrottle: opts.legacyClient === true,
-        // retryAt and ban ends come on the engine's (virtual) clock, as the engine reads them
-        clock,
-      }),
-    );
+    const adapter = createBybitAccount({
+      account: account.id,
+      apiKey: account.apiKey,
+      secret: account.apiSecret,
+      baseUrl: SIM_BASE_URL,
+      fetch: transport,
+      beforeRequest: budget.gate(account.id),
+      ccxtThrottle: opts.legacyClient === true,
+      // retryAt and ban ends come on the engine's (virtual) clock, as the engine reads them
+      clock,
+    });
+    exchanges.set(account.id, opts.dryRun === true ? new PaperExchange(adapter, { now: clock.now }) : adapter);
   }
   const configured = opts.config ?? defaultEngineConfig();
   // The legacy strategies model the old system's client, which waited for every answer

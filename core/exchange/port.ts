@@ -1,7 +1,8 @@
 /**
  * The exchange port: what the engine needs from one account on an exchange.
  * Implementations: the ccxt adapter (real Bybit, testnet, `sim serve`, or the in-process
- * simulator through msw) and the in-memory fake used by engine unit tests.
+ * simulator through msw), the in-memory fake used by engine unit tests, and the paper
+ * exchange of `run --dry-run` (reads through to another one, answers writes itself).
  * One contract suite (test/exchange/port.contract.ts) runs against all of them.
  */
 import type { AccountId, ExchangeOrder, ExchangePosition, Instrument, OrderSide, PositionIdx } from "../domain/types.ts";
@@ -76,6 +77,8 @@ export interface ListingOptions {
 
 export interface AccountExchange {
   readonly account: AccountId;
+  /** True when writes are answered without reaching the exchange (PaperExchange, `run --dry-run`): the events of its writes say `dryRun: true`. */
+  readonly paper?: boolean;
   /** Linear instruments (cached after the first load; `refresh` loads them again, for a symbol listed since). */
   instruments(opts?: { readonly refresh?: boolean }): Promise<ReadonlyMap<string, Instrument>>;
   /**

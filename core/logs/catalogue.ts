@@ -56,6 +56,8 @@ export interface OrderFields {
   qty: string | number;
   price?: string | number;
   triggerPrice?: string | number;
+  /** `run --dry-run`: the write was answered by the paper exchange and never sent. */
+  dryRun?: true;
 }
 
 export interface UrgencyBreakdown {
@@ -67,7 +69,7 @@ export interface UrgencyBreakdown {
 
 /** The fields each event carries. Emitters may add more; the scanner reads only these. */
 export interface EventFields {
-  "run.started": { exchange: string; scenario?: string; stateDir: string; cache: "on" | "off"; monitors: number };
+  "run.started": { exchange: string; scenario?: string; stateDir: string; cache: "on" | "off"; monitors: number; dryRun?: boolean };
   "reconcile.completed": { adopted: number; retired: number; monitors: number };
   /** An intent left open in the journal by a crash, settled at start-up by looking its linkId up. */
   "lock.taken-over": { stateDir: string; holderPid?: number; holderCommand?: string; why: string };

@@ -72,6 +72,8 @@ export const statusDocSchema = z.object({
   /** Wall-clock ISO time of the write: the engine's liveness is judged by it. */
   writtenAt: z.iso.datetime(),
   engine: engineSchema,
+  /** Written by `run --dry-run`: the orders shown are paper, none is on the exchange. Absent in files written before dry runs existed. */
+  dryRun: z.boolean().optional(),
   positions: z.array(positionSchema),
 });
 
@@ -88,6 +90,8 @@ export interface StatusInput {
   readonly engine: Pick<EngineStatus, "pid" | "exchange" | "clock" | "intervalMs" | "readMode" | "restCallsPerMinute" | "alertsLastHour">;
   /** Wall-clock time of the write, epoch ms. */
   readonly now: number;
+  /** `run --dry-run`: what the engine would have done, with paper orders. */
+  readonly dryRun?: boolean;
 }
 
 export function buildStatus(input: StatusInput): StatusDoc {
@@ -108,6 +112,7 @@ export function buildStatus(input: StatusInput): StatusDoc {
       unprotected: input.cycle.unprotected,
       waiting: active.length - positions.length,
     },
+    dryRun: input.dryRun === true,
     positions,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Where state lives, wherever the command is run from: under the state root, one directory
- * per exchange, so simulated and live runs stay apart (`sim-<scenario>`, `bybit-<host>`).
+ * per exchange, so simulated and live runs stay apart (`sim-<scenario>`, `bybit-<host>`), and
+ * dry runs apart from both (`bybit-<host>-dry-run`).
  * The root is `$WARDEN_HOME`, else `$XDG_STATE_HOME/warden`, else `~/.local/state/warden`.
  * Commands that only read or repair state (`rollback`, `cache-stats`, `no-stop`) use
  * `--state-dir`, or the single state dir under the root when there is exactly one.
@@ -29,8 +30,11 @@ function segment(s: string): string {
   return cleaned === "" ? "default" : cleaned;
 }
 
-export function defaultStateDir(exchange: "sim" | "bybit", scenarioOrHost: string, root = stateRoot()): string {
-  return join(root, `${exchange}-${segment(scenarioOrHost)}`);
+/** Appended to a dry run's default state dir, so a dry run never leaves monitors a real run would trust. */
+export const DRY_RUN_SUFFIX = "-dry-run";
+
+export function defaultStateDir(exchange: "sim" | "bybit", scenarioOrHost: string, root = stateRoot(), dryRun = false): string {
+  return join(root, `${exchange}-${segment(scenarioOrHost)}${dryRun ? DRY_RUN_SUFFIX : ""}`);
 }
 
 /** Creates the state dir (and its parents); a file in the way is bad input named in one line, not a raw EEXIST. */

@@ -177,6 +177,13 @@ describe("renderStatus", () => {
     const rows = plain.split("\n").filter((l) => l.startsWith("main "));
     expect(rows[0]!.indexOf("protected")).toBe(rows[1]!.indexOf("unprotected"));
   });
+
+  test("a status written by a dry run says DRY RUN in its header; one written by a real run does not", async () => {
+    const { renderStatus } = await import("../../cli/render/status.ts");
+    const view = (dryRun: boolean) => ({ doc: makeStatus([protectedMonitor()], { dryRun }), stateDir: "/state", lock: undefined, running: false, fresh: { ageMs: 1000, limitMs: 6000, stale: false } });
+    expect(renderStatus(view(true), { color: false }).split("\n")[0]).toBe("Warden status of /state  DRY RUN: orders and protection shown are paper, nothing was written to the exchange");
+    expect(renderStatus(view(false), { color: false })).not.toContain("DRY RUN");
+  });
 });
 
 describe("warden status --watch", () => {

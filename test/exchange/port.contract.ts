@@ -25,6 +25,7 @@ export function describeAccountExchangeContract(
   makeHedgeSubject?: () => ContractSubject | Promise<ContractSubject>,
 ): void {
   if (makeHedgeSubject !== undefined) describeHedgeContract(name, makeHedgeSubject);
+  describeOrderContract(name, makeSubject);
   describe(`AccountExchange contract: ${name}`, () => {
     let s: ContractSubject;
     let n = 0;
@@ -36,52 +37,6 @@ export function describeAccountExchangeContract(
     });
     const link = (tag: string) => `c-${tag}-${++n}`;
     const restingBuy = (linkId: string, over: Partial<PlaceOrder> = {}): PlaceOrder => ({ symbol: s.symbol, linkId, side: "buy", type: "limit", qty: 0.001, price: Math.round(s.mark * 0.9), reduceOnly: false, ...over });
-
-    test("places a resting limit order and finds it by linkId, open", async () => {
-      const id = link("rest");
-      expect((await s.exchange.place(restingBuy(id))).status).toBe("ok");
-      const found = await s.exchange.lookupOrder(s.symbol, id);
-      expect(found).toMatchObject({ linkId: id, symbol: s.symbol, side: "buy", type: "limit", qty: 0.001, price: Math.round(s.mark * 0.9), reduceOnly: false, status: "open", filledQty: 0 });
-      expect((await s.exchange.openOrders()).some((o) => o.linkId === id)).toBe(true);
-      expect((await s.exchange.openOrders(s.symbol)).every((o) => o.symbol === s.symbol)).toBe(true);
-    });
-
-    test("amends a resting order's price and size in place", async () => {
-      const id = link("amend");
-      await s.exchange.place(restingBuy(id));
-      expect((await s.exchange.amend({ symbol: s.symbol, linkId: id, qty: 0.002, price: Math.round(s.mark * 0.85) })).status).toBe("ok");
-      expect(await s.exchange.lookupOrder(s.symbol, id)).toMatchObject({ qty: 0.002, price: Math.round(s.mark * 0.85), status: "open" });
-    });
-
-    test("places a reduce-only conditional stop as untriggered and amends its trigger", async () => {
-      const id = link("sl");
-      const stop: PlaceOrder = { symbol: s.symbol, linkId: id, side: "sell", type: "market", qty: 0.001, triggerPrice: Math.round(s.mark * 0.95), triggerDirection: "fall", reduceOnly: true, closeOnTrigger: true };
-      expect((await s.exchange.place(stop)).status).toBe("ok");
-      expect(await s.exchange.lookupOrder(s.symbol, id)).toMatchObject({ status: "untriggered", triggerPrice: Math.round(s.mark * 0.95), reduceOnly: true, side: "sell" });
-      expect((await s.exchange.amend({ symbol: s.symbol, linkId: id, triggerPrice: Math.round(s.mark * 0.94) })).status).toBe("ok");
-      expect((await s.exchange.lookupOrder(s.symbol, id))?.triggerPrice).toBe(Math.round(s.mark * 0.94));
-    });
-
-    test("cancels by linkId, then answers gone to a second cancel and to an amend", async () => {
-      const id = link("cancel");
-      await s.exchange.place(restingBuy(id));
-      expect((await s.exchange.cancel(s.symbol, id)).status).toBe("ok");
-      expect((await s.exchange.lookupOrder(s.symbol, id))?.status).toBe("cancelled");
-      expect(await s.exchange.cancel(s.symbol, id)).toEqual({ status: "gone" });
-      expect(await s.exchange.amend({ symbol: s.symbol, linkId: id, price: Math.round(s.mark * 0.8) })).toEqual({ status: "gone" });
-      expect((await s.exchange.openOrders()).some((o) => o.linkId === id)).toBe(false);
-    });
-
-    test("answers exists to a duplicate linkId and keeps one order", async () => {
-      const id = link("dup");
-      expect((await s.exchange.place(restingBuy(id))).status).toBe("ok");
-      expect(await s.exchange.place(restingBuy(id, { price: Math.round(s.mark * 0.8) }))).toEqual({ status: "exists" });
-      expect((await s.exchange.openOrders()).filter((o) => o.linkId === id)).toHaveLength(1);
-    });
-
-    test("finds nothing for an unknown linkId", async () => {
-      expect(await s.exchange.lookupOrder(s.symbol, link("never"))).toBeUndefined();
-    });
 
     test("returns every open order when there are more than 50, one page request per 50", async () => {
       for (let i = 0; i < 60; i++) expect((await s.exchange.place(restingBuy(link("many"), { price: Math.round(s.mark * 0.5) + i }))).status).toBe("ok");
@@ -158,6 +113,73 @@ export function describeAccountExchangeContract(
       expect(stats.total).toBeGreaterThanOrEqual(start + 3);
       expect(Object.values(stats.byEndpoint).reduce((a, b) => a + b, 0)).toBe(stats.total);
       if (s.serverRequests) expect(stats.total).toBe(s.serverRequests());
+    });
+  });
+}
+
+/**
+ * The order part of the contract: place, look up, amend, cancel and list resting orders and
+ * stops, by linkId. Every AccountExchange keeps it, the paper exchange of `run --dry-run` too
+ * (which keeps the rest of the contract only for reads: its orders never fill and its writes
+ * make no request; test/exchange/paper-exchange.test.ts).
+ */
+export function describeOrderContract(name: string, makeSubject: () => ContractSubject | Promise<ContractSubject>): void {
+  describe(`AccountExchange contract, orders: ${name}`, () => {
+    let s: ContractSubject;
+    let n = 0;
+    beforeEach(async () => {
+      s = await makeSubject();
+    });
+    afterEach(async () => {
+      await s.close?.();
+    });
+    const link = (tag: string) => `o-${tag}-${++n}`;
+    const restingBuy = (linkId: string, over: Partial<PlaceOrder> = {}): PlaceOrder => ({ symbol: s.symbol, linkId, side: "buy", type: "limit", qty: 0.001, price: Math.round(s.mark * 0.9), reduceOnly: false, ...over });
+
+    test("places a resting limit order and finds it by linkId, open", async () => {
+      const id = link("rest");
+      expect((await s.exchange.place(restingBuy(id))).status).toBe("ok");
+      const found = await s.exchange.lookupOrder(s.symbol, id);
+      expect(found).toMatchObject({ linkId: id, symbol: s.symbol, side: "buy", type: "limit", qty: 0.001, price: Math.round(s.mark * 0.9), reduceOnly: false, status: "open", filledQty: 0 });
+      expect((await s.exchange.openOrders()).some((o) => o.linkId === id)).toBe(true);
+      expect((await s.exchange.openOrders(s.symbol)).every((o) => o.symbol === s.symbol)).toBe(true);
+    });
+
+    test("amends a resting order's price and size in place", async () => {
+      const id = link("amend");
+      await s.exchange.place(restingBuy(id));
+      expect((await s.exchange.amend({ symbol: s.symbol, linkId: id, qty: 0.002, price: Math.round(s.mark * 0.85) })).status).toBe("ok");
+      expect(await s.exchange.lookupOrder(s.symbol, id)).toMatchObject({ qty: 0.002, price: Math.round(s.mark * 0.85), status: "open" });
+    });
+
+    test("places a reduce-only conditional stop as untriggered and amends its trigger", async () => {
+      const id = link("sl");
+      const stop: PlaceOrder = { symbol: s.symbol, linkId: id, side: "sell", type: "market", qty: 0.001, triggerPrice: Math.round(s.mark * 0.95), triggerDirection: "fall", reduceOnly: true, closeOnTrigger: true };
+      expect((await s.exchange.place(stop)).status).toBe("ok");
+      expect(await s.exchange.lookupOrder(s.symbol, id)).toMatchObject({ status: "untriggered", triggerPrice: Math.round(s.mark * 0.95), reduceOnly: true, side: "sell" });
+      expect((await s.exchange.amend({ symbol: s.symbol, linkId: id, triggerPrice: Math.round(s.mark * 0.94) })).status).toBe("ok");
+      expect((await s.exchange.lookupOrder(s.symbol, id))?.triggerPrice).toBe(Math.round(s.mark * 0.94));
+    });
+
+    test("cancels by linkId, then answers gone to a second cancel and to an amend", async () => {
+      const id = link("cancel");
+      await s.exchange.place(restingBuy(id));
+      expect((await s.exchange.cancel(s.symbol, id)).status).toBe("ok");
+      expect((await s.exchange.lookupOrder(s.symbol, id))?.status).toBe("cancelled");
+      expect(await s.exchange.cancel(s.symbol, id)).toEqual({ status: "gone" });
+      expect(await s.exchange.amend({ symbol: s.symbol, linkId: id, price: Math.round(s.mark * 0.8) })).toEqual({ status: "gone" });
+      expect((await s.exchange.openOrders()).some((o) => o.linkId === id)).toBe(false);
+    });
+
+    test("answers exists to a duplicate linkId and keeps one order", async () => {
+      const id = link("dup");
+      expect((await s.exchange.place(restingBuy(id))).status).toBe("ok");
+      expect(await s.exchange.place(restingBuy(id, { price: Math.round(s.mark * 0.8) }))).toEqual({ status: "exists" });
+      expect((await s.exchange.openOrders()).filter((o) => o.linkId === id)).toHaveLength(1);
+    });
+
+    test("finds nothing for an unknown linkId", async () => {
+      expect(await s.exchange.lookupOrder(s.symbol, link("never"))).toBeUndefined();
     });
   });
 }

@@ -33,6 +33,12 @@ describe("state dir", () => {
     expect(defaultStateDir("sim", "../../etc", "/r")).toBe("/r/sim-etc");
   });
 
+  test("a dry run's default dir is its exchange's with a -dry-run suffix, so a real run never reads its monitors", () => {
+    expect(defaultStateDir("bybit", "https://api.bybit.com", "/r", true)).toBe("/r/bybit-api.bybit.com-dry-run");
+    expect(defaultStateDir("sim", "demo-30", "/r", true)).toBe("/r/sim-demo-30-dry-run");
+    expect(defaultStateDir("sim", "demo-30", "/r", false)).toBe("/r/sim-demo-30");
+  });
+
   test("a maintenance command uses the only state dir, or asks which one", async () => {
     const root = await mkdtemp(join(tmpdir(), "warden-dirs-"));
     try {
