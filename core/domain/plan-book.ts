@@ -77,7 +77,9 @@ export function planProblems(spec: Pick<PlanSpec, "tpPcts" | "breakevenAfterTp">
   if (spec.tpPcts.some((p, i) => i > 0 && !(p > spec.tpPcts[i - 1]!))) problems.push("tpPcts: nearest first, each farther than the one before");
   if (spec.ladder !== undefined && spec.ladder.length !== spec.tpPcts.length) problems.push(`ladder: one share per TP (${spec.tpPcts.length}), got ${spec.ladder.length}`);
   if (spec.ladder !== undefined && Math.abs(spec.ladder.reduce((a, b) => a + b, 0) - 100) > 1e-9) problems.push("ladder: shares must sum to 100");
-  if (spec.trail !== undefined && spec.trail.afterTp > Math.max(1, spec.tpPcts.length)) problems.push(`trail.afterTp: the plan has ${spec.tpPcts.length} TP(s)`);
-  if (spec.breakevenAfterTp > Math.max(1, spec.tpPcts.length)) problems.push(`breakevenAfterTp: the plan has ${spec.tpPcts.length} TP(s)`);
+  // with no tpPcts the TPs come from the orders found or the trader's plan: any rung may be meant
+  const rungs = spec.tpPcts.length;
+  if (rungs > 0 && spec.trail !== undefined && spec.trail.afterTp > rungs) problems.push(`trail.afterTp: the plan has ${rungs} TP(s)`);
+  if (rungs > 0 && spec.breakevenAfterTp > rungs) problems.push(`breakevenAfterTp: the plan has ${rungs} TP(s)`);
   return problems;
 }

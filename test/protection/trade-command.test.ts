@@ -21,7 +21,8 @@ beforeAll(async () => {
     name: "flat-book", description: "no position yet: a trader opens them with warden trade", seed: 3, start: "2025-07-24T10:00:00Z", stepMs: 5000, latency: "zero",
     accounts: { main: { apiKey: "sim-main-key", apiSecret: "sim-main-secret", balance: 100000 } },
     instruments: ["BTCUSDT", "ETHUSDT"], positions: [],
-    prices: { BTCUSDT: Array.from({ length: 20 }, () => 60_000), ETHUSDT: Array.from({ length: 20 }, () => 3_000) },
+    // ETH dips through the first entry (2 900), rises through TP1 (3 100) and TP2 (3 200), then runs on
+    prices: { BTCUSDT: Array.from({ length: 20 }, () => 60_000), ETHUSDT: [3_000, 3_000, 3_000, 2_950, 2_895, 2_920, 3_000, 3_105, 3_150, 3_210, 3_300, 3_300, 3_300, 3_300, 3_300, 3_300, 3_300, 3_300, 3_300, 3_300] },
   };
   writeFileSync(join(dir.path, "flat.json"), JSON.stringify(scenario));
   sim = await startSimServer({ scenario: join(dir.path, "flat.json"), latency: "zero", env: MAIN_KEYS });
@@ -33,7 +34,8 @@ afterAll(async () => {
 });
 
 async function warden(...args: string[]) {
-  const p = spawnWarden([...args, "--base-url", sim.url, "--state-dir", state()], { env: MAIN_KEYS });
+  const exchange = args[0] === "plan" ? [] : ["--base-url", sim.url]; // plan only reads and writes the state dir
+  const p = spawnWarden([...args, ...exchange, "--state-dir", state()], { env: MAIN_KEYS });
   const exit = await p.exited;
   return { code: exit.code, stdout: p.stdout(), stderr: p.stderr() };
 }
@@ -81,4 +83,41 @@ describe("warden trade against sim serve", () => {
     expect(stop).toEqual([[Math.floor(entry * 0.98 * 10) / 10, 0.01]]);
     expect(tps.sort()).toEqual([[Math.ceil(entry * 1.01 * 10) / 10, 0.005], [Math.ceil(entry * 1.02 * 10) / 10, 0.005]]);
   }, 60_000);
+
+  test("the whole life of a trade: stop and TPs when the first entry fills, breakeven and entries cancelled after TP1, the stop trailing after TP2", async () => {
+    writeFileSync(join(dir.path, "trail.json"), JSON.stringify({ plans: { ETHUSDT: { trail: { afterTp: 2, distancePct: 1 } } } }));
+    const cron = async () => {
+      const r = await warden("run", "--once", "--exchange", "bybit", "--config", join(dir.path, "trail.json"));
+      return { code: r.code, stderr: r.stderr };
+    };
+    const eth = async () => {
+      const s = await sim.state();
+      const list = orders(s, "ETHUSDT");
+      return {
+        position: Number(s.accounts["main"]!.positions.find((p) => p.symbol === "ETHUSDT")?.size ?? 0),
+        stop: list.filter((o) => Number(o.triggerPrice) > 0).map((o) => [Number(o.triggerPrice), Number(o.qty)]),
+        tps: list.filter((o) => o.reduceOnly && !(Number(o.triggerPrice) > 0)).map((o) => [Number(o.price), Number(o.qty)]).sort(),
+        entries: list.filter((o) => !o.reduceOnly).map((o) => Number(o.price)).sort(),
+      };
+    };
+    // the first test placed 3 x 0.1 at 2 900 / 2 850 / 2 800 with a stop at 2 700 and TPs at 3 100 / 3 200
+    expect((await warden("plan", "ETHUSDT", "--tp", "3100,3200,3400", "--ladder", "50,20,30")).code).toBe(2); // no position yet
+    await sim.step(4); // 2 895: the first entry fills
+    expect(await cron()).toEqual({ code: 0, stderr: "" });
+    expect(await eth()).toEqual({ position: 0.1, stop: [[2_700, 0.1]], tps: [[3_100, 0.05], [3_200, 0.05]], entries: [2_800, 2_850] });
+    // the trader widens the ladder to three rungs while it runs: amended in place, the third placed
+    const widened = await warden("plan", "ETHUSDT", "--tp", "3100,3200,3400", "--ladder", "50,20,30");
+    expect({ code: widened.code, stderr: widened.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(await cron()).toEqual({ code: 0, stderr: "" });
+    expect((await eth()).tps).toEqual([[3_100, 0.05], [3_200, 0.02], [3_400, 0.03]]);
+    await sim.step(3); // 3 105: TP1 fills
+    expect(await cron()).toEqual({ code: 0, stderr: "" });
+    expect(await eth()).toEqual({ position: 0.05, stop: [[2_903.19, 0.05]], tps: [[3_200, 0.02], [3_400, 0.03]], entries: [] });
+    await sim.step(2); // 3 210: TP2 fills; the stop trails 1% under the best mark
+    expect(await cron()).toEqual({ code: 0, stderr: "" });
+    expect(await eth()).toEqual({ position: 0.03, stop: [[3_177.9, 0.03]], tps: [[3_400, 0.03]], entries: [] });
+    await sim.step(1); // 3 300
+    expect(await cron()).toEqual({ code: 0, stderr: "" });
+    expect((await eth()).stop).toEqual([[3_267, 0.03]]);
+  }, 90_000);
 });
