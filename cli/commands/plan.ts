@@ -5,13 +5,14 @@
  * wins over the config's plans and what was inferred from the orders. A running engine applies
  * it within one cycle and amends the orders in place; the next `run --once` does the same.
  * An inconsistent plan (a stop that would trigger at once, TPs on the wrong side, a ladder that
- * does not fit) is refused, exit 2, nothing written. A position without a stop is
- * `warden no-stop`'s (one way to say it; cac reads a `--no-stop` here as the negation of
- * `--stop`, which would make --stop required).
+ * does not fit) is refused, exit 2, nothing written. `--no-stop` runs the position without a
+ * stop by choice, as `warden no-stop` does (cac reads it as `stop: false`, so `--stop`'s value
+ * is optional in the declaration: `true` means not given).
  */
 import type { CAC } from "cac";
 import type { Monitor } from "../../core/domain/monitor.ts";
 import type { PositionPlan } from "../../core/domain/position-plan.ts";
+import type { Settings } from "../../core/store/settings.ts";
 import { InputError, UsageError } from "../../core/errors.ts";
 import { writeStdout } from "../../core/runtime.ts";
 import { boolFlag, enumFlag, stringFlag } from "../options.ts";
@@ -34,7 +35,8 @@ export function register(cli: CAC): void {
     .command("plan [symbol]", "Set the plan of one open position (stop, TPs, ladder, trail), or --list every plan and its source")
     .option("--side <long|short>", "The position's side (default: the only one open on the symbol)")
     .option("--account <main|mirror>", "The account (default main)")
-    .option("--stop <price|pct%>", "The stop: a price, or a distance from the average entry like 2%")
+    .option("--stop [price|pct%]", "The stop: a price, or a distance from the average entry like 2%")
+    .option("--no-stop", "Run this position without a stop by choice (as `warden no-stop`)")
     .option("--tp <prices|pcts>", "TPs nearest first: prices like 61000,62000, or distances like 1%,2%,3%")
     .option("--ladder <shares>", "% of the position per TP, summing to 100, like 85,5,5,5")
     .option("--trail <after:pct%>", "Trail the stop at PCT% from the best mark once TP AFTER has filled, like 2:1%")
@@ -62,9 +64,10 @@ async function plan(symbol: string | undefined, flags: PlanFlags): Promise<numbe
   if (candidates.length === 0) throw new InputError("PLAN_NO_POSITION", `${dir}: Warden has no open position ${account}:${symbol.toUpperCase()}${side !== undefined ? `:${side}` : ""}`);
   if (candidates.length > 1) throw new UsageError("USAGE_PLAN", `${account}:${symbol.toUpperCase()} has a long and a short open: say which with --side`);
   const monitor = candidates[0]!;
+  if (flags.stop === false) return withoutStop(monitor, store, json);
   const given: PositionPlan = { ...parsePlan(flags), at: Date.now() };
   if (given.stop === undefined && given.tps === undefined && given.ladder === undefined && given.trail === undefined) {
-    throw new UsageError("USAGE_PLAN", "plan needs at least one of --stop, --tp, --ladder, --trail (a position without a stop: warden no-stop)");
+    throw new UsageError("USAGE_PLAN", "plan needs at least one of --stop, --tp, --ladder, --trail, --no-stop");
   }
   const { positionPlanProblems } = await import("../../core/domain/position-plan.ts");
   const status = (await store.readStatus()) as { positions?: { monitor?: string; mark?: number }[] } | undefined;
@@ -75,6 +78,15 @@ async function plan(symbol: string | undefined, flags: PlanFlags): Promise<numbe
   const plans = await store.updatePositionPlans((all) => ({ ...all, [monitor.id]: merge(all[monitor.id], given) }));
   const saved = plans[monitor.id]!;
   writeStdout(json ? `${JSON.stringify({ monitor: monitor.id, plan: saved })}\n` : `${monitor.id}: plan saved (${describe(saved)}); a running engine applies it within one cycle\n`);
+  return 0;
+}
+
+async function withoutStop(monitor: Monitor, store: { settings(): Promise<Settings>; saveSettings(settings: Settings): Promise<void> }, json: boolean): Promise<number> {
+  const { lifetimeKey } = await import("../../core/domain/link-id.ts");
+  const settings = await store.settings();
+  const key = lifetimeKey(monitor);
+  await store.saveSettings({ ...settings, noStop: [...new Set([...(settings.noStop ?? []).filter((k) => !k.startsWith(`${monitor.id}@`)), key])].sort() });
+  writeStdout(json ? `${JSON.stringify({ monitor: monitor.id, noStop: true })}\n` : `${monitor.id}: runs without a stop by your choice; Warden places and restores none (warden no-stop ${monitor.id} --off to undo)\n`);
   return 0;
 }
 
@@ -98,7 +110,8 @@ function list(monitors: readonly Monitor[], plans: Readonly<Record<string, Posit
 
 
 function parsePlan(flags: PlanFlags): Omit<PositionPlan, "at"> {
-  const stop = stringFlag("stop", flags.stop);
+  if (flags.stop === "") throw new UsageError("USAGE_BAD_FLAG", "--stop needs a price or a percentage like 2%");
+  const stop = flags.stop === true ? undefined : stringFlag("stop", flags.stop);
   const tp = stringFlag("tp", flags.tp);
   const ladder = stringFlag("ladder", flags.ladder);
   const trail = stringFlag("trail", flags.trail);

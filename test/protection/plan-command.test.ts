@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VirtualClock } from "../../core/clock.ts";
+import { lifetimeKey } from "../../core/domain/link-id.ts";
 import { FileStateStore } from "../../core/store/file-state-store.ts";
 import { makeMonitor } from "../domain/builders.ts";
 import { runCli } from "../support/in-process-cli.ts";
@@ -80,6 +81,14 @@ describe("warden plan, the command", () => {
       expect((await runCli(["plan", "BTCUSDT", "--stop", "58000", "--state-dir", dir])).code).toBe(0);
       const listed = JSON.parse((await runCli(["plan", "--list", "--json", "--state-dir", dir])).stdout) as { monitor: string; source: string; given: { stop: unknown; tps: unknown } }[];
       expect(listed).toEqual([expect.objectContaining({ monitor: ID, source: "trader plan", given: expect.objectContaining({ stop: { price: 58_000 }, tps: { pcts: [1, 2] } }) })]);
+    });
+  });
+
+  test("--no-stop runs the open position without a stop by choice (as warden no-stop), for this position only", async () => {
+    await withState(async (dir) => {
+      const r = await runCli(["plan", "BTCUSDT", "--no-stop", "--state-dir", dir, "--json"]);
+      expect({ code: r.code, out: JSON.parse(r.stdout) }).toEqual({ code: 0, out: { monitor: ID, noStop: true } });
+      expect((await new FileStateStore(dir).settings()).noStop).toEqual([lifetimeKey(makeMonitor({ plan: "fast" }))]);
     });
   });
 
