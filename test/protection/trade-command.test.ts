@@ -1,9 +1,10 @@
 /**
  * `warden trade` against `sim serve`, as real processes, checked through the simulator's own
- * state: it places what it says (entries split evenly, Warden's orderLinkIds), refuses an
+ * state and (the whole life of a trade) a plain ccxt client: it places what it says (entries split evenly, Warden's orderLinkIds), refuses an
  * inconsistent plan with nothing placed, and a `run --once` after a market entry places the
  * plan's stop and TPs from the fill price.
  */
+import ccxt from "ccxt";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -90,14 +91,19 @@ describe("warden trade against sim serve", () => {
       const r = await warden("run", "--once", "--exchange", "bybit", "--config", join(dir.path, "trail.json"));
       return { code: r.code, stderr: r.stderr };
     };
+    // what the exchange shows, read by a plain ccxt 4.5.84 client (no Warden code)
+    const trader = new ccxt.bybit({ apiKey: MAIN_KEYS.WARDEN_MAIN_API_KEY, secret: MAIN_KEYS.WARDEN_MAIN_API_SECRET, enableRateLimit: false, options: { fetchMarkets: { types: ["linear"] }, defaultType: "swap", enableUnifiedMargin: false, enableUnifiedAccount: true } });
+    trader.has["fetchCurrencies"] = false;
+    for (const key of Object.keys(trader.urls["api"] as Record<string, string>)) (trader.urls["api"] as Record<string, string>)[key] = sim.url;
     const eth = async () => {
-      const s = await sim.state();
-      const list = orders(s, "ETHUSDT");
+      const symbol = "ETH/USDT:USDT";
+      const [positions, open] = await Promise.all([trader.fetchPositions([symbol]), trader.fetchOpenOrders(symbol, undefined, undefined, { paginate: true })]);
+      const stops = open.filter((o) => (o.triggerPrice ?? 0) > 0);
       return {
-        position: Number(s.accounts["main"]!.positions.find((p) => p.symbol === "ETHUSDT")?.size ?? 0),
-        stop: list.filter((o) => Number(o.triggerPrice) > 0).map((o) => [Number(o.triggerPrice), Number(o.qty)]),
-        tps: list.filter((o) => o.reduceOnly && !(Number(o.triggerPrice) > 0)).map((o) => [Number(o.price), Number(o.qty)]).sort(),
-        entries: list.filter((o) => !o.reduceOnly).map((o) => Number(o.price)).sort(),
+        position: positions.find((p) => p.side === "long")?.contracts ?? 0,
+        stop: stops.map((o) => [o.triggerPrice, o.amount]),
+        tps: open.filter((o) => o.reduceOnly === true && !((o.triggerPrice ?? 0) > 0)).map((o) => [o.price, o.amount]).sort(),
+        entries: open.filter((o) => o.reduceOnly !== true).map((o) => o.price).sort(),
       };
     };
     // the first test placed 3 x 0.1 at 2 900 / 2 850 / 2 800 with a stop at 2 700 and TPs at 3 100 / 3 200
