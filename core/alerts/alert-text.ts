@@ -81,6 +81,12 @@ const FORMATS: Readonly<Record<string, Formatter>> = {
   "order-vanished": (a) => ({ what: "Order vanished", detail: capital(a.message) + ".", did: "did not replace it.", todo: "check the position's orders on Bybit." }),
   "order-stray": (a) => ({ what: "Stray orders", detail: capital(a.message) + ".", did: "cancels them.", todo: "nothing." }),
   "breakeven-deferred": (a) => ({ what: "Breakeven deferred", detail: capital(a.message) + ".", did: "moves the stop when the mark allows.", todo: "nothing." }),
+  "ip-ban": (a) => ({
+    what: "IP BANNED by Bybit",
+    detail: capital(a.message) + ".",
+    did: "sends no write until the ban ends; reads go on.",
+    todo: "check what else uses this IP's Bybit budget; protect positions by hand if it lasts.",
+  }),
   divergence: (a) => ({ what: "Mirror diverged", detail: capital(a.message) + ".", did: "does not trade to close the gap.", todo: "check the mirror account." }),
   test: () => ({ what: "Test message", detail: "Alerts reach you here.", did: "nothing: this is `warden alerts test`.", todo: "nothing." }),
 };
@@ -95,7 +101,7 @@ function pastStop(a: AlertView, what: string): AlertLines {
   };
 }
 
-/** A formatter for anything not listed (an IP ban has no kind): the engine's message as it is. */
+/** A formatter for anything not listed: the engine's message as it is. */
 const fallback: Formatter = (a) => ({
   what: /IP banned/i.test(a.message) ? "IP BANNED by Bybit" : a.kind === "" ? "Alert" : a.kind,
   detail: capital(a.message) + ".",

@@ -25,7 +25,7 @@ export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; acc
     case "ip-banned": {
       const until = wall(error.retryAt, IP_BAN_MS);
       ctx.budget.ban(until);
-      ctx.emit("error", "alert", { level: "error", message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
+      ctx.emit("error", "alert", { level: "error", kind: "ip-ban", message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
       return true;
     }
     case "retryable":
