@@ -8,10 +8,9 @@ import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
 import { followMainClose } from "../domain/mirror.ts";
 import { needsSweep, type Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
-import { lifetimeKey } from "../domain/link-id.ts";
 import { reconcile } from "../domain/reconcile.ts";
 import { checkSnapshot } from "../domain/snapshot-check.ts";
-import { applyPositionPlan } from "../domain/position-plan.ts";
+import { staleNoStop, withNoStop, withPlans } from "../domain/trader-choices.ts";
 import type { PositionPlans } from "../store/plans-file.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
@@ -197,25 +196,18 @@ export class Engine {
     }
     await this.#applyPlans(now);
     const noStop = new Set(settings.noStop ?? []);
-    const stale: string[] = [];
-    for (const key of noStop) {
-      const id = key.slice(0, key.indexOf("@"));
-      const monitor = this.#monitors.find((m) => m.id === id);
-      if (monitor !== undefined && (monitor.status !== "active" || lifetimeKey(monitor) !== key)) stale.push(key);
-    }
+    const stale = staleNoStop(noStop, this.#monitors);
     if (stale.length > 0) {
       // the choice was for a position that is gone: a later one on that symbol gets its stop
       await this.#deps.store.saveSettings({ ...settings, noStop: [...noStop].filter((k) => !stale.includes(k)) });
       for (const key of stale) this.#emit("info", "choice.changed", { monitor: key.slice(0, key.indexOf("@")), noStop: false, reason: "the position it was given for is gone" });
     }
-    this.#monitors = this.#monitors.map((m) => {
-      const wanted = m.status === "active" && noStop.has(lifetimeKey(m));
-      if (m.status !== "active" || wanted === (m.noStop === true)) return m;
-      this.#decider.unsettle(m.id);
-      this.#emit("info", "choice.changed", { monitor: m.id, noStop: wanted });
-      const { noStop: _was, ...rest } = m;
-      return { ...(wanted ? { ...rest, noStop: true } : rest), nextDueAt: now };
-    });
+    const chosen = withNoStop(this.#monitors, noStop, now);
+    this.#monitors = chosen.monitors;
+    for (const { id, noStop: wanted } of chosen.changed) {
+      this.#decider.unsettle(id);
+      this.#emit("info", "choice.changed", { monitor: id, noStop: wanted });
+    }
   }
 
   /**
@@ -236,16 +228,12 @@ export class Engine {
 
   /** Applies this cycle's plans to the monitors that have not applied them yet (again after discovery: a trade's position adopted this cycle gets its plan at once). */
   #followPlans(now: number): void {
-    const plans = this.#plans;
-    this.#monitors = this.#monitors.map((m) => {
-      const plan = plans[m.id];
-      const instrument = this.#instruments.get(m.symbol);
-      if (plan === undefined || instrument === undefined || m.status !== "active" || !(m.size > 0) || (m.planAt !== undefined && m.planAt >= plan.at)) return m;
-      const applied = applyPositionPlan(m, plan, instrument.tickSize);
+    const planned = withPlans(this.#monitors, this.#plans, this.#instruments, now);
+    this.#monitors = planned.monitors;
+    for (const m of planned.applied) {
       this.#decider.unsettle(m.id);
-      this.#emit("info", "plan.applied", { monitor: m.id, at: plan.at, stopPrice: applied.stopPrice, tpPrices: applied.tpPrices, plan: applied.plan.kind });
-      return { ...applied, nextDueAt: now };
-    });
+      this.#emit("info", "plan.applied", { monitor: m.id, at: m.planAt, stopPrice: m.stopPrice, tpPrices: m.tpPrices, plan: m.plan.kind });
+    }
   }
 
   /** The state dir's instance tag, made (random, 4 characters of [0-9a-z]) and kept on first use. */
