@@ -73,9 +73,11 @@ async function plan(symbol: string | undefined, flags: PlanFlags): Promise<numbe
   const status = (await store.readStatus()) as { positions?: { monitor?: string; mark?: number }[] } | undefined;
   const seen = status?.positions?.find((p) => p.monitor === monitor.id)?.mark ?? monitor.entryPrice;
   // checked on a fine grid here; the engine puts the prices on the instrument's tick when it applies the plan
-  const problems = positionPlanProblems(given, monitor.side, monitor.entryPrice, seen, 1e-8);
+  const problems = positionPlanProblems(given, monitor.side, monitor.entryPrice, seen, 1e-8, monitor.tpPrices.length);
   if (problems.length > 0) throw new UsageError("USAGE_PLAN", `${monitor.id}: ${problems.join("; ")}; nothing written`);
-  const plans = await store.updatePositionPlans((all) => ({ ...all, [monitor.id]: merge(all[monitor.id], given) }));
+  const { lifetimeKey } = await import("../../core/domain/link-id.ts");
+  // only what this command gives: what an earlier plan set is already on the monitor, and is not set again
+  const plans = await store.updatePositionPlans((all) => ({ ...all, [monitor.id]: { ...given, for: lifetimeKey(monitor) } }));
   const saved = plans[monitor.id]!;
   writeStdout(json ? `${JSON.stringify({ monitor: monitor.id, plan: saved })}\n` : `${monitor.id}: plan saved (${describe(saved)}); a running engine applies it within one cycle\n`);
   return 0;
@@ -117,8 +119,8 @@ function parsePlan(flags: PlanFlags): Omit<PositionPlan, "at"> {
   const trail = stringFlag("trail", flags.trail);
   const tps = tp === undefined ? undefined : tpLevels(tp);
   const ladderShares = ladder === undefined ? undefined : shares(ladder);
-  const t = trail === undefined ? undefined : /^(\d):(\d+(?:\.\d+)?)%$/.exec(trail);
-  if (trail !== undefined && (t === null || t === undefined || Number(t[1]) < 1)) throw new UsageError("USAGE_BAD_FLAG", `--trail expects AFTER_TP:PCT% like 2:1%, got "${trail}"`);
+  const t = trail === undefined ? undefined : /^([1-4]):(\d+(?:\.\d+)?)%$/.exec(trail);
+  if (trail !== undefined && (t === null || t === undefined || !(Number(t[2]) > 0 && Number(t[2]) < 100))) throw new UsageError("USAGE_BAD_FLAG", `--trail expects AFTER_TP:PCT% like 2:1%, got "${trail}"`);
   return {
     ...(stop !== undefined ? { stop: level("--stop", stop) } : {}),
     ...(tps !== undefined ? { tps } : {}),
@@ -127,10 +129,6 @@ function parsePlan(flags: PlanFlags): Omit<PositionPlan, "at"> {
   };
 }
 
-/** A new plan for the position keeps what it does not change of the one before. */
-function merge(before: PositionPlan | undefined, given: PositionPlan): PositionPlan {
-  return { ...(before ?? {}), ...given };
-}
 
 function describe(p: PositionPlan): string {
   const parts: string[] = [];

@@ -85,7 +85,9 @@ async function run(flags: RunFlags): Promise<number> {
   const credentials = exchange === "bybit" ? liveCredentials() : {};
   const { telegramToken } = await import("../telegram-token.ts");
   const token = telegramToken(config.alerts);
-  const secrets = [...Object.values(credentials).flatMap((c) => [c.apiKey, c.secret]), ...(token !== undefined ? [token] : [])];
+  // the webhook's URL may carry a secret in its path (Slack-style): never in any output
+  const webhookUrl = config.alerts.webhook?.url;
+  const secrets = [...Object.values(credentials).flatMap((c) => [c.apiKey, c.secret]), ...(token !== undefined ? [token] : []), ...webhookSecrets(webhookUrl)];
 
   const { RedactingSink } = await import("../../core/logs/redacting-sink.ts");
   const { TeeSink } = await import("../../core/logs/tee-sink.ts");
@@ -143,6 +145,18 @@ async function run(flags: RunFlags): Promise<number> {
   } finally {
     await alerts?.flush(config.alerts.flushMs); // after a fault too; at once when done already
     closeSink();
+  }
+}
+
+/** The parts of a webhook URL that may be secret: its path and query (and the whole URL). */
+function webhookSecrets(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  try {
+    const u = new URL(url);
+    const path = `${u.pathname}${u.search}`;
+    return [url, ...(path.length > 8 ? [path] : []), ...u.pathname.split("/").filter((part) => part.length >= 16)];
+  } catch {
+    return [url];
   }
 }
 

@@ -97,8 +97,16 @@ async function trade(symbolArg: string, sideArg: string, flags: TradeFlags): Pro
   await store.updatePositionPlans((all) => ({ ...all, [id]: planned.plan }));
   const placed: { linkId: string; status: string; price?: number; qty: number }[] = [];
   for (const order of planned.orders) {
-    const outcome = await exchange.place({ symbol, linkId: order.linkId, side: order.side, type: order.type, qty: order.qty, reduceOnly: false, ...(order.price !== undefined ? { price: order.price } : {}) });
+    let outcome = await exchange.place({ symbol, linkId: order.linkId, side: order.side, type: order.type, qty: order.qty, reduceOnly: false, ...(order.price !== undefined ? { price: order.price } : {}) });
+    if (outcome.status === "unknown") {
+      // never re-sent blindly, never reported "not placed" on a guess: ask the exchange
+      const found = await exchange.lookupOrder(symbol, order.linkId).catch(() => "no answer" as const);
+      outcome = found === "no answer" ? outcome : found !== undefined ? { status: "ok", orderId: found.id } : { status: "rejected", code: "ABSENT", reason: `${outcome.reason}; not found by a lookup right after` };
+    }
     placed.push({ linkId: order.linkId, status: outcome.status, qty: order.qty, ...(order.price !== undefined ? { price: order.price } : {}) });
+    if (outcome.status === "unknown") {
+      throw new RuntimeFault("TRADE_ENTRY_UNKNOWN", `${id}: entry ${order.linkId}: no answer, and no lookup answered (${outcome.reason}); it may be placed: check before trading again (a running engine adopts it if it was); the plan is recorded in ${dir}`);
+    }
     if (outcome.status !== "ok" && outcome.status !== "exists") {
       const why = "reason" in outcome ? outcome.reason : outcome.status;
       throw new RuntimeFault("TRADE_ENTRY_FAILED", `${id}: entry ${order.linkId} not placed (${why}); ${placed.length - 1} of ${planned.orders.length} placed, the plan is recorded in ${dir}`);

@@ -80,6 +80,7 @@ const FORMATS: Readonly<Record<string, Formatter>> = {
   }),
   "order-vanished": (a) => ({ what: "Order vanished", detail: capital(a.message) + ".", did: "did not replace it.", todo: "check the position's orders on Bybit." }),
   "order-stray": (a) => ({ what: "Stray orders", detail: capital(a.message) + ".", did: "cancels them.", todo: "nothing." }),
+  "plan-deferred": (a) => ({ what: "Plan's stop deferred", detail: capital(a.message) + ".", did: "keeps the stop where it is for now.", todo: "give a stop the mark allows, if this one is not what you meant." }),
   "breakeven-deferred": (a) => ({ what: "Breakeven deferred", detail: capital(a.message) + ".", did: "moves the stop when the mark allows.", todo: "nothing." }),
   "ip-ban": (a) => ({
     what: "IP BANNED by Bybit",

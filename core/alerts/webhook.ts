@@ -17,10 +17,22 @@ export class WebhookChannel implements Channel {
     this.#fetch = fetch;
   }
 
+  /** A receiver's answer may echo the URL, whose path can be the secret (Slack-style): never repeated. */
+  #withoutUrl(text: string): string {
+    let out = text.split(this.#url).join("<webhook url>");
+    try {
+      const { pathname, search } = new URL(this.#url);
+      if (pathname.length > 1) out = out.split(`${pathname}${search}`).join("<webhook path>").split(pathname).join("<webhook path>");
+    } catch {
+      // not a URL: the whole string was replaced above
+    }
+    return out;
+  }
+
   async send(event: WardenEvent, text: string, signal: AbortSignal): Promise<SendResult> {
     try {
       const res = await this.#fetch(this.#url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...event, text }), signal });
-      const body = (await res.text()).trim();
+      const body = this.#withoutUrl((await res.text()).trim());
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, answer: body.slice(0, 200) || `HTTP ${res.status}` };
       const retryAfterMs = retryAfterHeaderMs(res.headers.get("retry-after"));
       return {

@@ -88,6 +88,10 @@ export interface Monitor {
   /** The trader's plan for this position (`warden plan`) last applied: its time; `planPending` until the exchange shows it. */
   readonly planAt?: number;
   readonly planPending?: boolean;
+  /** The average entry the plan's % levels were worked out from (again when it changes before TP1). */
+  readonly planEntry?: number;
+  /** The plan's stop could not be placed (past the mark): said once, kept waiting for the mark. */
+  readonly planDeferred?: boolean;
   /** Trailing: the best mark since the trail started (highest for a long, lowest for a short). */
   readonly trailBest?: number;
   /** Bybit's positionIdx of the position: 0 one-way (absent), 1 or 2 in hedge mode; every create carries it. */

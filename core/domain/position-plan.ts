@@ -21,6 +21,12 @@ export interface PositionPlan {
   readonly trail?: TrailSpec;
   /** When it was given (ms): a monitor applies each plan once. */
   readonly at: number;
+  /**
+   * The position it was given for: its monitor's lifetime (`warden plan`). Absent for a
+   * `warden trade` until the position it opened is adopted, which claims it. A plan never
+   * outlives its position: a later one on the same symbol and side does not get it.
+   */
+  readonly for?: string;
 }
 
 export interface PlanTargets {
@@ -36,7 +42,7 @@ export function targetsOf(plan: PositionPlan, side: Side, entryPrice: number, ti
 }
 
 /** Every problem of a plan for this position (a stop on the wrong side, TPs on the wrong side or out of order, a ladder that does not fit), empty when it is valid. */
-export function positionPlanProblems(plan: PositionPlan, side: Side, entryPrice: number, markPrice: number, tick: number): string[] {
+export function positionPlanProblems(plan: PositionPlan, side: Side, entryPrice: number, markPrice: number, tick: number, currentRungs?: number): string[] {
   const problems: string[] = [];
   const { stopPrice, tpPrices } = targetsOf(plan, side, entryPrice, tick);
   const long = side === "long";
@@ -46,15 +52,23 @@ export function positionPlanProblems(plan: PositionPlan, side: Side, entryPrice:
     if (tpPrices.some((p) => (long ? p <= entryPrice : p >= entryPrice))) problems.push(`--tp: a ${side}'s take-profits go ${long ? "above" : "below"} the entry ${entryPrice}`);
     if (tpPrices.some((p, i) => i > 0 && (long ? p <= tpPrices[i - 1]! : p >= tpPrices[i - 1]!))) problems.push("--tp: nearest first, each farther than the one before");
   }
+  if (plan.stop !== undefined && "pct" in plan.stop && !(plan.stop.pct < 100)) problems.push(`--stop ${plan.stop.pct}% is not a distance a stop can have (under 100%)`);
+  if (plan.tps !== undefined && "pcts" in plan.tps && plan.tps.pcts.some((p) => !(p > 0 && p <= 100))) problems.push("--tp: distances between 0 and 100%");
+  if (plan.trail !== undefined && (!(plan.trail.distancePct > 0 && plan.trail.distancePct < 100) || plan.trail.afterTp < 1 || plan.trail.afterTp > 4)) problems.push("--trail: AFTER_TP 1 to 4, a distance between 0 and 100%");
   if (plan.ladder !== undefined) {
-    const rungs = tpPrices?.length;
+    const rungs = tpPrices?.length ?? currentRungs;
     if (rungs !== undefined && plan.ladder.length !== rungs) problems.push(`--ladder: one share per TP (${rungs}), got ${plan.ladder.length}`);
     if (Math.abs(plan.ladder.reduce((a, b) => a + b, 0) - 100) > 1e-9) problems.push("--ladder: shares must sum to 100");
   }
   return problems;
 }
 
-/** The monitor with the plan's targets set (applied once: `planAt`), to be followed by evaluate (`planPending`). */
+/** Whether a plan gives a level in % of the average entry (worked out again while the entries fill). */
+export function isRelative(plan: PositionPlan): boolean {
+  return (plan.stop !== undefined && "pct" in plan.stop) || (plan.tps !== undefined && "pcts" in plan.tps);
+}
+
+/** The monitor with the plan's targets set (applied once: `planAt`, at `planEntry`), to be followed by evaluate (`planPending`). */
 export function applyPositionPlan(monitor: Monitor, plan: PositionPlan, tick: number): Monitor {
   const { stopPrice, tpPrices } = targetsOf(plan, monitor.side, monitor.entryPrice, tick);
   const rungs = tpPrices?.length ?? monitor.tpPrices.length;
@@ -67,6 +81,7 @@ export function applyPositionPlan(monitor: Monitor, plan: PositionPlan, tick: nu
     ...(ladder !== undefined ? { plan: rungs === 1 ? fastPlan() : conservativePlan(ladder) } : {}),
     rules: { ...rules, ...(plan.trail !== undefined ? { trail: plan.trail } : {}), source: "trader plan" },
     planAt: plan.at,
+    planEntry: monitor.entryPrice,
     planPending: true,
   };
 }

@@ -29,7 +29,9 @@ export function moveStopByPlan(edit: MonitorEdit, sightings: ReadonlyMap<string,
   const rules = edit.monitor.rules;
   const breakevenAfter = rules?.breakevenAfterTp ?? 1;
   const rungs = filledRungs(edit);
-  if (breakevenAfter > 0 && rungs >= breakevenAfter && (breakevenAfter > 1 || edit.monitor.tp1Filled)) applyBreakeven(edit, sightings, size, mark, tick, config, tp1Now);
+  // stopToPreviousTp: after TP1 the previous level is the entry, so breakeven
+  const beAfter = rules?.stopToPreviousTp === true && breakevenAfter === 0 ? 1 : breakevenAfter;
+  if (beAfter > 0 && rungs >= beAfter && (beAfter > 1 || edit.monitor.tp1Filled)) applyBreakeven(edit, sightings, size, mark, tick, config, tp1Now);
   const stop = edit.primaryStop();
   if (stop?.triggerPrice === undefined || edit.pendingOf(stop.linkId) !== undefined) return;
   const { side } = edit.monitor;
@@ -99,9 +101,15 @@ export function followPlan(edit: MonitorEdit, size: number, mark: number, tick: 
   const stop = edit.primaryStop();
   if (stop?.triggerPrice !== undefined && stopPrice !== undefined && toTicks(stop.triggerPrice, tick) !== toTicks(stopPrice, tick)) {
     settled = false;
-    if (edit.pendingOf(stop.linkId) === undefined && (!(mark > 0) || stopOnRightSide(side, stopPrice, mark, tick))) {
+    const placeable = !(mark > 0) || stopOnRightSide(side, stopPrice, mark, tick);
+    if (edit.pendingOf(stop.linkId) === undefined && placeable) {
       edit.amend(stop, { qty: size, triggerPrice: stopPrice });
       edit.rule("plan-followed", { linkId: stop.linkId, role: "sl", from: stop.triggerPrice, triggerPrice: stopPrice });
+      edit.set("planDeferred", undefined);
+    } else if (!placeable && edit.monitor.planDeferred !== true) {
+      // said once; the stop stays where it is until the mark allows the plan's
+      edit.set("planDeferred", true);
+      edit.alert("warn", `the plan's stop ${stopPrice} for ${edit.monitor.id} is past the mark ${mark}; the stop stays at ${stop.triggerPrice} until the mark allows it (or give another plan)`, { kind: "plan-deferred", triggerPrice: stopPrice, markPrice: mark });
     }
   }
   for (const tp of edit.tracked().filter((o) => o.role === "tp" && o.state === "working")) {
@@ -119,5 +127,8 @@ export function followPlan(edit: MonitorEdit, size: number, mark: number, tick: 
     } else if (edit.pendingOf(tp.linkId) !== undefined) settled = false;
   }
   if (stop !== undefined && edit.pendingOf(stop.linkId) !== undefined) settled = false;
-  if (settled) edit.set("planPending", undefined);
+  if (settled) {
+    edit.set("planPending", undefined);
+    edit.set("planDeferred", undefined);
+  }
 }

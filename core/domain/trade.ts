@@ -55,6 +55,7 @@ export function planTrade(req: TradeRequest, instrument: Instrument, now: number
     for (const p of positionPlanProblems(targets, req.side, best, 0, instrument.tickSize)) problems.push(p.replace("the entry", "every entry"));
     if (req.stop !== undefined && "price" in req.stop && (long ? req.stop.price >= worst : req.stop.price <= worst)) problems.push(`--stop ${req.stop.price} is on the wrong side of the entries (a ${req.side}'s stop goes ${long ? "below" : "above"} ${worst})`);
   } else for (const p of positionPlanProblems(targets, req.side, 1e9, 0, instrument.tickSize)) problems.push(p); // % levels: checked on any entry (a large one, so the tick grid merges no rung)
+  if (req.stop !== undefined && "pct" in req.stop && !(req.stop.pct < 100)) problems.push(`--stop ${req.stop.pct}% is not a distance a stop can have (under 100%)`);
   if (problems.length > 0) return { problems };
   const life = lifetimeKey({ id: monitorId(req.account, req.symbol, req.side), createdAt: now });
   const side = openingSide(req.side);

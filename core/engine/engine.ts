@@ -10,7 +10,8 @@ import { needsSweep, type Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
 import { reconcile } from "../domain/reconcile.ts";
 import { checkSnapshot } from "../domain/snapshot-check.ts";
-import { staleNoStop, withNoStop, withPlans } from "../domain/trader-choices.ts";
+import { stalePlans, staleNoStop, withNoStop, withPlans } from "../domain/trader-choices.ts";
+import { lifetimeKey } from "../domain/link-id.ts";
 import type { PositionPlans } from "../store/plans-file.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
@@ -105,6 +106,8 @@ export class Engine {
   readonly #unplaced = new Set<AccountId>();
   /** The trader's plans per position, as read at the start of this cycle. */
   #plans: PositionPlans = {};
+  /** Trade plans a position took this cycle, to be bound to its lifetime in plans.json. */
+  readonly #claims = new Map<string, string>();
   /** Per monitor, its restore time before this cycle's evaluation (the alert about a second restore). */
   readonly #restoredBefore = new Map<string, number>();
   /** Accounts whose read failed this cycle. */
@@ -218,6 +221,12 @@ export class Engine {
   async #applyPlans(now: number): Promise<void> {
     try {
       this.#plans = await this.#deps.store.positionPlans();
+      const stale = stalePlans(this.#plans, this.#monitors);
+      if (stale.length > 0) {
+        // a plan ends with its position: a later one on the symbol never gets its prices
+        this.#plans = await this.#deps.store.updatePositionPlans((all) => Object.fromEntries(Object.entries(all).filter(([id]) => !stale.includes(id))));
+        for (const id of stale) this.#emit("info", "plan.ended", { monitor: id, reason: "the position it was given for is gone" });
+      }
       this.#watch.cleared("plans");
     } catch (error) {
       this.#watch.repeated("plans", now, "error", { kind: "settings-invalid", message: `${error instanceof Error ? error.message : String(error)}; keeping the plans applied before` });
@@ -231,9 +240,22 @@ export class Engine {
     const planned = withPlans(this.#monitors, this.#plans, this.#instruments, now);
     this.#monitors = planned.monitors;
     for (const m of planned.applied) {
+      if (this.#plans[m.id]?.for === undefined) this.#claims.set(m.id, lifetimeKey(m)); // a trade's plan, now this position's
       this.#decider.unsettle(m.id);
       this.#emit("info", "plan.applied", { monitor: m.id, at: m.planAt, stopPrice: m.stopPrice, tpPrices: m.tpPrices, plan: m.plan.kind });
     }
+  }
+
+  /** Binds the trade plans positions took this cycle to those positions' lifetimes. */
+  async #bindClaims(): Promise<void> {
+    if (this.#claims.size === 0) return;
+    const claims = new Map(this.#claims);
+    this.#claims.clear();
+    await this.#deps.store.updatePositionPlans((all) => {
+      const next = { ...all };
+      for (const [id, life] of claims) if (next[id] !== undefined && next[id]!.for === undefined) next[id] = { ...next[id]!, for: life };
+      return next;
+    });
   }
 
   /** The state dir's instance tag, made (random, 4 characters of [0-9a-z]) and kept on first use. */
@@ -343,6 +365,7 @@ export class Engine {
       if (alert === undefined) this.#watch.cleared(`divergence:${m.id}`);
       else this.#watch.repeated(`divergence:${m.id}`, now, "error", { kind: "divergence", monitor: m.id, message: `${alert.message}; Warden does not trade to close the gap, check the mirror account`, ...(alert.detail ?? {}) });
     }
+    await this.#bindClaims();
     if (dirty) {
       const saveCpu0 = cpuMicros();
       await store.saveMonitors(this.#monitors);

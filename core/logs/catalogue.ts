@@ -33,6 +33,7 @@ export const EVENT = {
   instanceTagged: "instance.tagged",
   choiceChanged: "choice.changed",
   planApplied: "plan.applied",
+  planEnded: "plan.ended",
   mirrorRatio: "mirror.ratio",
   stateSetAside: "state.set-aside",
   rateBackoff: "rate.backoff",
@@ -103,6 +104,8 @@ export interface EventFields {
   "choice.changed": { monitor: string; noStop: boolean };
   /** The trader's plan for a position (`warden plan`) was applied to its monitor; the orders follow. */
   "plan.applied": { monitor: string; at: number; [detail: string]: unknown };
+  /** A plan given for a position that is gone was removed: a later position on the symbol does not get it. */
+  "plan.ended": { monitor: string; reason: string };
   "mirror.ratio": { ratio: number; from: string };
   "state.set-aside": { checkpoint: string; reason: string };
   "cycle.completed": {

@@ -39,6 +39,8 @@ export function checkStatus(doc: StatusDoc, now: number, maxAgeMs?: number): Ver
   }
   const elsewhere = doc.engine.unprotected - unprotected.length;
   if (elsewhere > 0) reasons.push(`${elsewhere} more position${elsewhere === 1 ? "" : "s"} unprotected (on instruments Warden could not load)`);
+  if (doc.engine.failedAccounts > 0) reasons.push(`reads of ${doc.engine.failedAccounts} account(s) failed in the last cycle: their positions are shown as last read, not watched`);
+  if (doc.dryRun === true) reasons.push("DRY RUN: the stops shown are paper, none is on the exchange");
   const fresh = freshness(doc, now, maxAgeMs);
   if (fresh.stale) reasons.push(`engine stale: last cycle ${seconds(fresh.ageMs)} ago, limit ${seconds(fresh.limitMs)}`);
   if (reasons.length > 0) return { ok: false, reasons, line: `FAILED: ${reasons.join("; ")}` };

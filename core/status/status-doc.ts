@@ -60,6 +60,8 @@ const engineSchema = z.object({
   cycleRestCalls: z.number().int(),
   /** Positions the last cycle counted unprotected (positions on unknown instruments included). */
   unprotected: z.number().int(),
+  /** Accounts whose reads failed in the last cycle: what is shown of them is as last read. */
+  failedAccounts: z.number().int().default(0),
   /** REST calls of the cycles completed in the last minute (wall clock). */
   restCallsPerMinute: z.number().int(),
   alertsLastHour: z.number().int(),
@@ -83,7 +85,7 @@ export type EngineStatus = StatusDoc["engine"];
 
 export interface StatusInput {
   readonly monitors: readonly Monitor[];
-  readonly cycle: { readonly cycle: number; readonly at: number; readonly durationMs: number; readonly restCalls: number; readonly unprotected: number };
+  readonly cycle: { readonly cycle: number; readonly at: number; readonly durationMs: number; readonly restCalls: number; readonly unprotected: number; readonly failedAccounts?: number };
   readonly marks: ReadonlyMap<string, number>;
   readonly instruments: ReadonlyMap<string, Pick<Instrument, "qtyStep">>;
   readonly lastRules: ReadonlyMap<string, { readonly rule: string; readonly at: string }>;
@@ -110,6 +112,7 @@ export function buildStatus(input: StatusInput): StatusDoc {
       cycleDurationMs: Math.round(input.cycle.durationMs * 100) / 100,
       cycleRestCalls: input.cycle.restCalls,
       unprotected: input.cycle.unprotected,
+      failedAccounts: input.cycle.failedAccounts ?? 0,
       waiting: active.length - positions.length,
     },
     dryRun: input.dryRun === true,

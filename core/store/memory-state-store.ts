@@ -10,7 +10,7 @@ import { formatRecord, JOURNAL_FILE, parseJournal, type JournalContents, type Jo
 import { DEFAULT_STALE_LOCK_MS, LockHeldError, localIdentity, lockVerdict, newLockInfo, type LockHandle, type LockInfo, type StaleLock } from "./lock.ts";
 import { decodeMonitorsDoc, encodeMonitorsDoc, MONITORS_FILE, type MonitorRecord } from "./monitors-file.ts";
 import { decodeRestoreMarker, encodeRestoreMarker, RESTORED_FILE, type RestoreMarker } from "./restore-marker.ts";
-import { decodePlans, encodePlans, PLANS_FILE, type PositionPlans } from "./plans-file.ts";
+import { checkPlans, decodePlans, encodePlans, PLANS_FILE, type PositionPlans } from "./plans-file.ts";
 import { decodeSettings, DEFAULT_SETTINGS, encodeSettings, SETTINGS_FILE, type Settings } from "./settings.ts";
 import type { JsonObject } from "./state-json.ts";
 import { decodeStatus, encodeStatus, STATUS_FILE } from "./status-file.ts";
@@ -119,7 +119,7 @@ export class MemoryStateStore extends StateStoreBase {
   }
 
   async updatePositionPlans(change: (plans: PositionPlans) => PositionPlans): Promise<PositionPlans> {
-    const next = change(await this.positionPlans());
+    const next = checkPlans(change(await this.positionPlans()), this.#label(PLANS_FILE));
     this.files.set(PLANS_FILE, encodePlans(next, this.isoNow()));
     return next;
   }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { PositionPlan } from "../domain/position-plan.ts";
 import { sleep } from "../clock.ts";
-import { RuntimeFault } from "../errors.ts";
+import { InputError, RuntimeFault } from "../errors.ts";
 import { readFileIfExists, writeFileAtomic } from "./atomic-file.ts";
 import { checksumOf, corruptFile, parseStateJson } from "./state-json.ts";
 
@@ -24,6 +24,7 @@ const planSchema = z.strictObject({
   ladder: z.array(pct).min(1).max(4).optional(),
   trail: z.strictObject({ afterTp: z.number().int().min(1).max(4), distancePct: pct }).optional(),
   at: z.number().int().nonnegative(),
+  for: z.string().optional(),
 });
 const docSchema = z.strictObject({ schema: z.literal(SCHEMA), savedAt: z.string(), checksum: z.string(), plans: z.record(z.string(), planSchema) });
 
@@ -38,6 +39,16 @@ export function decodePlans(text: string, file: string): PositionPlans {
   if (!parsed.success) throw corruptFile("STATE_CORRUPT", file, parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
   if (parsed.data.checksum !== checksumOf(parsed.data.plans)) throw corruptFile("STATE_CORRUPT", file, "checksum does not match its plans");
   return parsed.data.plans as PositionPlans;
+}
+
+/** Plans about to be written, checked against the file's own schema: a plan the engine could not read is refused, never written. */
+export function checkPlans(plans: PositionPlans, file: string): PositionPlans {
+  const bad = Object.entries(plans).flatMap(([id, plan]) => {
+    const r = planSchema.safeParse(plan);
+    return r.success ? [] : r.error.issues.map((i) => `${id}.${i.path.join(".")}: ${i.message}`);
+  });
+  if (bad.length > 0) throw new InputError("PLAN_INVALID", `${file}: not written: ${bad.join("; ")}`);
+  return plans;
 }
 
 export async function readPlans(dir: string): Promise<PositionPlans> {
@@ -63,7 +74,7 @@ export async function updatePlans(dir: string, change: (plans: PositionPlans) =>
     }
   }
   try {
-    const next = change(await readPlans(dir));
+    const next = checkPlans(change(await readPlans(dir)), join(dir, PLANS_FILE));
     await writeFileAtomic(join(dir, PLANS_FILE), encodePlans(next, now().toISOString()));
     return next;
   } finally {

@@ -9,10 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VirtualClock } from "../../core/clock.ts";
 import { lifetimeKey } from "../../core/domain/link-id.ts";
+import type { Monitor } from "../../core/domain/monitor.ts";
 import { FileStateStore } from "../../core/store/file-state-store.ts";
 import { makeMonitor } from "../domain/builders.ts";
 import { runCli } from "../support/in-process-cli.ts";
 import { START, account, cycleAfter, startWarden, workingOrders, workingStops } from "../support/protection-rig.ts";
+
+/** What `warden plan` records: the plan is for the open position's lifetime. */
+const forOf = (w: { engine: { monitors(): readonly Monitor[] } }, id: string) => lifetimeKey(w.engine.monitors().find((m) => m.id === id)!);
+
 
 const ID = "main:BTCUSDT:long";
 
@@ -31,7 +36,7 @@ describe("warden plan applied by a running engine", () => {
     const { main, w } = await running();
     const stop = workingStops(main.mem, "BTCUSDT")[0]!;
     expect(stop.triggerPrice).toBe(57_000);
-    await w.store.updatePositionPlans((all) => ({ ...all, [ID]: { stop: { price: 58_500 }, tps: { pcts: [1, 2] }, at: START + 1 } }));
+    await w.store.updatePositionPlans((all) => ({ ...all, [ID]: { stop: { price: 58_500 }, tps: { pcts: [1, 2] }, at: START + 1, for: forOf(w, ID) } }));
     await cycleAfter(w);
     const after = workingStops(main.mem, "BTCUSDT");
     expect(after.map((o) => [o.linkId, o.triggerPrice, o.qty])).toEqual([[stop.linkId, 58_500, 0.1]]); // the same order, amended
@@ -45,10 +50,10 @@ describe("warden plan applied by a running engine", () => {
 
   test("a later plan with fewer TPs moves them in place and cancels the rung it no longer has; an unchanged plan is applied once", async () => {
     const { main, w } = await running();
-    await w.store.updatePositionPlans(() => ({ [ID]: { tps: { prices: [61_000, 62_000, 63_000] }, at: START + 1 } }));
+    await w.store.updatePositionPlans(() => ({ [ID]: { tps: { prices: [61_000, 62_000, 63_000] }, at: START + 1, for: forOf(w, ID) } }));
     await cycleAfter(w);
     await cycleAfter(w);
-    await w.store.updatePositionPlans(() => ({ [ID]: { tps: { prices: [61_500, 62_500] }, ladder: [50, 50], at: START + 2 } }));
+    await w.store.updatePositionPlans(() => ({ [ID]: { tps: { prices: [61_500, 62_500] }, ladder: [50, 50], at: START + 2, for: forOf(w, ID) } }));
     await cycleAfter(w);
     await cycleAfter(w);
     const tps = workingOrders(main.mem, "BTCUSDT").filter((o) => o.triggerPrice === undefined && o.reduceOnly).map((o) => [o.price, o.qty]);
@@ -77,10 +82,10 @@ describe("warden plan, the command", () => {
       expect(JSON.parse(set.stdout)).toMatchObject({ monitor: ID, plan: { stop: { pct: 2 }, tps: { pcts: [1, 2] }, trail: { afterTp: 1, distancePct: 0.5 } } });
       const file = JSON.parse(await readFile(join(dir, "plans.json"), "utf8")) as { schema: number; checksum: string; plans: Record<string, unknown> };
       expect({ schema: file.schema, ids: Object.keys(file.plans), checksum: file.checksum.startsWith("sha256:") }).toEqual({ schema: 1, ids: [ID], checksum: true });
-      // a second change keeps what it does not change
+      // a second change records only what it gives: what the first set is already on the monitor, and is never set again
       expect((await runCli(["plan", "BTCUSDT", "--stop", "58000", "--state-dir", dir])).code).toBe(0);
-      const listed = JSON.parse((await runCli(["plan", "--list", "--json", "--state-dir", dir])).stdout) as { monitor: string; source: string; given: { stop: unknown; tps: unknown } }[];
-      expect(listed).toEqual([expect.objectContaining({ monitor: ID, source: "trader plan", given: expect.objectContaining({ stop: { price: 58_000 }, tps: { pcts: [1, 2] } }) })]);
+      const listed = JSON.parse((await runCli(["plan", "--list", "--json", "--state-dir", dir])).stdout) as { monitor: string; source: string; given: Record<string, unknown> }[];
+      expect(listed).toEqual([expect.objectContaining({ monitor: ID, source: "trader plan", given: { stop: { price: 58_000 }, at: expect.any(Number), for: lifetimeKey(makeMonitor({ plan: "fast" })) } })]);
     });
   });
 

@@ -80,7 +80,7 @@ describe("buildStatus", () => {
     expect(doc.positions[0]?.lastRule).toEqual({ rule: "tp1-filled-breakeven", at: "2025-06-15T15:06:40.000Z" });
     expect(doc.engine).toEqual({
       pid: 4242, exchange: "bybit", clock: "wall", intervalMs: 2000, readMode: "polling", restCallsPerMinute: 60, alertsLastHour: 0,
-      cycle: 7, cycleAt: new Date(T0 + 14_000).toISOString(), cycleDurationMs: 12.35, cycleRestCalls: 2, unprotected: 0, waiting: 0,
+      cycle: 7, cycleAt: new Date(T0 + 14_000).toISOString(), cycleDurationMs: 12.35, cycleRestCalls: 2, unprotected: 0, failedAccounts: 0, waiting: 0,
     });
     expect(doc.writtenAt).toBe(new Date(WALL).toISOString());
   });
