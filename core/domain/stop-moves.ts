@@ -47,7 +47,10 @@ export function moveStopByPlan(edit: MonitorEdit, sightings: ReadonlyMap<string,
     candidates.push({ price: side === "long" ? roundPrice(best * (1 - d), tick, "down") : roundPrice(best * (1 + d), tick, "up"), rule: "trail" });
   }
   const tighter = (a: number, b: number) => (side === "long" ? toTicks(a, tick) > toTicks(b, tick) : toTicks(a, tick) < toTicks(b, tick));
-  const target = candidates.filter((c) => tighter(c.price, stop.triggerPrice!) && (!(mark > 0) || stopOnRightSide(side, c.price, mark, tick))).sort((a, b) => (tighter(a.price, b.price) ? -1 : 1))[0];
+  // a trail moves in steps of a tenth of its distance (not every tick): the write budget is for protection
+  const step = rules?.trail === undefined ? 0 : (stop.triggerPrice * rules.trail.distancePct) / 1_000;
+  const worth = (c: (typeof candidates)[number]) => c.rule !== "trail" || Math.abs(c.price - stop.triggerPrice!) >= step;
+  const target = candidates.filter((c) => tighter(c.price, stop.triggerPrice!) && worth(c) && (!(mark > 0) || stopOnRightSide(side, c.price, mark, tick))).sort((a, b) => (tighter(a.price, b.price) ? -1 : 1))[0];
   if (target === undefined) return;
   edit.amend(stop, { qty: size, triggerPrice: target.price });
   edit.rule(target.rule === "trail" ? "sl-trailed" : "sl-to-previous-tp", { linkId: stop.linkId, from: stop.triggerPrice, triggerPrice: target.price, qty: size, filledTps: rungs, ...(target.rule === "trail" ? { bestMark: edit.monitor.trailBest, at: now } : {}) });

@@ -137,6 +137,9 @@ describe("the stop's moves as TPs fill", () => {
       expect({ mark, stop: stopOf(listing) }).toEqual({ mark, stop: [expected] });
       now += 20_000;
     }
+    // a mark a few ticks better moves nothing: the trail steps by a tenth of its distance
+    const nudged = step(m, listing, 63_005, 0.015, now, config);
+    expect(ofKind(nudged.actions, "amend")).toEqual([]);
   });
 
   test("property: with breakeven, stop-to-previous-TP and trailing, Warden never moves a stop against the position", () => {
