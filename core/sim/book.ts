@@ -125,6 +125,8 @@ export class OrderBook {
   readonly #linkIds = new Set<string>();
   #openListing: SimOrder[] | undefined;
   #historySorted = true;
+  /** Told of every order written (added, or changed after a mutation): the venue's change stream. */
+  onWrite: ((order: SimOrder) => void) | undefined;
 
   hasLinkId(linkId: string): boolean {
     return linkId !== "" && this.#linkIds.has(linkId);
@@ -132,6 +134,7 @@ export class OrderBook {
 
   add(order: SimOrder): void {
     if (order.orderLinkId !== "") this.#linkIds.add(order.orderLinkId);
+    this.onWrite?.(order);
     if (!OPEN_STATUSES.has(order.status)) {
       this.#pushHistory(order);
       return;
@@ -156,6 +159,7 @@ export class OrderBook {
   changed(order: SimOrder): void {
     order.record = undefined;
     this.#openListing = undefined;
+    this.onWrite?.(order);
   }
 
   findOpen(ref: { orderId?: string | undefined; orderLinkId?: string | undefined }): SimOrder | undefined {
