@@ -1,6 +1,7 @@
 /**
  * `warden sim serve [--scenario NAME|FILE] [--port N] [--latency PROFILE] [--seed N]`: the
  * Bybit v5 simulator on a loopback HTTP server, for any ccxt client (override its API URLs).
+ * The same port serves Bybit's private WebSocket at `/v5/private` (ws://127.0.0.1:PORT/v5/private).
  * Prints `listening on http://127.0.0.1:PORT` as its first line and serves until SIGINT or
  * SIGTERM. Credentials: WARDEN_MAIN_API_KEY/_SECRET and WARDEN_MIRROR_API_KEY/_SECRET
  * replace the scenario's where set. Bad flags or scenario: one line, exit 2.
@@ -18,6 +19,7 @@ interface SimFlags {
   latency?: unknown;
   seed?: unknown;
   rateLimits?: unknown;
+  streamIdleMs?: unknown;
 }
 
 export const DEFAULT_SCENARIO = "demo-30";
@@ -53,6 +55,7 @@ export function register(cli: CAC): void {
     .option("--latency <profile>", "recorded, zero or fixed:MS (default: the scenario's)")
     .option("--seed <n>", "Seed for latency and faults (default: the scenario's)")
     .option("--rate-limits <on|off>", "Bybit's per-endpoint and per-IP limits (default on); off for tests about something else")
+    .option("--stream-idle-ms <ms>", "Cut private WebSocket connections idle this long (default 600000, Bybit's 10 minutes)")
     .example("warden sim serve --port 8080")
     .example("curl -X POST 'http://127.0.0.1:8080/__sim/step?n=5'   # control: advance the scenario 5 steps")
     .example("curl http://127.0.0.1:8080/__sim/state                # control: the venue's state as JSON")
@@ -73,7 +76,8 @@ export function register(cli: CAC): void {
       const scenario = withEnvCredentials(loadScenario(stringFlag("scenario", flags.scenario) ?? DEFAULT_SCENARIO));
       const limits = enumFlag("rate-limits", flags.rateLimits, ["on", "off"] as const) ?? "on";
       const sim = createSimulator(scenario, { ...(latency !== undefined ? { latency } : {}), ...(seed !== undefined ? { seed } : {}), rateLimits: limits === "on" });
-      const server = await startServer(sim, { port, host: "127.0.0.1" });
+      const idleMs = intFlag("stream-idle-ms", flags.streamIdleMs, { min: 1 });
+      const server = await startServer(sim, { port, host: "127.0.0.1", stream: { venue: sim.venue, ...(idleMs !== undefined ? { idleMs } : {}) } });
       writeStdout(`listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const off = onSignals(["SIGINT", "SIGTERM"], () => {
