@@ -77,7 +77,7 @@ export function register(cli: CAC): void {
       const limits = enumFlag("rate-limits", flags.rateLimits, ["on", "off"] as const) ?? "on";
       const sim = createSimulator(scenario, { ...(latency !== undefined ? { latency } : {}), ...(seed !== undefined ? { seed } : {}), rateLimits: limits === "on" });
       const idleMs = intFlag("stream-idle-ms", flags.streamIdleMs, { min: 1 });
-      const server = await startServer(sim, { port, host: "127.0.0.1", stream: { venue: sim.venue, ...(idleMs !== undefined ? { idleMs } : {}) } });
+      const server = await startServer(sim, { port, host: "127.0.0.1", stream: { venue: sim.venue, faults: scenario.streamFaults, ...(idleMs !== undefined ? { idleMs } : {}) } });
       writeStdout(`listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const off = onSignals(["SIGINT", "SIGTERM"], () => {

@@ -164,5 +164,13 @@ export function crossCheck(s: Scenario): string | undefined {
     if (f.account === "mirror" && !hasMirror) return `faults[${i}].account: mirror but accounts.mirror is not defined`;
     if (f.toStep !== undefined && f.toStep < f.fromStep) return `faults[${i}].toStep: ${f.toStep} is before fromStep ${f.fromStep}`;
   }
+  for (const [i, f] of s.streamFaults.entries()) {
+    const at = `streamFaults[${i}]`;
+    if (f.account === "mirror" && !hasMirror) return `${at}.account: mirror but accounts.mirror is not defined`;
+    if (f.atStep >= steps) return `${at}.atStep: ${f.atStep} is beyond the price path (${steps} steps, 0-${steps - 1})`;
+    const framed = f.kind === "drop-frame" || f.kind === "duplicate";
+    if (framed && f.topic === undefined) return `${at}.topic: required for ${f.kind}`;
+    if (!framed && f.topic !== undefined) return `${at}.topic: only drop-frame and duplicate take a topic`;
+  }
   return undefined;
 }

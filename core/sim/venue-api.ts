@@ -66,4 +66,6 @@ export interface Venue {
    * WebSocket stream; returns the unsubscribe. Optional: a test's fake venue has no stream.
    */
   onChange?(listener: VenueListener): () => void;
+  /** Called as each price step begins, before marks move and orders match; returns the unsubscribe. */
+  onStep?(listener: (step: number) => void): () => void;
 }

@@ -53,6 +53,7 @@ export class SimVenue implements Venue {
   #step = 0;
   #orderSeq = 0;
   readonly #events = new VenueEvents();
+  readonly #stepListeners = new Set<(step: number) => void>();
 
   constructor(scenario: Scenario, options: VenueOptions = {}) {
     this.#scenario = scenario;
@@ -340,6 +341,11 @@ export class SimVenue implements Venue {
     return {};
   }
 
+  onStep(listener: (step: number) => void): () => void {
+    this.#stepListeners.add(listener);
+    return () => this.#stepListeners.delete(listener);
+  }
+
   step(n = 1): void {
     this.#events.batch(() => this.#steps(n));
   }
@@ -347,6 +353,7 @@ export class SimVenue implements Venue {
   #steps(n: number): void {
     for (let i = 0; i < n && !this.finished(); i++) {
       this.#step++;
+      for (const listener of [...this.#stepListeners]) listener(this.#step);
       this.#clock.advance(this.#scenario.stepMs);
       const moved: string[] = [];
       for (const [symbol, path] of this.#paths) {

@@ -10,15 +10,20 @@
  * 10-minute default (tests). The cut is a close frame 1000, then the end of the socket.
  * WebSocket-level pings (opcode 9) are answered with pongs but, as on Bybit, only the JSON
  * `op: ping` counts as a heartbeat.
+ *
+ * `faults` (a scenario's `streamFaults`) close, drop or stall connections and drop or
+ * duplicate push frames as the venue's steps begin (ws-faults.ts).
  */
 import { Buffer } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
+import type { StreamFault } from "./scenario-schema.ts";
 import type { SimAccount, Venue } from "./venue-api.ts";
 import type { VenueChange } from "./venue-events.ts";
 import { acceptKey, CLOSE, closeFrame, encodeFrame, FrameError, FrameReader, OPCODE } from "./ws-frame.ts";
-import { PrivateSession, type WsMessage } from "./ws-private.ts";
+import { StreamFaults, type ConnectionFault, type FaultTarget } from "./ws-faults.ts";
+import { parseTopic, PrivateSession, type WsMessage } from "./ws-private.ts";
 
 export const PRIVATE_PATH = "/v5/private";
 /** Bybit cuts a private connection with no ping-pong and no data after 10 minutes. */
@@ -30,6 +35,8 @@ export interface PrivateStreamOptions {
   readonly idleMs?: number;
   /** Server wall clock (auth expiry, pong, creationTime); default Date.now. */
   readonly wallClock?: () => number;
+  /** Stream faults to play as the venue's steps begin (a scenario's streamFaults). */
+  readonly faults?: readonly StreamFault[];
 }
 
 export interface PrivateStreamStats {
@@ -38,6 +45,8 @@ export interface PrivateStreamStats {
   readonly open: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  /** Per stream fault, in list order: how many connections or frames it has hit. */
+  readonly faultsFired: number[];
 }
 
 export interface PrivateStream {
@@ -68,6 +77,8 @@ interface Connection {
   readonly idleMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   closing: boolean;
+  /** A "stall" fault: open, but nothing is read or sent any more. */
+  stalled: boolean;
 }
 
 export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateStreamOptions = {}): PrivateStream {
@@ -77,9 +88,10 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
   let accepted = 0;
   let messagesIn = 0;
   let messagesOut = 0;
+  const faults = new StreamFaults(opts.faults ?? []);
 
   const send = (c: Connection, message: WsMessage): void => {
-    if (c.closing || c.socket.destroyed) return;
+    if (c.closing || c.stalled || c.socket.destroyed) return;
     messagesOut++;
     c.socket.write(encodeFrame(OPCODE.text, JSON.stringify(message)));
   };
@@ -97,13 +109,31 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
     if (!c.socket.destroyed) c.socket.end(closeFrame(code, reason));
   };
 
+  const applyFault = (c: Connection, fault: ConnectionFault): void => {
+    if (fault === "close") shut(c, CLOSE.normal, "");
+    else if (fault === "drop") c.socket.destroy();
+    else {
+      c.stalled = true;
+      if (c.timer !== undefined) clearTimeout(c.timer);
+      c.timer = undefined;
+    }
+  };
+
   const offVenue = venue.onChange?.((change: VenueChange) => {
     for (const c of connections) {
       const frames = c.session.framesFor(change);
-      if (frames.length === 0) continue;
-      for (const f of frames) send(c, f);
+      if (frames.length === 0 || c.stalled) continue;
+      for (const f of frames) {
+        const topic = parseTopic(String(f.topic));
+        const copies = topic === undefined ? 1 : faults.copies(change.account, topic.base);
+        for (let i = 0; i < copies; i++) send(c, f);
+      }
       arm(c);
     }
+  });
+  const offStep = venue.onStep?.((step) => {
+    const targets = [...connections].map((c): FaultTarget => ({ account: c.session.account?.id, apply: (fault) => applyFault(c, fault) }));
+    faults.atStep(step, targets);
   });
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -128,11 +158,12 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
       now,
       newId: () => randomUUID(),
     });
-    const c: Connection = { socket, session, idleMs: maxActiveMs(q < 0 ? "" : raw.slice(q + 1)) ?? opts.idleMs ?? DEFAULT_IDLE_MS, timer: undefined, closing: false };
+    const c: Connection = { socket, session, idleMs: maxActiveMs(q < 0 ? "" : raw.slice(q + 1)) ?? opts.idleMs ?? DEFAULT_IDLE_MS, timer: undefined, closing: false, stalled: false };
     connections.add(c);
     arm(c);
     const reader = new FrameReader();
     const onBytes = (chunk: Uint8Array): void => {
+      if (c.stalled) return;
       let messages;
       try {
         messages = reader.push(chunk);
@@ -147,7 +178,7 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
           if (replies.some((r) => r.op === "pong")) arm(c);
           for (const r of replies) send(c, r);
         } else if (m.kind === "ping") {
-          if (!c.closing) c.socket.write(encodeFrame(OPCODE.pong, m.data));
+          if (!c.closing && !c.stalled) c.socket.write(encodeFrame(OPCODE.pong, m.data));
         } else if (m.kind === "close") {
           shut(c, m.code ?? CLOSE.normal, "");
         }
@@ -163,9 +194,10 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
   });
 
   return {
-    stats: () => ({ connections: accepted, open: connections.size, messagesIn, messagesOut }),
+    stats: () => ({ connections: accepted, open: connections.size, messagesIn, messagesOut, faultsFired: faults.fired() }),
     close() {
       offVenue?.();
+      offStep?.();
       for (const c of connections) shut(c, CLOSE.goingAway, "server closing");
     },
   };
