@@ -232,6 +232,19 @@ describe("connections", () => {
     }
   });
 
+  test("keeps a connection that pings alive past the idle time", async () => {
+    const quiet = await startServer(sim, { port: 0, stream: { venue: sim.venue, idleMs: 300 } });
+    try {
+      const probe = await openPrivate(privateUrl(quiet.url));
+      const start = Date.now();
+      while (Date.now() - start < 900) await probe.request("ping");
+      expect(probe.ws.readyState).toBe(WebSocket.OPEN);
+      probe.close();
+    } finally {
+      await quiet.close();
+    }
+  });
+
   test("reads max_active_time as Bybit bounds it (30 s to 10 minutes)", () => {
     expect(maxActiveMs("max_active_time=1m")).toBe(60_000);
     expect(maxActiveMs("max_active_time=45s")).toBe(45_000);
