@@ -9,7 +9,8 @@ import type { PositionIdx } from "../domain/types.ts";
 import { amount, formatPrice, formatQty, type InstrumentSpec } from "./instruments.ts";
 import type { BybitRecord } from "./venue-api.ts";
 
-export type OrderStatus = "New" | "PartiallyFilled" | "Untriggered" | "Filled" | "Cancelled" | "Deactivated" | "Rejected";
+/** `Triggered`: Bybit's instantaneous state of a conditional between Untriggered and New; only the stream sees it. */
+export type OrderStatus = "New" | "PartiallyFilled" | "Untriggered" | "Triggered" | "Filled" | "Cancelled" | "Deactivated" | "Rejected";
 
 export interface SimOrder {
   /** Creation sequence within the venue; tie-breaker for listings. */

@@ -416,7 +416,14 @@ export class SimVenue implements Venue {
 
   #intervene(): void {
     for (const iv of this.#interventions.get(this.#step) ?? []) {
-      this.#outcomes.push(intervene(iv, this.#accounts.get(iv.account), this.now(), (body) => this.createOrder(iv.account, body)));
+      const st = this.#accounts.get(iv.account);
+      const outcome = intervene(iv, st, this.now(), (body) => this.createOrder(iv.account, body));
+      this.#outcomes.push(outcome);
+      // A cancel by hand is an order write too: Bybit pushes the position row after it.
+      if (this.#events.active && st !== undefined && iv.action === "cancel-order" && outcome.outcome === "cancelled") {
+        const cancelled = st.orders.listHistory({ orderLinkId: iv.orderLinkId })[0];
+        if (cancelled !== undefined) this.#positionWritten(st, iv.symbol, cancelled.positionIdx);
+      }
     }
   }
 

@@ -211,6 +211,18 @@ describe("pushes", () => {
     expect((frame.data as WsJson[])[0]).toMatchObject({ category: "linear", isMaker: true, orderLinkId: "", execQty: "0.010" });
   });
 
+  test("a conditional order pushes Untriggered, then Bybit's instantaneous Triggered, New and Filled", async () => {
+    // The mark is 60800 after the previous tests' steps; the path goes on 61000, 61200.
+    const probe = await signedIn(MAIN, ["order"]);
+    const created = await bybit.createOrder(SYMBOL, "market", "buy", 0.01, undefined, { triggerPrice: 61_100, triggerDirection: "ascending", clientOrderId: "ws-stop-buy" });
+    await fetch(`${server.url}/__sim/step?n=2`, { method: "POST" });
+    const rows = (await settled(probe)).flatMap((f) => f.data as WsJson[]).filter((r) => r.orderId === created.id);
+    expect(rows.map((r) => r.orderStatus)).toEqual(["Untriggered", "Triggered", "New", "Filled"]);
+    expect(rows[0]).toMatchObject({ stopOrderType: "Stop", triggerPrice: "61100.00", triggerDirection: 1 });
+    const history = await bybit.fetchClosedOrders(SYMBOL);
+    expect(history.find((o) => o.id === created.id)?.status).toBe("closed");
+  });
+
   test("/__sim/state reports WebSocket connections and messages apart from REST requests", async () => {
     await signedIn();
     const state = (await (await fetch(`${server.url}/__sim/state`)).json()) as { websocket: Record<string, number>; requests: Record<string, number> };
@@ -218,6 +230,29 @@ describe("pushes", () => {
     expect(state.websocket.messagesIn).toBeGreaterThan(0);
     expect(state.websocket.messagesOut).toBeGreaterThan(0);
     expect(Object.keys(state.requests).some((p) => p.includes("private"))).toBe(false);
+  });
+});
+
+describe("changes made by hand", () => {
+  test("a cancel by hand (a scenario intervention) pushes the order row and the position row", async () => {
+    const manual = createSimulator(
+      buildScenario({ fields: { interventions: [{ step: 1, action: "cancel-order", account: "main", symbol: "BTCUSDT", orderLinkId: "seed-BTCUSDT-tp1" }] } }),
+      { latency: "zero" },
+    );
+    const own = await startServer(manual, { port: 0, stream: { venue: manual.venue } });
+    try {
+      const probe = await openPrivate(privateUrl(own.url));
+      open.push(probe);
+      await probe.request("auth", authArgs(MAIN.key, MAIN.secret));
+      await probe.request("subscribe", ["order", "position"]);
+      manual.step(1);
+      const order = await probe.waitFor(isTopic("order"));
+      expect((order.data as WsJson[])[0]).toMatchObject({ orderLinkId: "seed-BTCUSDT-tp1", orderStatus: "Cancelled" });
+      const position = await probe.waitFor(isTopic("position"));
+      expect((position.data as WsJson[])[0]).toMatchObject({ symbol: "BTCUSDT", size: "0.100" });
+    } finally {
+      await own.close();
+    }
   });
 });
 
