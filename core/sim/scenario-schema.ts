@@ -83,20 +83,24 @@ const faultSchema = z.strictObject({
 });
 
 /**
- * A fault of the private WebSocket stream (ws-faults.ts), when the step `atStep` begins, on
- * the signed-in connections of `account` (all when absent): "close" (close frame 1000),
+ * A fault of the private WebSocket stream (ws-faults.ts), when the step `atStep` begins, for
+ * `account` (all when absent): on its signed-in connections "close" (close frame 1000),
  * "drop" (the socket ends with no close frame), "stall" (the socket stays open; no reply, no
- * pong, no data, ever), or for the next `count` push frames of `topic`: "drop-frame" (never
- * sent) or "duplicate" (sent twice).
+ * pong, no data, ever); for its next `count` push frames of `topic` "drop-frame" (never
+ * sent), "duplicate" (sent twice), "delay" (sent `delayMs` later), "reorder" (sent after the
+ * connection's next push frame); for its next `count` auth or subscribe requests
+ * "refuse-auth" / "refuse-subscribe" (`success: false`).
  */
 const streamFaultSchema = z.strictObject({
-  kind: z.enum(["close", "drop", "stall", "drop-frame", "duplicate"]),
+  kind: z.enum(["close", "drop", "stall", "drop-frame", "duplicate", "delay", "reorder", "refuse-auth", "refuse-subscribe"]),
   atStep: z.number().int().nonnegative(),
   account: account.optional(),
-  /** drop-frame and duplicate: the topic whose frames it hits (either form, `order` or `order.linear`). */
+  /** Frame faults: the topic whose frames it hits (either form, `order` or `order.linear`). */
   topic: z.enum(PRIVATE_TOPICS).optional(),
-  /** drop-frame and duplicate: how many frames. */
+  /** Frame and request faults: how many frames or requests. */
   count: z.number().int().positive().default(1),
+  /** delay: how long each frame is held, real ms. */
+  delayMs: z.number().int().positive().optional(),
 });
 
 export const scenarioSchema = z.strictObject({

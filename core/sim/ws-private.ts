@@ -64,6 +64,8 @@ export interface SessionOptions {
   readonly now: () => number;
   /** Message ids for pushes. */
   readonly newId: () => string;
+  /** A stream fault refusing this valid auth or subscribe request (ws-faults.ts). */
+  readonly refuses?: (op: "auth" | "subscribe", account: SimAccount) => boolean;
 }
 
 export class PrivateSession {
@@ -147,6 +149,7 @@ export class PrivateSession {
     if (account === undefined || signPayload(account.apiSecret, `GET/realtime${expiresText}`) !== signature.toLowerCase()) {
       return this.#reply(req, "auth", false, AUTH_REFUSED.unauthorized);
     }
+    if (this.#opts.refuses?.("auth", account) === true) return this.#reply(req, "auth", false, AUTH_REFUSED.unauthorized);
     this.#account = account;
     return this.#reply(req, "auth", true, "");
   }
@@ -162,6 +165,7 @@ export class PrivateSession {
     }
     const forms = new Set(parsed.map(([, s]) => s.category === undefined));
     if (forms.size > 1) return this.#reply(req, op, false, "All-In-One topic and Categorised topic cannot be in the same request");
+    if (op === "subscribe" && this.#opts.refuses?.("subscribe", this.#account) === true) return this.#reply(req, op, false, AUTH_REFUSED.unauthorized);
     for (const [topic, sub] of parsed) {
       if (op === "subscribe") this.#topics.set(topic, sub);
       else this.#topics.delete(topic);

@@ -11,13 +11,15 @@
  * WebSocket-level pings (opcode 9) are answered with pongs but, as on Bybit, only the JSON
  * `op: ping` counts as a heartbeat.
  *
- * `faults` (a scenario's `streamFaults`) close, drop or stall connections and drop or
- * duplicate push frames as the venue's steps begin (ws-faults.ts).
+ * `faults` (a scenario's `streamFaults`) close, drop or stall connections, drop, duplicate,
+ * delay or reorder push frames, and refuse auth or subscribe requests, from the step they
+ * name (ws-faults.ts).
  */
 import { Buffer } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
+import type { AccountId } from "../domain/types.ts";
 import type { StreamFault } from "./scenario-schema.ts";
 import type { SimAccount, Venue } from "./venue-api.ts";
 import type { VenueChange } from "./venue-events.ts";
@@ -79,6 +81,8 @@ interface Connection {
   closing: boolean;
   /** A "stall" fault: open, but nothing is read or sent any more. */
   stalled: boolean;
+  /** A frame a "reorder" fault holds back until the next push frame has gone. */
+  held: WsMessage[];
 }
 
 export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateStreamOptions = {}): PrivateStream {
@@ -123,14 +127,28 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
     for (const c of connections) {
       const frames = c.session.framesFor(change);
       if (frames.length === 0 || c.stalled) continue;
-      for (const f of frames) {
-        const topic = parseTopic(String(f.topic));
-        const copies = topic === undefined ? 1 : faults.copies(change.account, topic.base);
-        for (let i = 0; i < copies; i++) send(c, f);
-      }
+      for (const f of frames) push(c, change.account, f);
       arm(c);
     }
   });
+  const push = (c: Connection, account: AccountId, frame: WsMessage): void => {
+    const topic = parseTopic(String(frame.topic));
+    const fate = topic === undefined ? { kind: "send" as const } : faults.frame(account, topic.base);
+    if (fate.kind === "drop") return;
+    if (fate.kind === "reorder") {
+      c.held.push(frame);
+      return;
+    }
+    if (fate.kind === "delay") {
+      setTimeout(() => send(c, frame), fate.ms);
+      return;
+    }
+    const held = c.held.splice(0);
+    send(c, frame);
+    if (fate.kind === "duplicate") send(c, frame);
+    for (const h of held) send(c, h);
+  };
+
   const offStep = venue.onStep?.((step) => {
     const targets = [...connections].map((c): FaultTarget => ({ account: c.session.account?.id, apply: (fault) => applyFault(c, fault) }));
     faults.atStep(step, targets);
@@ -157,8 +175,9 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
       accounts: (): readonly SimAccount[] => venue.accounts(),
       now,
       newId: () => randomUUID(),
+      refuses: (op, account) => faults.refuses(op, account.id),
     });
-    const c: Connection = { socket, session, idleMs: maxActiveMs(q < 0 ? "" : raw.slice(q + 1)) ?? opts.idleMs ?? DEFAULT_IDLE_MS, timer: undefined, closing: false, stalled: false };
+    const c: Connection = { socket, session, idleMs: maxActiveMs(q < 0 ? "" : raw.slice(q + 1)) ?? opts.idleMs ?? DEFAULT_IDLE_MS, timer: undefined, closing: false, stalled: false, held: [] };
     connections.add(c);
     arm(c);
     const reader = new FrameReader();

@@ -1,6 +1,7 @@
 /**
  * Stream faults from the scenario (`streamFaults`): clean close, abrupt drop, silent stall, a
- * dropped frame of one topic, duplicate frames. Each fires as its step begins.
+ * dropped frame of one topic, duplicate, delayed and reordered frames, refused auth and
+ * subscribe. Each fires as its step begins.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { ScenarioInput } from "../../core/sim/scenario-schema.ts";
@@ -107,9 +108,42 @@ describe("stream faults", () => {
     expect(executions[0]).toEqual(executions[1]!);
   });
 
+  test.each([
+    ["delay", { kind: "delay", atStep: 1, topic: "order", delayMs: 50 }],
+    ["reorder", { kind: "reorder", atStep: 1, topic: "order" }],
+  ] as const)("%s: the order frame arrives after the position frame that followed it", async (_name, fault) => {
+    const r = await rig([fault]);
+    const probe = await r.connect();
+    r.sim.step(1);
+    await r.bybit.createOrder(SYMBOL, "limit", "buy", 0.01, 55_000, { clientOrderId: "late-echo" });
+    const order = await probe.waitFor(isTopic("order"));
+    expect((order.data as WsJson[])[0]).toMatchObject({ orderLinkId: "late-echo" });
+    expect(probe.messages.filter((m) => typeof m.topic === "string").map((m) => m.topic)).toEqual(["position", "order"]);
+  });
+
+  test("refuse-auth: the next sign-in with valid keys is refused, the one after succeeds", async () => {
+    const r = await rig([{ kind: "refuse-auth", atStep: 1 }]);
+    r.sim.step(1);
+    const probe = await openPrivate(privateUrl(r.server.url));
+    cleanups.push(() => probe.close());
+    expect(await probe.request("auth", authArgs("sim-main-key", "sim-main-secret"))).toMatchObject({ success: false, op: "auth" });
+    expect((await probe.request("auth", authArgs("sim-main-key", "sim-main-secret"))).success).toBe(true);
+  });
+
+  test("refuse-subscribe: the next subscribe is refused, the one after is acked", async () => {
+    const r = await rig([{ kind: "refuse-subscribe", atStep: 1, count: 1 }]);
+    r.sim.step(1);
+    const probe = await openPrivate(privateUrl(r.server.url));
+    cleanups.push(() => probe.close());
+    await probe.request("auth", authArgs("sim-main-key", "sim-main-secret"));
+    expect(await probe.request("subscribe", ["order"])).toMatchObject({ success: false, op: "subscribe" });
+    expect((await probe.request("subscribe", ["order"])).success).toBe(true);
+  });
+
   test("the scenario refuses a frame fault without a topic and a connection fault with one", () => {
     expect(() => buildScenario({ fields: { streamFaults: [{ kind: "drop-frame", atStep: 1 }] } })).toThrow(/streamFaults\[0\]\.topic: required for drop-frame/);
     expect(() => buildScenario({ fields: { streamFaults: [{ kind: "close", atStep: 1, topic: "order" }] } })).toThrow(/streamFaults\[0\]\.topic/);
     expect(() => buildScenario({ fields: { streamFaults: [{ kind: "close", atStep: 99 }] } })).toThrow(/streamFaults\[0\]\.atStep/);
+    expect(() => buildScenario({ fields: { streamFaults: [{ kind: "delay", atStep: 1, topic: "order" }] } })).toThrow(/streamFaults\[0\]\.delayMs: required/);
   });
 });
