@@ -123,14 +123,16 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
     }
   };
 
-  const offVenue = venue.onChange?.((change: VenueChange) => {
+  // The venue records changes only while someone listens: listen only while a connection is open.
+  let offVenue: (() => void) | undefined;
+  const onChange = (change: VenueChange): void => {
     for (const c of connections) {
       const frames = c.session.framesFor(change);
       if (frames.length === 0 || c.stalled) continue;
       for (const f of frames) push(c, change.account, f);
       arm(c);
     }
-  });
+  };
   const push = (c: Connection, account: AccountId, frame: WsMessage): void => {
     const topic = parseTopic(String(frame.topic));
     const fate = topic === undefined ? { kind: "send" as const } : faults.frame(account, topic.base);
@@ -179,6 +181,7 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
     });
     const c: Connection = { socket, session, idleMs: maxActiveMs(q < 0 ? "" : raw.slice(q + 1)) ?? opts.idleMs ?? DEFAULT_IDLE_MS, timer: undefined, closing: false, stalled: false, held: [] };
     connections.add(c);
+    offVenue ??= venue.onChange?.(onChange);
     arm(c);
     const reader = new FrameReader();
     const onBytes = (chunk: Uint8Array): void => {
@@ -208,6 +211,10 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
     socket.on("close", () => {
       if (c.timer !== undefined) clearTimeout(c.timer);
       connections.delete(c);
+      if (connections.size === 0) {
+        offVenue?.();
+        offVenue = undefined;
+      }
     });
     if (head.length > 0) onBytes(head);
   });
@@ -216,6 +223,7 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
     stats: () => ({ connections: accepted, open: connections.size, messagesIn, messagesOut, faultsFired: faults.fired() }),
     close() {
       offVenue?.();
+      offVenue = undefined;
       offStep?.();
       for (const c of connections) shut(c, CLOSE.goingAway, "server closing");
     },
