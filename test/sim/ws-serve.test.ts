@@ -5,6 +5,8 @@
  * refused with a wrong signature.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { parseStreamFaultFlag } from "../../cli/commands/sim.ts";
+import { main } from "../../cli/main.ts";
 import type { Venue } from "../../core/sim/venue-api.ts";
 import { bybitOnSim, type Bybit } from "../support/ccxt-sim.ts";
 import { DEMO_KEYS, killAllProcesses, spawnWarden, startSimServer, type SimServerProcess } from "../support/processes.ts";
@@ -71,5 +73,31 @@ describe("sim serve's private stream", () => {
     const line = await proc.waitForLine((l) => l.startsWith("listening on "), 20_000);
     const probe = await connect(line.slice("listening on ".length).trim());
     expect((await probe.closed).code).toBe(1000);
+  });
+
+  test("--stream-fault plays a stream fault: close@1 closes the signed-in connection at step 1", async () => {
+    const proc = spawnWarden(["sim", "serve", "--port", "0", "--latency", "zero", "--scenario", "basic", "--stream-fault", "close@1", "--stream-fault", "duplicate@1,topic=order,count=2"], { server: true });
+    const url = (await proc.waitForLine((l) => l.startsWith("listening on "), 20_000)).slice("listening on ".length).trim();
+    const probe = await connect(url);
+    expect((await probe.request("auth", authArgs("sim-main-key", "sim-main-secret"))).success).toBe(true);
+    await fetch(`${url}/__sim/step?n=1`, { method: "POST" });
+    expect((await probe.closed).code).toBe(1000);
+    const state = (await (await fetch(`${url}/__sim/state`)).json()) as { websocket: { faultsFired: number[] } };
+    expect(state.websocket.faultsFired).toEqual([1, 0]);
+  });
+});
+
+describe("--stream-fault", () => {
+  test("reads KIND@STEP and its keys", () => {
+    expect(parseStreamFaultFlag("delay@3,topic=execution,delayMs=500,account=mirror,count=2")).toEqual({ kind: "delay", atStep: 3, topic: "execution", delayMs: 500, account: "mirror", count: 2 });
+  });
+
+  test.each([
+    [["sim", "serve", "--stream-fault", "drop"]],
+    [["sim", "serve", "--stream-fault", "drop@1,colour=red"]],
+    [["sim", "serve", "--stream-fault", "drop-frame@1"]],
+    [["sim", "serve", "--stream-fault", "explode@1"]],
+  ])("exits 2 on a bad stream fault: %p", async (args) => {
+    expect(await main(args)).toBe(2);
   });
 });
