@@ -10,11 +10,19 @@ import { OrderBook, type OrderStatus, type SimOrder } from "./book.ts";
 import { amount, formatPrice, formatQty } from "./instruments.ts";
 import { PositionBook, LEVERAGE, positionSide, positionValue, unrealisedPnl } from "./position-book.ts";
 import { isReducing, PositionModes, type PositionMode } from "./position-mode.ts";
+import type { PositionIdx } from "../domain/types.ts";
 import type { BybitRecord, SimAccount } from "./venue-api.ts";
 import { walletRecord } from "./wallet.ts";
 
 export const TAKER_FEE = 0.00055;
 export const MAKER_FEE = 0.0002;
+
+/** Told of what changes in the account (venue-events.ts); absent when nobody listens. */
+export interface AccountObserver {
+  order(o: SimOrder): void;
+  execution(record: BybitRecord): void;
+  position(symbol: string, positionIdx: PositionIdx): void;
+}
 
 export class AccountState {
   readonly orders = new OrderBook();
@@ -23,6 +31,7 @@ export class AccountState {
   readonly executions: BybitRecord[] = [];
   readonly modes: PositionModes;
   #execSeq = 1;
+  #observer: AccountObserver | undefined;
 
   constructor(
     readonly account: SimAccount,
@@ -31,6 +40,11 @@ export class AccountState {
     positionMode: PositionMode = "one-way",
   ) {
     this.modes = new PositionModes(positionMode);
+  }
+
+  observe(observer: AccountObserver | undefined): void {
+    this.#observer = observer;
+    this.orders.onWrite = observer === undefined ? undefined : (o) => observer.order(o);
   }
 
   /** Closes an open order with a final status other than Filled. */
@@ -77,39 +91,40 @@ export class AccountState {
     o.updatedTime = now;
     this.orders.changed(o);
     this.orders.close(o);
-    this.executions.push(
-      Object.freeze({
-        symbol: o.symbol,
-        orderType: o.orderType,
-        underlyingPrice: "",
-        orderLinkId: o.orderLinkId,
-        orderId: o.orderId,
-        stopOrderType: o.stopOrderType === "" ? "UNKNOWN" : o.stopOrderType,
-        execTime: String(now),
-        feeCurrency: "",
-        createType: o.createType,
-        feeRate: String(feeRate),
-        tradeIv: "",
-        blockTradeId: "",
-        markPrice: formatPrice(spec, mark),
-        execPrice: formatPrice(spec, price),
-        markIv: "",
-        orderQty: formatQty(spec, o.qtyLots),
-        orderPrice: o.price > 0 ? formatPrice(spec, o.price) : "0",
-        execValue: amount(value),
-        closedSize: formatQty(spec, closedLots),
-        execType: "Trade",
-        seq: this.#execSeq++,
-        side: o.side,
-        indexPrice: "",
-        leavesQty: "0",
-        isMaker,
-        execFee: amount(fee),
-        execId: this.newId(),
-        marketUnit: "",
-        execQty: formatQty(spec, lots),
-      }),
-    );
+    const execution = Object.freeze({
+      symbol: o.symbol,
+      orderType: o.orderType,
+      underlyingPrice: "",
+      orderLinkId: o.orderLinkId,
+      orderId: o.orderId,
+      stopOrderType: o.stopOrderType === "" ? "UNKNOWN" : o.stopOrderType,
+      execTime: String(now),
+      feeCurrency: "",
+      createType: o.createType,
+      feeRate: String(feeRate),
+      tradeIv: "",
+      blockTradeId: "",
+      markPrice: formatPrice(spec, mark),
+      execPrice: formatPrice(spec, price),
+      markIv: "",
+      orderQty: formatQty(spec, o.qtyLots),
+      orderPrice: o.price > 0 ? formatPrice(spec, o.price) : "0",
+      execValue: amount(value),
+      closedSize: formatQty(spec, closedLots),
+      execType: "Trade",
+      seq: this.#execSeq++,
+      side: o.side,
+      indexPrice: "",
+      leavesQty: "0",
+      isMaker,
+      execFee: amount(fee),
+      execId: this.newId(),
+      marketUnit: "",
+      execQty: formatQty(spec, lots),
+    });
+    this.executions.push(execution);
+    this.#observer?.execution(execution);
+    this.#observer?.position(o.symbol, o.positionIdx);
     this.sweepReduceOnly(o.symbol, now);
     return true;
   }

@@ -9,7 +9,8 @@ import type { PositionIdx } from "../domain/types.ts";
 import { amount, formatPrice, formatQty, type InstrumentSpec } from "./instruments.ts";
 import type { BybitRecord } from "./venue-api.ts";
 
-export type OrderStatus = "New" | "PartiallyFilled" | "Untriggered" | "Filled" | "Cancelled" | "Deactivated" | "Rejected";
+/** `Triggered`: Bybit's instantaneous state of a conditional between Untriggered and New; only the stream sees it. */
+export type OrderStatus = "New" | "PartiallyFilled" | "Untriggered" | "Triggered" | "Filled" | "Cancelled" | "Deactivated" | "Rejected";
 
 export interface SimOrder {
   /** Creation sequence within the venue; tie-breaker for listings. */
@@ -125,6 +126,8 @@ export class OrderBook {
   readonly #linkIds = new Set<string>();
   #openListing: SimOrder[] | undefined;
   #historySorted = true;
+  /** Told of every order written (added, or changed after a mutation): the venue's change stream. */
+  onWrite: ((order: SimOrder) => void) | undefined;
 
   hasLinkId(linkId: string): boolean {
     return linkId !== "" && this.#linkIds.has(linkId);
@@ -132,6 +135,7 @@ export class OrderBook {
 
   add(order: SimOrder): void {
     if (order.orderLinkId !== "") this.#linkIds.add(order.orderLinkId);
+    this.onWrite?.(order);
     if (!OPEN_STATUSES.has(order.status)) {
       this.#pushHistory(order);
       return;
@@ -156,6 +160,7 @@ export class OrderBook {
   changed(order: SimOrder): void {
     order.record = undefined;
     this.#openListing = undefined;
+    this.onWrite?.(order);
   }
 
   findOpen(ref: { orderId?: string | undefined; orderLinkId?: string | undefined }): SimOrder | undefined {

@@ -48,8 +48,11 @@ export function matchSymbol(st: AccountState, symbol: string, mark: number, now:
     if (o.status === "Untriggered") {
       const hit = o.triggerDirection === 1 ? mark >= o.triggerPrice : mark <= o.triggerPrice;
       if (!hit) continue;
-      o.status = "New";
       o.updatedTime = now;
+      // Bybit's instantaneous Triggered state: written (the stream pushes it), never listed.
+      o.status = "Triggered";
+      st.orders.changed(o);
+      o.status = "New";
       if (o.orderType === "Market") o.price = protectionPrice(o.spec, o.side, mark);
       st.orders.changed(o);
       activate(st, o, mark, now, false);

@@ -5,6 +5,7 @@
  * manual interventions, latency profile, faults and seed.
  */
 import { z } from "zod";
+import { PRIVATE_TOPICS } from "./ws-private.ts";
 
 const positive = z.number().positive();
 const symbol = z.string().regex(/^[A-Z0-9]{2,20}USDT$/, "a linear USDT symbol such as BTCUSDT");
@@ -81,6 +82,27 @@ const faultSchema = z.strictObject({
   skewMs: z.number().int().optional(),
 });
 
+/**
+ * A fault of the private WebSocket stream (ws-faults.ts), when the step `atStep` begins, for
+ * `account` (all when absent): on its signed-in connections "close" (close frame 1000),
+ * "drop" (the socket ends with no close frame), "stall" (the socket stays open; no reply, no
+ * pong, no data, ever); for its next `count` push frames of `topic` "drop-frame" (never
+ * sent), "duplicate" (sent twice), "delay" (sent `delayMs` later), "reorder" (sent after the
+ * connection's next push frame); for its next `count` auth or subscribe requests
+ * "refuse-auth" / "refuse-subscribe" (`success: false`).
+ */
+const streamFaultSchema = z.strictObject({
+  kind: z.enum(["close", "drop", "stall", "drop-frame", "duplicate", "delay", "reorder", "refuse-auth", "refuse-subscribe"]),
+  atStep: z.number().int().nonnegative(),
+  account: account.optional(),
+  /** Frame faults: the topic whose frames it hits (either form, `order` or `order.linear`). */
+  topic: z.enum(PRIVATE_TOPICS).optional(),
+  /** Frame and request faults: how many frames or requests. */
+  count: z.number().int().positive().default(1),
+  /** delay: how long each frame is held, real ms. */
+  delayMs: z.number().int().positive().optional(),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(""),
@@ -103,6 +125,7 @@ export const scenarioSchema = z.strictObject({
   prices: z.record(symbol, z.array(positive).min(1)),
   interventions: z.array(interventionSchema).default([]),
   faults: z.array(faultSchema).default([]),
+  streamFaults: z.array(streamFaultSchema).default([]),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;
@@ -111,3 +134,4 @@ export type ScenarioOrder = Scenario["orders"][number];
 export type ScenarioPosition = Scenario["positions"][number];
 export type ScenarioFault = Scenario["faults"][number];
 export type Intervention = Scenario["interventions"][number];
+export type StreamFault = Scenario["streamFaults"][number];

@@ -164,5 +164,15 @@ export function crossCheck(s: Scenario): string | undefined {
     if (f.account === "mirror" && !hasMirror) return `faults[${i}].account: mirror but accounts.mirror is not defined`;
     if (f.toStep !== undefined && f.toStep < f.fromStep) return `faults[${i}].toStep: ${f.toStep} is before fromStep ${f.fromStep}`;
   }
+  for (const [i, f] of s.streamFaults.entries()) {
+    const at = `streamFaults[${i}]`;
+    if (f.account === "mirror" && !hasMirror) return `${at}.account: mirror but accounts.mirror is not defined`;
+    if (f.atStep >= steps) return `${at}.atStep: ${f.atStep} is beyond the price path (${steps} steps, 0-${steps - 1})`;
+    const framed = f.kind === "drop-frame" || f.kind === "duplicate" || f.kind === "delay" || f.kind === "reorder";
+    if (framed && f.topic === undefined) return `${at}.topic: required for ${f.kind}`;
+    if (!framed && f.topic !== undefined) return `${at}.topic: only drop-frame, duplicate, delay and reorder take a topic`;
+    if (f.kind === "delay" && f.delayMs === undefined) return `${at}.delayMs: required for delay`;
+    if (f.kind !== "delay" && f.delayMs !== undefined) return `${at}.delayMs: only delay takes delayMs`;
+  }
   return undefined;
 }

@@ -4,12 +4,25 @@
  * Control routes (POST /__sim/step?n=N, GET /__sim/state) pass through to the simulator.
  * A hanging response (timeout, lost-response faults) keeps the connection open until the
  * client gives up; `close()` ends every open connection.
+ *
+ * With `stream`, the same port also serves Bybit's private WebSocket at `/v5/private`
+ * (ws-server.ts), and `GET /__sim/state` reports its connections and messages under
+ * `websocket`, apart from the REST request counts.
  */
 import { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { RuntimeFault } from "../errors.ts";
 import type { SimRequest, SimResponse, SimulatorApi } from "./http-types.ts";
+import type { Venue } from "./venue-api.ts";
+import { attachPrivateStream, type PrivateStream, type PrivateStreamOptions } from "./ws-server.ts";
+
+export interface ServerOptions {
+  port?: number;
+  host?: "127.0.0.1";
+  /** Serve the private WebSocket stream of this venue at /v5/private. */
+  stream?: PrivateStreamOptions & { readonly venue: Venue };
+}
 
 export interface SimServer {
   /** e.g. "http://127.0.0.1:43123" */
@@ -51,12 +64,13 @@ function send(res: ServerResponse, sim: SimResponse): void {
   res.end(body);
 }
 
-export function startServer(sim: SimulatorApi, opts: { port?: number; host?: "127.0.0.1" } = {}): Promise<SimServer> {
+export function startServer(sim: SimulatorApi, opts: ServerOptions = {}): Promise<SimServer> {
   const host = opts.host ?? "127.0.0.1";
   const sockets = new Set<Socket>();
+  let stream: PrivateStream | undefined;
   const server = createServer((req, res) => {
     toSimRequest(req)
-      .then((simReq) => sim.handle(simReq))
+      .then((simReq) => sim.handle(simReq).then((simRes) => (simReq.path === "/__sim/state" ? withStreamStats(simRes, stream) : simRes)))
       .then((simRes) => {
         // A hanging response is never sent: the client times out or the server closes.
         if (!simRes.hang) send(res, simRes);
@@ -65,6 +79,7 @@ export function startServer(sim: SimulatorApi, opts: { port?: number; host?: "12
         if (!res.headersSent) send(res, { status: 500, headers: { "Content-Type": "text/plain" }, body: `simulator error: ${String(error)}` });
       });
   });
+  if (opts.stream !== undefined) stream = attachPrivateStream(server, opts.stream.venue, opts.stream);
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -83,10 +98,16 @@ export function startServer(sim: SimulatorApi, opts: { port?: number; host?: "12
         port,
         close: () =>
           new Promise<void>((done) => {
+            stream?.close();
             for (const s of sockets) s.destroy();
             server.close(() => done());
           }),
       });
     });
   });
+}
+
+function withStreamStats(res: SimResponse, stream: PrivateStream | undefined): SimResponse {
+  if (stream === undefined || res.status !== 200 || typeof res.body !== "object" || res.body === null) return res;
+  return { ...res, body: { ...res.body, websocket: stream.stats() } };
 }

@@ -6,6 +6,7 @@
  * Bybit v5's wire shape (numbers as strings where Bybit sends strings), see fixtures/bybit/.
  */
 import type { AccountId } from "../domain/types.ts";
+import type { VenueListener } from "./venue-events.ts";
 
 /** A refusal in Bybit's terms: becomes `{ retCode, retMsg, result: {}, ... }` with HTTP 200. */
 export class SimError extends Error {
@@ -60,4 +61,11 @@ export interface Venue {
   stepIndex(): number;
   /** JSON-serialisable state: accounts' positions, open orders, counts. No secrets. */
   state(): unknown;
+  /**
+   * Venue changes as they happen (order writes, executions, position rows), for the private
+   * WebSocket stream; returns the unsubscribe. Optional: a test's fake venue has no stream.
+   */
+  onChange?(listener: VenueListener): () => void;
+  /** Called as each price step begins, before marks move and orders match; returns the unsubscribe. */
+  onStep?(listener: (step: number) => void): () => void;
 }

@@ -5,13 +5,14 @@
  * matched, then the step's interventions (things done by hand) happen. Ids come from the
  * scenario seed, times from the virtual clock: one scenario played twice gives the same state.
  */
-import { AccountState } from "./account.ts";
+import { AccountState, type AccountObserver } from "./account.ts";
 import { orderRecord, type SimOrder } from "./book.ts";
 import { activate, checkTrigger, matchSymbol, protectionPrice } from "./matching.ts";
 import { instrumentMap, type InstrumentSpec } from "./instruments.ts";
 import { intervene, type InterventionOutcome } from "./interventions.ts";
 import { checkCategory, orderRef, paramsError, parseAmend, parseCreate, positionIdxOf, priceFor, text } from "./order-request.ts";
 import { positionRecord, positionSide } from "./position-book.ts";
+import type { PositionIdx } from "../domain/types.ts";
 import { checkPositionIdx, isReducing, parseSwitchMode } from "./position-mode.ts";
 import type { Intervention, Scenario } from "./scenario-schema.ts";
 import { tickerRecord } from "./ticker.ts";
@@ -21,6 +22,7 @@ import type { AccountId } from "../domain/types.ts";
 import { InputError } from "../errors.ts";
 import { seededRng, type Rng } from "../rng.ts";
 import { seededUuid } from "./uuid.ts";
+import { VenueEvents, type VenueListener } from "./venue-events.ts";
 import { venueState } from "./venue-state.ts";
 
 export interface VenueOptions {
@@ -50,6 +52,8 @@ export class SimVenue implements Venue {
   readonly #length: number;
   #step = 0;
   #orderSeq = 0;
+  readonly #events = new VenueEvents();
+  readonly #stepListeners = new Set<(step: number) => void>();
 
   constructor(scenario: Scenario, options: VenueOptions = {}) {
     this.#scenario = scenario;
@@ -103,6 +107,19 @@ export class SimVenue implements Venue {
 
   accounts(): readonly SimAccount[] {
     return [...this.#accounts.values()].map((a) => a.account);
+  }
+
+  /**
+   * Tells `listener` of every change from now on (venue-events.ts): order writes, executions,
+   * and a position record after each fill and each order write. Returns the unsubscribe.
+   */
+  onChange(listener: VenueListener): () => void {
+    if (!this.#events.active) for (const st of this.#accounts.values()) st.observe(this.#observerOf(st));
+    const off = this.#events.subscribe(listener);
+    return () => {
+      off();
+      if (!this.#events.active) for (const st of this.#accounts.values()) st.observe(undefined);
+    };
   }
 
   instruments(category: string, symbol?: string): BybitRecord[] {
@@ -160,6 +177,10 @@ export class SimVenue implements Venue {
   }
 
   createOrder(account: AccountId, body: Params, createType = "CreateByUser"): { orderId: string; orderLinkId: string } {
+    return this.#events.batch(() => this.#createOrder(account, body, createType));
+  }
+
+  #createOrder(account: AccountId, body: Params, createType: string): { orderId: string; orderLinkId: string } {
     const st = this.#account(account);
     const req = parseCreate(body, (s) => this.#specs.get(s));
     if (st.orders.hasLinkId(req.orderLinkId)) throw new SimError(110072, "OrderLinkedID is duplicate");
@@ -209,10 +230,15 @@ export class SimVenue implements Venue {
     };
     st.orders.add(o);
     if (!conditional) activate(st, o, mark, now, req.timeInForce === "PostOnly");
+    this.#positionWritten(st, symbol, o.positionIdx);
     return { orderId: o.orderId, orderLinkId: o.orderLinkId };
   }
 
   amendOrder(account: AccountId, body: Params): { orderId: string; orderLinkId: string } {
+    return this.#events.batch(() => this.#amendOrder(account, body));
+  }
+
+  #amendOrder(account: AccountId, body: Params): { orderId: string; orderLinkId: string } {
     const st = this.#account(account);
     const o = this.#findOpen(st, body);
     const req = parseAmend(body, o.spec);
@@ -231,18 +257,26 @@ export class SimVenue implements Venue {
     o.updatedTime = this.now();
     st.orders.changed(o);
     if (o.status === "New") activate(st, o, this.#mark(o.symbol), this.now(), false);
+    this.#positionWritten(st, o.symbol, o.positionIdx);
     return { orderId: o.orderId, orderLinkId: o.orderLinkId };
   }
 
   cancelOrder(account: AccountId, body: Params): { orderId: string; orderLinkId: string } {
-    const st = this.#account(account);
-    const o = this.#findOpen(st, body);
-    st.cancel(o, this.now());
-    return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+    return this.#events.batch(() => {
+      const st = this.#account(account);
+      const o = this.#findOpen(st, body);
+      st.cancel(o, this.now());
+      this.#positionWritten(st, o.symbol, o.positionIdx);
+      return { orderId: o.orderId, orderLinkId: o.orderLinkId };
+    });
   }
 
   /** Cancels open orders by symbol, or by settleCoin (USDT: all); orderFilter "StopOrder"/"Order" narrows to conditional/plain ones. */
   cancelAllOrders(account: AccountId, body: Params): { list: { orderId: string; orderLinkId: string }[]; success: string } {
+    return this.#events.batch(() => this.#cancelAllOrders(account, body));
+  }
+
+  #cancelAllOrders(account: AccountId, body: Params): { list: { orderId: string; orderLinkId: string }[]; success: string } {
     checkCategory(body);
     const st = this.#account(account);
     const symbol = text(body, "symbol");
@@ -256,6 +290,7 @@ export class SimVenue implements Venue {
       if (filter === "Order" && o.stopOrderType !== "") continue;
       st.cancel(o, now);
       list.push({ orderId: o.orderId, orderLinkId: o.orderLinkId });
+      this.#positionWritten(st, o.symbol, o.positionIdx);
     }
     return { list, success: "1" };
   }
@@ -285,6 +320,7 @@ export class SimVenue implements Venue {
     pos.takeProfit = takeProfit;
     pos.stopLoss = stopLoss;
     st.positions.touch(pos, this.now());
+    this.#events.batch(() => this.#positionWritten(st, symbol, positionIdx));
     return {};
   }
 
@@ -305,9 +341,19 @@ export class SimVenue implements Venue {
     return {};
   }
 
+  onStep(listener: (step: number) => void): () => void {
+    this.#stepListeners.add(listener);
+    return () => this.#stepListeners.delete(listener);
+  }
+
   step(n = 1): void {
+    this.#events.batch(() => this.#steps(n));
+  }
+
+  #steps(n: number): void {
     for (let i = 0; i < n && !this.finished(); i++) {
       this.#step++;
+      for (const listener of [...this.#stepListeners]) listener(this.#step);
       this.#clock.advance(this.#scenario.stepMs);
       const moved: string[] = [];
       for (const [symbol, path] of this.#paths) {
@@ -340,6 +386,26 @@ export class SimVenue implements Venue {
     });
   }
 
+  /** An order write: Bybit pushes the position row after it, changed or not. */
+  #positionWritten(st: AccountState, symbol: string, positionIdx: PositionIdx): void {
+    if (this.#events.active) this.#events.position(st.account.id, this.#positionRecordOf(st, symbol, positionIdx));
+  }
+
+  #positionRecordOf(st: AccountState, symbol: string, positionIdx: PositionIdx): BybitRecord {
+    const spec = this.#spec(symbol, "symbol");
+    return positionRecord(spec, st.positions.get(symbol, positionIdx), this.#mark(symbol), this.now(), positionIdx);
+  }
+
+  #observerOf(st: AccountState): AccountObserver {
+    const events = this.#events;
+    const id = st.account.id;
+    return {
+      order: (o) => events.order(id, orderRecord(o)),
+      execution: (record) => events.execution(id, record),
+      position: (symbol, positionIdx) => events.position(id, this.#positionRecordOf(st, symbol, positionIdx)),
+    };
+  }
+
   #findOpen(st: AccountState, body: Params): SimOrder {
     const ref = orderRef(body);
     const o = st.orders.findOpen(ref);
@@ -350,7 +416,14 @@ export class SimVenue implements Venue {
 
   #intervene(): void {
     for (const iv of this.#interventions.get(this.#step) ?? []) {
-      this.#outcomes.push(intervene(iv, this.#accounts.get(iv.account), this.now(), (body) => this.createOrder(iv.account, body)));
+      const st = this.#accounts.get(iv.account);
+      const outcome = intervene(iv, st, this.now(), (body) => this.createOrder(iv.account, body));
+      this.#outcomes.push(outcome);
+      // A cancel by hand is an order write too: Bybit pushes the position row after it.
+      if (this.#events.active && st !== undefined && iv.action === "cancel-order" && outcome.outcome === "cancelled") {
+        const cancelled = st.orders.listHistory({ orderLinkId: iv.orderLinkId })[0];
+        if (cancelled !== undefined) this.#positionWritten(st, iv.symbol, cancelled.positionIdx);
+      }
     }
   }
 
