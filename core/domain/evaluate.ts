@@ -230,6 +230,9 @@ function renew(monitor: Monitor, position: ExchangePosition, view: MonitorView, 
   edit.set("rules", planned.rules);
   edit.set("trailBest", undefined);
   edit.set("planPending", undefined);
+  edit.set("planAt", undefined);
+  edit.set("planEntry", undefined);
+  edit.set("planDeferred", undefined);
   edit.set("tp1Filled", false);
   edit.set("breakevenDone", false);
   edit.set("lastRestoredAt", undefined);

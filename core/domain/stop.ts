@@ -1,9 +1,9 @@
 /**
  * Stop-loss prices: breakeven, the default stop of a position adopted without one, and
- * keeping a trigger on the side of the mark where it can still be placed.
+ * checking that a trigger is on the side of the mark where it can still be placed.
  * A long's stop sells when the price falls to its trigger; a short's buys when it rises.
  */
-import { roundPrice, toTicks, ticksToPrice } from "./units.ts";
+import { roundPrice, toTicks } from "./units.ts";
 import type { Side } from "./types.ts";
 
 /** Average entry plus the fee buffer: above entry for a long, below for a short, on tick. */
@@ -23,16 +23,6 @@ export function stopOnRightSide(side: Side, trigger: number, markPrice: number, 
   return side === "long" ? toTicks(trigger, tick) < toTicks(markPrice, tick) : toTicks(trigger, tick) > toTicks(markPrice, tick);
 }
 
-/**
- * The trigger, or one tick past the mark when the mark has already crossed it: the stop
- * the trader set has been reached, so it is placed where it fires at the next tick rather
- * than refused by the exchange.
- */
-export function placeableStop(side: Side, trigger: number, markPrice: number | undefined, tick: number): number {
-  if (markPrice === undefined || !(markPrice > 0) || stopOnRightSide(side, trigger, markPrice, tick)) return roundPrice(trigger, tick);
-  const markTicks = toTicks(markPrice, tick);
-  return ticksToPrice(side === "long" ? Math.max(1, markTicks - 1) : markTicks + 1, tick);
-}
 
 export function stopDirection(side: Side): "rise" | "fall" {
   return side === "long" ? "fall" : "rise";
