@@ -65,6 +65,28 @@ describe("run --read stream on sim serve", () => {
     await dir.remove();
   }, 60_000);
 
+  test("falls back to polling when sim serve closes or drops the stream, and goes live again through a fresh REST snapshot", async () => {
+    const server = spawnWarden(["sim", "serve", "--port", "0", "--latency", "zero", "--stream-fault", "close@1,account=main", "--stream-fault", "drop@2,account=main"], { env: DEMO_KEYS, server: true });
+    const url = (await server.waitForLine((l) => l.startsWith("listening on "), 20_000)).slice("listening on ".length).trim();
+    const dir = await tempDir("run-stream-faults");
+    const run = spawnWarden(["run", "--exchange", "bybit", "--base-url", url, "--state-dir", dir.path, "--interval", "50", "--read", "stream", "--json"], { env: DEMO_KEYS });
+    const isMain = (name: string) => (l: string): boolean => isEvent(name)(l) && l.includes('"account":"main"');
+    await run.waitForLine(isMain("stream.live"), 30_000);
+    for (const step of [1, 2]) {
+      const n = run.lines.length;
+      const res = await fetch(`${url}/__sim/step?n=1`, { method: "POST" });
+      expect(res.ok).toBe(true);
+      await run.waitForLine((l) => run.lines.indexOf(l) >= n && isMain("stream.fallback")(l), 30_000);
+      const back = await run.waitForLine((l) => run.lines.indexOf(l) >= n && isMain("stream.live")(l), 30_000);
+      // the way back is an audit: a fresh REST snapshot of the account
+      const audit = eventsOf(run.lines.slice(n, run.lines.indexOf(back) + 1)).find((e) => e["event"] === "stream.audit" && e["account"] === "main");
+      expect(audit?.["calls"]).toBeGreaterThan(0);
+      expect(step).toBeGreaterThan(0);
+    }
+    await run.kill("SIGTERM");
+    await dir.remove();
+  }, 60_000);
+
   test("--read stream needs --exchange bybit", async () => {
     const run = spawnWarden(["run", "--exchange", "sim", "--read", "stream", "--once"], { env: DEMO_KEYS });
     const exit = await run.exited;
