@@ -150,3 +150,124 @@ describe("stream helpers", () => {
     expect(backoffMs(20, 500, 30_000, () => 0.5)).toBe(22_500);
   });
 });
+
+/** A hand-written stand-in for the runtime's WebSocket: records what the client sends; the test plays the server. */
+class StubSocket extends EventTarget {
+  static last: StubSocket | undefined;
+  static opened = 0;
+  readonly sent: Record<string, unknown>[] = [];
+  readyState = 0;
+  constructor(readonly url: string) {
+    super();
+    StubSocket.last = this;
+    StubSocket.opened++;
+  }
+  send(text: string): void {
+    this.sent.push(JSON.parse(text) as Record<string, unknown>);
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+  open(): void {
+    this.readyState = 1;
+    this.dispatchEvent(new Event("open"));
+  }
+  reply(message: Record<string, unknown>): void {
+    this.dispatchEvent(new MessageEvent("message", { data: JSON.stringify(message) }));
+  }
+}
+
+/** Timers the test fires by hand, in due order. */
+class ManualTimers {
+  now = 0;
+  #next = 0;
+  readonly #due = new Map<number, { at: number; fn: () => void }>();
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const id = ++this.#next;
+    this.#due.set(id, { at: this.now + ms, fn });
+    return id;
+  };
+  clearTimeout = (id: unknown): void => {
+    this.#due.delete(id as number);
+  };
+  /** Moves time on, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      const next = [...this.#due].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (next === undefined) break;
+      this.#due.delete(next[0]);
+      this.now = next[1].at;
+      next[1].fn();
+    }
+    this.now = end;
+  }
+}
+
+describe("BybitPrivateStream timers (a stub socket and manual timers)", () => {
+  const flush = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
+  async function handshake(timers: ManualTimers, events: StreamEvent[]) {
+    const stream = new BybitPrivateStream({
+      url: "ws://stub/v5/private",
+      credentials: CREDS,
+      onEvent: (e) => events.push(e),
+      timers,
+      now: () => 1_700_000_000_000 + timers.now,
+      random: () => 0,
+      webSocket: StubSocket as unknown as new (url: string) => WebSocket,
+    });
+    stream.start();
+    const ws = StubSocket.last!;
+    ws.open();
+    const auth = ws.sent.at(-1)!;
+    expect(auth).toMatchObject({ op: "auth" });
+    expect((auth.args as unknown[])[0]).toBe(CREDS.apiKey);
+    ws.reply({ success: true, ret_msg: "", op: "auth", conn_id: "c1", req_id: auth.req_id });
+    await flush();
+    const sub = ws.sent.at(-1)!;
+    expect(sub).toMatchObject({ op: "subscribe", args: ["order", "execution", "position"] });
+    ws.reply({ success: true, ret_msg: "", op: "subscribe", conn_id: "c1", req_id: sub.req_id });
+    await flush();
+    await flush();
+    return { stream, ws };
+  }
+
+  test("never subscribes dcp, pings every 20 s, and a link silent for 45 s is dead and redialled after the back-off", async () => {
+    const timers = new ManualTimers();
+    const events: StreamEvent[] = [];
+    const { stream, ws } = await handshake(timers, events);
+    expect(events).toEqual([{ kind: "live", connId: "c1", attempt: 1 }]);
+    expect(JSON.stringify(ws.sent)).not.toContain("dcp");
+    timers.advance(20_000);
+    expect(ws.sent.at(-1)).toMatchObject({ op: "ping" });
+    ws.reply({ op: "pong", args: ["1"], conn_id: "c1", req_id: ws.sent.at(-1)!.req_id });
+    timers.advance(20_000);
+    expect(ws.sent.filter((m) => m.op === "ping")).toHaveLength(2);
+    // no pong to the second ping: 45 s after the last message the link is dead
+    const opened = StubSocket.opened;
+    timers.advance(25_000);
+    expect(events.at(-1)).toMatchObject({ kind: "down", final: false, retryInMs: 250 });
+    expect((events.at(-1) as { reason: string }).reason).toContain("silent");
+    expect(StubSocket.opened).toBe(opened);
+    timers.advance(250);
+    expect(StubSocket.opened).toBe(opened + 1);
+    stream.stop();
+  });
+
+  test("rows arrive as events only once live, per topic, in both topic forms", async () => {
+    const timers = new ManualTimers();
+    const events: StreamEvent[] = [];
+    const { stream, ws } = await handshake(timers, events);
+    ws.reply({ id: "1", topic: "order.linear", creationTime: 5, data: [{ orderId: "x" }] });
+    ws.reply({ id: "2", topic: "position", creationTime: 6, data: [{ symbol: "BTCUSDT" }] });
+    ws.reply({ id: "3", topic: "dcp.linear", creationTime: 7, data: [{}] });
+    expect(events.slice(1)).toEqual([
+      { kind: "rows", topic: "order", creationTime: 5, data: [{ orderId: "x" }] },
+      { kind: "rows", topic: "position", creationTime: 6, data: [{ symbol: "BTCUSDT" }] },
+    ]);
+    stream.stop();
+    ws.reply({ id: "4", topic: "order", creationTime: 8, data: [{}] });
+    expect(events).toHaveLength(3);
+  });
+});
