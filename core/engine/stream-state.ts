@@ -9,6 +9,8 @@ import type { AccountId, AccountSnapshot, ExchangeOrder, ExchangePosition } from
 import { positionKey, type ExecutionRow, type PositionRow } from "../exchange/stream-rows.ts";
 
 const OPEN = new Set(["open", "untriggered"]);
+/** How many execIds are remembered for deduplication (the oldest are forgotten first): far more than a duplicate's reach. */
+export const EXEC_IDS_KEPT = 10_000;
 
 export type ParsedRows =
   | { readonly topic: "order"; readonly rows: readonly ExchangeOrder[] }
@@ -61,6 +63,7 @@ export class StreamState {
         for (const e of parsed.rows) {
           if (e.execId === "" || this.#execIds.has(e.execId)) continue;
           this.#execIds.add(e.execId);
+          if (this.#execIds.size > EXEC_IDS_KEPT) this.#execIds.delete(this.#execIds.values().next().value!);
           if (e.trade) this.fills++;
         }
         return;

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { AccountSnapshot, ExchangeOrder, ExchangePosition, OrderStatus } from "../../core/domain/types.ts";
 import type { PositionRow } from "../../core/exchange/stream-rows.ts";
-import { StreamState, type ParsedRows } from "../../core/engine/stream-state.ts";
+import { EXEC_IDS_KEPT, StreamState, type ParsedRows } from "../../core/engine/stream-state.ts";
 
 function makeOrder(o: Partial<ExchangeOrder> = {}): ExchangeOrder {
   return { id: "o1", linkId: "l1", symbol: "BTCUSDT", side: "sell", type: "market", price: undefined, triggerPrice: 59_000, qty: 0.1, filledQty: 0, reduceOnly: true, positionIdx: 0, status: "untriggered", updatedAt: 1_000, ...o } as ExchangeOrder;
@@ -59,6 +59,16 @@ describe("StreamState", () => {
     s.apply({ topic: "execution", rows: [e, e, { execId: "f1", orderId: "", trade: false }] });
     s.apply({ topic: "execution", rows: [e] });
     expect(s.fills).toBe(1);
+  });
+
+  test("remembers a bounded number of execIds, forgetting the oldest", () => {
+    const s = new StreamState("main");
+    const rows = Array.from({ length: EXEC_IDS_KEPT + 1 }, (_, i) => ({ execId: `e${i}`, orderId: "o", trade: true }));
+    s.apply({ topic: "execution", rows });
+    s.apply({ topic: "execution", rows: [rows[EXEC_IDS_KEPT]!] });
+    expect(s.fills).toBe(EXEC_IDS_KEPT + 1);
+    s.apply({ topic: "execution", rows: [rows[0]!] });
+    expect(s.fills).toBe(EXEC_IDS_KEPT + 2);
   });
 
   test("a rebase starts from the REST snapshot and applies the rows received meanwhile", () => {
