@@ -28,6 +28,7 @@ interface RunFlags {
   metricsPort?: unknown;
   metricsHost?: unknown;
   dryRun?: unknown;
+  read?: unknown;
 }
 
 export function register(cli: CAC): void {
@@ -48,6 +49,7 @@ export function register(cli: CAC): void {
     .option("--quiet", "Only warnings and errors on stdout (with --json too), then the summary; --log-file keeps every event")
     .option("--metrics-port <n>", "Serve Prometheus /metrics and /healthz on this port while running (0 picks a free one, said in the metrics.listening event)")
     .option("--metrics-host <host>", "Address the metrics server binds (with --metrics-port; default 127.0.0.1)")
+    .option("--read <polling|stream>", "How accounts are read: polling (REST snapshots, default) or stream (Bybit's private WebSocket, REST as the auditor; --exchange bybit)", { default: "polling" })
     .option("--dry-run", "Decide and announce every order write, send none (paper orders; state dir gets a -dry-run suffix)")
     .example("warden run")
     .example("warden run --exchange bybit --base-url http://127.0.0.1:8080 --once")
@@ -79,6 +81,8 @@ async function run(flags: RunFlags): Promise<number> {
   const configPath = stringFlag("config", flags.config);
   const metrics = metricsFlags(flags);
   const dryRun = boolFlag(flags.dryRun);
+  const read = enumFlag("read", flags.read, ["polling", "stream"] as const) ?? "polling";
+  if (read === "stream" && exchange !== "bybit") throw new UsageError("USAGE_BAD_FLAG", "--read stream needs --exchange bybit (Bybit or `warden sim serve`)");
 
   const { defaultEngineConfig, loadEngineConfig } = await import("../../core/engine/config.ts");
   const config = configPath !== undefined ? loadEngineConfig(configPath) : defaultEngineConfig();
@@ -133,6 +137,7 @@ async function run(flags: RunFlags): Promise<number> {
       credentials,
       ...(metrics !== undefined ? { metrics } : {}),
       dryRun,
+      read,
     });
     await alerts?.flush(config.alerts.flushMs); // before the summary, which stays the last line
     closeSink(); // the live status line ends before the summary

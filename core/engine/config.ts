@@ -69,6 +69,13 @@ export const engineConfigSchema = z.strictObject({
       graceMs: ms.default(10_000),
     })
     .prefault({}),
+  /** `run --read stream` (DESIGN "Streams"): the private stream drives the views, REST audits them. */
+  stream: z
+    .strictObject({
+      /** A full REST snapshot per account this often while the stream is live, ms (and after every reconnect and write). */
+      auditEveryMs: z.number().int().min(1_000).default(60_000),
+    })
+    .prefault({}),
   protection: z
     .strictObject({
       /** An alert about a position left unprotected (or an outage) is repeated this often while it lasts, ms. */

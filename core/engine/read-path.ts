@@ -12,6 +12,8 @@
 import type { AccountId, AccountSnapshot, ExchangeOrder, ExchangePosition } from "../domain/types.ts";
 
 export type StrategyName = "naive" | "ttl" | "warden";
+/** A strategy of the bench, or `stream` (private WebSocket with REST as the auditor; `run --read stream`). */
+export type ReadPathName = StrategyName | "stream";
 
 export interface MonitorKey {
   readonly account: AccountId;
@@ -41,7 +43,7 @@ export interface ReadStats {
 }
 
 export interface ReadPath {
-  readonly name: StrategyName;
+  readonly name: ReadPathName;
   /**
    * Load what these due monitors need, as the strategy does it. Read failures propagate.
    * `accounts`: whole accounts to load as well, for strategies that load whole accounts

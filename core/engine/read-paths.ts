@@ -1,4 +1,7 @@
-/** The read path for a strategy name: `warden` for runs with the cache on, `naive` for `rollback --cache off`. */
+/**
+ * The read path for a strategy name: `warden` for runs with the cache on, `naive` for
+ * `rollback --cache off`; `streamReadPath` for `run --read stream`.
+ */
 import { NaiveReadPath } from "./naive-read-path.ts";
 import { TtlReadPath } from "./ttl-read-path.ts";
 import { SnapshotCache } from "../cache/snapshot-cache.ts";
@@ -9,6 +12,8 @@ import type { Emit } from "../logs/event.ts";
 import type { EngineConfig } from "./config.ts";
 import type { ReadPath, StrategyName } from "./read-path.ts";
 import { SnapshotReadPath } from "./snapshot-read-path.ts";
+import { StreamReadPath, type OpenStream } from "./stream-read-path.ts";
+import { createStreamRowParser } from "../exchange/stream-rows.ts";
 
 export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig, emit?: Emit): ReadPath {
   switch (strategy) {
@@ -22,4 +27,11 @@ export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<Accou
       return new SnapshotReadPath(cache, { freshnessMs, ...(emit !== undefined ? { emit } : {}) });
     }
   }
+}
+
+/** The `stream` read path over the same snapshot cache as `warden` (its snapshots are the syncs, audits and the polling fallback). */
+export function streamReadPath(exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig, open: OpenStream, emit?: Emit): StreamReadPath {
+  const { freshnessMs } = config.cache;
+  const cache = new SnapshotCache([...exchanges.values()], { clock, ttlMs: freshnessMs, freshnessMs });
+  return new StreamReadPath(cache, { clock, open, parser: createStreamRowParser(), freshnessMs, auditEveryMs: config.stream.auditEveryMs, ...(emit !== undefined ? { emit } : {}) });
 }

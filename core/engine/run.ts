@@ -23,7 +23,9 @@ import { createEngine, type CycleReport, type Engine } from "./engine.ts";
 import type { ReadPath, StrategyName } from "./read-path.ts";
 import { SnapshotReadPath } from "./snapshot-read-path.ts";
 import { toStatsFile } from "../cache/stats.ts";
-import { readPathFor } from "./read-paths.ts";
+import { readPathFor, streamReadPath } from "./read-paths.ts";
+import type { OpenStream } from "./stream-read-path.ts";
+import { BybitPrivateStream, privateStreamUrl } from "../exchange/bybit-stream.ts";
 import { callFigures, hitRate, protectionFigures, TallySink, writeRequests, type RunSummary } from "./run-summary.ts";
 import { openSimSession } from "./sim-session.ts";
 import { buildStatus } from "../status/status-doc.ts";
@@ -49,6 +51,8 @@ export interface RunOptions {
   readonly metrics?: { readonly host: string; readonly port: number };
   /** Decide and announce every write, send none: paper exchanges over the real ones (README "Dry run"). */
   readonly dryRun?: boolean;
+  /** How accounts are read: `polling` (the `warden` snapshots, default) or `stream` (the private WebSocket, REST as the auditor; `--exchange bybit` only). */
+  readonly read?: "polling" | "stream";
 }
 
 export async function runWarden(opts: RunOptions): Promise<RunSummary> {
@@ -70,6 +74,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     emit("info", "run.stopping", { signal, note: "finishing the cycle in progress" });
   });
   let metricsServer: HttpListener | undefined;
+  let closeReadPath = (): void => {};
   try {
     if (metrics !== undefined && opts.metrics !== undefined) {
       metricsServer = await startMetricsServer(metrics, { ...opts.metrics, intervalMs: opts.intervalMs ?? opts.config.intervalMs });
@@ -112,8 +117,14 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       const budget = new RateBudget();
       const clock = systemClock;
       exchanges = paperIf(dryRun, liveExchanges(opts, budget), clock.now);
-      emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id, dryRun });
-      readPath = readPathFor(strategy, exchanges, clock, opts.config, emitter(tally, "cache", clock.now));
+      emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, read: opts.read ?? "polling", checkpoint: checkpoint.id, dryRun });
+      if (opts.read === "stream" && strategy === "warden") {
+        const stream = streamReadPath(exchanges, clock, opts.config, openStreams(opts), emitter(tally, "stream", clock.now));
+        closeReadPath = () => stream.close();
+        readPath = stream;
+      } else {
+        readPath = readPathFor(strategy, exchanges, clock, opts.config, emitter(tally, "cache", clock.now));
+      }
       engine = createEngine({
         exchanges,
         readPath,
@@ -139,7 +150,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       reports.push(report);
       metrics?.observe(report, engine);
       if (readPath instanceof SnapshotReadPath) await store.writeCacheStats({ ...toStatsFile(readPath.cacheStats(), report.cycle, Date.now()) });
-      await store.writeStatus(statusOf(engine, report, tally, opts));
+      await store.writeStatus(statusOf(engine, report, tally, opts, readPath.name === "stream" ? "stream" : "polling"));
       await lock.refresh();
       if (limit !== undefined && reports.length >= limit) {
         stopped = opts.once ? "once" : "cycles";
@@ -169,6 +180,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     emit("info", "run.stopped", { reason: stopped, cycles: reports.length, monitorsActive: active });
     return summary;
   } finally {
+    closeReadPath();
     unlisten();
     await metricsServer?.close();
     await lock.release();
@@ -176,7 +188,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
 }
 
 /** What `warden status` reads: the monitors and the engine after this cycle (wall-clock figures over the last minute and hour). */
-function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: RunOptions): JsonObject {
+function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: RunOptions, readMode: "polling" | "stream"): JsonObject {
   const now = systemClock.now();
   return buildStatus({
     monitors: engine.monitors(),
@@ -189,7 +201,7 @@ function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: R
       exchange: opts.exchange,
       clock: opts.exchange === "sim" ? "virtual" : "wall",
       intervalMs: opts.intervalMs ?? opts.config.intervalMs,
-      readMode: "polling",
+      readMode,
       restCallsPerMinute: tally.restCallsSince(now - 60_000),
       alertsLastHour: tally.alertsSince(now - 60 * 60_000),
     },
@@ -207,6 +219,16 @@ function hostOf(opts: RunOptions): string {
 function paperIf(dryRun: boolean, exchanges: Map<AccountId, AccountExchange>, now: () => number): Map<AccountId, AccountExchange> {
   if (!dryRun) return exchanges;
   return new Map([...exchanges].map(([account, real]) => [account, new PaperExchange(real, { now })]));
+}
+
+/** Each account's private stream, at the stream URL of the REST base URL (Bybit's hosts, or `sim serve`'s port). */
+function openStreams(opts: RunOptions): OpenStream {
+  const url = privateStreamUrl(opts.baseUrl ?? (opts.testnet ? "https://api-testnet.bybit.com" : "https://api.bybit.com"));
+  return (account, onEvent) => {
+    const credentials = opts.credentials[account];
+    if (credentials === undefined) throw new InputError("RUN_NO_KEYS", `no keys for the ${account} account's stream`);
+    return new BybitPrivateStream({ url, credentials, onEvent });
+  };
 }
 
 function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, AccountExchange> {

@@ -13,6 +13,9 @@ export const EVENT = {
   snapshotLoaded: "snapshot.loaded",
   cacheHit: "cache.hit",
   fetchUncached: "fetch.uncached",
+  streamLive: "stream.live",
+  streamFallback: "stream.fallback",
+  streamAudit: "stream.audit",
   orderPlaced: "order.placed",
   orderAmended: "order.amended",
   orderCancelled: "order.cancelled",
@@ -79,6 +82,12 @@ export interface EventFields {
   "cache.hit": { account: AccountName; kind: string };
   /** A read made for one monitor alone, bypassing the account snapshot (the `--cache off` path). */
   "fetch.uncached": { account: AccountName; monitor: string; kind: string; calls: number };
+  /** `--read stream`: the account's private stream is signed in, subscribed and rebased on a REST snapshot; views come from it. */
+  "stream.live": { account: AccountName; positions: number; orders: number };
+  /** The account's stream is in doubt (closed, silent, refused, an unreadable row): it is read by polling until it is live again. */
+  "stream.fallback": { account: AccountName; why: string };
+  /** A REST snapshot checked the stream's view (on the audit timer, after a reconnect or a write): `calls` requests, `differences` found. */
+  "stream.audit": { account: AccountName; calls: number; differences: number; differed?: unknown[] };
   "order.placed": OrderFields;
   "order.amended": OrderFields;
   "order.cancelled": OrderFields;
