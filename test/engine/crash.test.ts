@@ -7,14 +7,13 @@
  * steps, order events, journal intents cut off by a kill and settled at the next start).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, watch, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sleep } from "../../core/clock.ts";
 import { lifetimeKey, monitorHash, parseLinkId } from "../../core/domain/link-id.ts";
 import type { MonitorId } from "../../core/domain/types.ts";
 import { seededRng } from "../../core/rng.ts";
-import { openIntentsOf, parseJournal } from "../../core/store/journal.ts";
+import { JOURNAL_FILE, openIntentsOf, parseJournal } from "../../core/store/journal.ts";
 import {
   DEMO_KEYS,
   eventsOf,
@@ -111,15 +110,42 @@ function eventSummary(lines: readonly string[]): string {
     .join("\n  ");
 }
 
-/**
- * Resolves once the run has printed `n` lines (or has exited, or 30 s passed), then a random
- * few milliseconds more (`jitterMs`): the kill lands between events too, inside a write
- * whose intent is journalled and whose answer is not.
- */
-async function afterLines(run: WardenProcess, n: number, jitterMs: number): Promise<void> {
+/** Resolves once the run has printed `n` lines (or has exited, or 30 s passed). */
+async function afterLines(run: WardenProcess, n: number): Promise<void> {
   let seen = 0;
   await run.waitForLine(() => ++seen >= n, 30_000).catch(() => {});
-  if (jitterMs > 0) await sleep(jitterMs);
+}
+
+/**
+ * Resolves at the moment the run has journalled a write's intent and not yet its outcome (the
+ * journal's last record is an intent): a kill then lands inside the write. Driven by the file
+ * system's change events on the state dir; also resolves when the run exits, or when the cycle
+ * in progress completes with nothing written (its `cycle.completed` line).
+ */
+async function inOpenWrite(run: WardenProcess, stateDir: string): Promise<void> {
+  const cycles = run.lines.filter(isEvent("cycle.completed")).length;
+  let seen = 0;
+  // waitForLine also sees the lines already printed: the next cycle is the one after those
+  const cycleDone = run.waitForLine((line) => isEvent("cycle.completed")(line) && ++seen > cycles, 30_000).catch(() => undefined);
+  const file = join(stateDir, JOURNAL_FILE);
+  const open = () => {
+    try {
+      return readFileSync(file, "utf8").trimEnd().split("\n").at(-1)?.includes('"kind":"intent"') === true;
+    } catch {
+      return false;
+    }
+  };
+  await new Promise<void>((done) => {
+    const watcher = watch(stateDir, () => {
+      if (open()) finish();
+    });
+    void run.exited.then(finish);
+    void cycleDone.then(finish);
+    function finish() {
+      watcher.close();
+      done();
+    }
+  });
 }
 
 describe("warden run killed with SIGKILL at random moments against sim serve (demo-30)", () => {
@@ -157,10 +183,13 @@ describe("warden run killed with SIGKILL at random moments against sim serve (de
         const run = spawnWarden(runArgs(["--cycles", "1000", "--interval", "50"]), { env: DEMO_KEYS });
         // Half the runs are killed at a random moment from start (start-up, reconciliation,
         // the first cycle's writes); the others after their first cycle, at a random moment.
-        // A moment is "right after the k-th event line", k random: no fixed sleeps.
+        // A moment is right after the k-th event line (k random) or inside a journalled write:
+        // events, no fixed sleeps.
         const early = rng() < 0.5;
+        const inWrite = rng() < 0.5;
         if (early) {
-          await afterLines(run, 1 + Math.floor(rng() * 12), Math.floor(rng() * 40));
+          if (inWrite) await inOpenWrite(run, join(dir.path, "state"));
+          else await afterLines(run, 1 + Math.floor(rng() * 12));
           const exit = await run.kill("SIGKILL");
           const completed = run.lines.some(isEvent("cycle.completed"));
           if (!completed) killedBeforeFirstCycle++;
@@ -178,7 +207,8 @@ describe("warden run killed with SIGKILL at random moments against sim serve (de
           const problems = crashInvariantProblems(state, monitors);
           for (const p of problems) failures.push(`iteration ${i} (sim step ${state.step}): ${p}`);
           if (problems.length > 0) failures.push(`iteration ${i}: its events up to the check: ${eventSummary(run.lines)}`);
-          await afterLines(run, run.lines.length + Math.floor(rng() * 30), Math.floor(rng() * 40));
+          if (inWrite) await inOpenWrite(run, join(dir.path, "state"));
+          else await afterLines(run, run.lines.length + Math.floor(rng() * 30));
           const exit = await run.kill("SIGKILL");
           if (exit.signal !== "SIGKILL") failures.push(`iteration ${i}: run exited by itself before the kill (code ${exit.code}): ${run.stderr().trim()}`);
         }

@@ -20,13 +20,15 @@ function longScenario(dir: string): string {
   return file;
 }
 
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
+/** Resolves true when `event` settles within `ms`, false otherwise (a deadline, not a wait). */
+async function within(event: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)));
+  try {
+    return await Promise.race([event.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
-  return true;
 }
 
 const leftovers = new Set<number>();
@@ -64,7 +66,8 @@ describe("SIGTERM to the launcher of `run`", () => {
     run.child.kill("SIGTERM");
     const stopped = await run.waitForLine(isEvent("run.stopped"), 15_000).catch((e: Error) => e.message);
     const exit = await run.exited;
-    const allGone = await waitUntil(() => tree.every((pid) => !isRunning(pid)), 10_000);
+    // the launcher's stdout is inherited by the whole tree: it closes when the last of them exits
+    const allGone = await within(run.stdioClosed, 10_000);
     const tookMs = Date.now() - sentAt;
     const alive = tree.filter(isRunning);
 

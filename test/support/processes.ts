@@ -29,6 +29,11 @@ export interface WardenProcess {
   stdout(): string;
   stderr(): string;
   readonly exited: Promise<Exit>;
+  /**
+   * Resolves when the child's stdout and stderr are closed: every process that inherited them
+   * (its whole tree, orphans included) has exited. An event, not a poll.
+   */
+  readonly stdioClosed: Promise<void>;
   /** Resolves with the first stdout line (seen or to come) matching; rejects on exit or timeout. */
   waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Sends the signal (if still running) and waits for the exit. */
@@ -82,6 +87,7 @@ export function spawnCommand(command: string, args: readonly string[], opts: Spa
       done(exitValue);
     });
   });
+  const stdioClosed = new Promise<void>((done) => child.on("close", () => done()));
   const proc: WardenProcess = {
     child,
     pid: child.pid ?? -1,
@@ -89,6 +95,7 @@ export function spawnCommand(command: string, args: readonly string[], opts: Spa
     stdout: () => out,
     stderr: () => err,
     exited,
+    stdioClosed,
     waitForLine(match, timeoutMs = 30_000) {
       return new Promise((resolveLine, reject) => {
         let from = 0;
