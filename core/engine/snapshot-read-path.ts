@@ -4,26 +4,21 @@
  * monitor read is served from the shared snapshot; loads and coalesced loads are counted
  * apart. Writes invalidate the account, so the next cycle decides on fresh data.
  */
-import type { AccountId, AccountSnapshot, ExchangeOrder, ExchangePosition } from "../domain/types.ts";
+import type { AccountId, AccountSnapshot } from "../domain/types.ts";
 import type { SnapshotSource } from "../cache/snapshot-source.ts";
 import type { CacheStatsWindows } from "../cache/stats.ts";
 import type { Emit } from "../logs/event.ts";
+import { indexSnapshot, viewOf, type IndexedSnapshot } from "./account-view.ts";
 import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "./read-path.ts";
 import { ReadTally } from "./read-tally.ts";
 
 
-interface Indexed {
-  readonly takenAt: number;
-  /** By symbol: both sides of a symbol in hedge mode. */
-  readonly positions: Map<string, ExchangePosition[]>;
-  readonly orders: Map<string, ExchangeOrder[]>;
-}
 
 export class SnapshotReadPath implements ReadPath {
   readonly name = "warden" as const;
   readonly #cache: SnapshotSource;
   readonly #maxAgeMs: number;
-  readonly #views = new Map<AccountId, Indexed>();
+  readonly #views = new Map<AccountId, IndexedSnapshot>();
   readonly #loaded = new Map<AccountId, AccountSnapshot>();
   readonly #tally = new ReadTally();
 
@@ -47,7 +42,7 @@ export class SnapshotReadPath implements ReadPath {
         const calls = (kinds?.positions.restCalls ?? 0) + (kinds?.orders.restCalls ?? 0);
         this.#emit("info", "snapshot.loaded", { account, positions: snapshot.positions.length, orders: snapshot.orders.length, calls, ms: Math.round(ms * 10) / 10 });
       }
-      this.#views.set(account, index(snapshot));
+      this.#views.set(account, indexSnapshot(snapshot));
       this.#loaded.set(account, snapshot);
       const reads = due.filter((k) => k.account === account).length;
       this.#emit("debug", "cache.hit", { account, kind: "snapshot", reads });
@@ -67,10 +62,7 @@ export class SnapshotReadPath implements ReadPath {
   }
 
   view(key: MonitorKey): MonitorReadView {
-    const indexed = this.#views.get(key.account);
-    if (indexed === undefined) throw new Error(`no snapshot of ${key.account} prepared`);
-    const positions = indexed.positions.get(key.symbol) ?? [];
-    return { position: positions[0], positions, orders: indexed.orders.get(key.symbol) ?? [], takenAt: indexed.takenAt };
+    return viewOf(this.#views.get(key.account), key);
   }
 
   invalidate(account: AccountId): void {
@@ -101,20 +93,4 @@ function coalescedSoFar(stats: CacheStatsWindows): number {
   let n = 0;
   for (const kinds of Object.values(stats.sinceStart.accounts)) n += kinds.orders.coalesced;
   return n;
-}
-
-function index(snapshot: AccountSnapshot): Indexed {
-  const positions = new Map<string, ExchangePosition[]>();
-  for (const p of snapshot.positions) {
-    const list = positions.get(p.symbol);
-    if (list === undefined) positions.set(p.symbol, [p]);
-    else list.push(p);
-  }
-  const orders = new Map<string, ExchangeOrder[]>();
-  for (const o of snapshot.orders) {
-    const list = orders.get(o.symbol);
-    if (list === undefined) orders.set(o.symbol, [o]);
-    else list.push(o);
-  }
-  return { takenAt: snapshot.takenAt, positions, orders };
 }

@@ -12,10 +12,11 @@
  */
 import type { SnapshotSource } from "../cache/snapshot-source.ts";
 import type { Clock } from "../clock.ts";
-import type { AccountId, AccountSnapshot, ExchangeOrder, ExchangePosition } from "../domain/types.ts";
+import type { AccountId, AccountSnapshot } from "../domain/types.ts";
 import type { StreamEvent, StreamRow } from "../exchange/bybit-stream.ts";
 import type { StreamRowParser } from "../exchange/stream-rows.ts";
 import type { Emit } from "../logs/event.ts";
+import { indexSnapshot, viewOf, type IndexedSnapshot } from "./account-view.ts";
 import type { MonitorKey, MonitorReadView, ReadPath, ReadStats } from "./read-path.ts";
 import { ReadTally } from "./read-tally.ts";
 import { StreamState, type ParsedRows } from "./stream-state.ts";
@@ -55,11 +56,6 @@ interface AccountStream {
   readonly waiters: (() => void)[];
 }
 
-interface Indexed {
-  readonly takenAt: number;
-  readonly positions: Map<string, ExchangePosition[]>;
-  readonly orders: Map<string, ExchangeOrder[]>;
-}
 
 export class StreamReadPath implements ReadPath {
   readonly name = "stream" as const;
@@ -67,7 +63,7 @@ export class StreamReadPath implements ReadPath {
   readonly #o: StreamReadPathOptions;
   readonly #emit: Emit;
   readonly #accounts = new Map<AccountId, AccountStream>();
-  readonly #views = new Map<AccountId, Indexed>();
+  readonly #views = new Map<AccountId, IndexedSnapshot>();
   readonly #loaded = new Map<AccountId, AccountSnapshot>();
   readonly #tally = new ReadTally();
   readonly #listeners = new Set<(account: AccountId, rows: ParsedRows) => void>();
@@ -105,7 +101,7 @@ export class StreamReadPath implements ReadPath {
     const loads = await Promise.all(accounts.map((account) => this.#read(account)));
     for (const [i, account] of accounts.entries()) {
       const snapshot = loads[i]!.snapshot;
-      this.#views.set(account, index(snapshot));
+      this.#views.set(account, indexSnapshot(snapshot));
       this.#loaded.set(account, snapshot);
     }
     this.#tally.add({ hits: due.length, misses: 0, loads: loads.filter((l) => l.rest).length, coalesced: 0 });
@@ -228,10 +224,7 @@ export class StreamReadPath implements ReadPath {
   }
 
   view(key: MonitorKey): MonitorReadView {
-    const indexed = this.#views.get(key.account);
-    if (indexed === undefined) throw new Error(`no view of ${key.account} prepared`);
-    const positions = indexed.positions.get(key.symbol) ?? [];
-    return { position: positions[0], positions, orders: indexed.orders.get(key.symbol) ?? [], takenAt: indexed.takenAt };
+    return viewOf(this.#views.get(key.account), key);
   }
 
   invalidate(account: AccountId): void {
@@ -253,12 +246,4 @@ export class StreamReadPath implements ReadPath {
     this.#tally.resetCycle();
     this.#cache.resetCycle();
   }
-}
-
-function index(snapshot: AccountSnapshot): Indexed {
-  const positions = new Map<string, ExchangePosition[]>();
-  for (const p of snapshot.positions) positions.set(p.symbol, [...(positions.get(p.symbol) ?? []), p]);
-  const orders = new Map<string, ExchangeOrder[]>();
-  for (const o of snapshot.orders) orders.set(o.symbol, [...(orders.get(o.symbol) ?? []), o]);
-  return { takenAt: snapshot.takenAt, positions, orders };
 }
