@@ -120,7 +120,7 @@ async function run(flags: RunFlags): Promise<number> {
     sink.close?.();
   };
 
-  const { runWarden } = await import("../../core/engine/run.ts");
+  const { runWarden } = await import("../../app/run.ts");
   try {
     const summary = await runWarden({
       exchange,

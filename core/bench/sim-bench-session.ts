@@ -24,7 +24,7 @@
  *   its parsers for new or changed records), the adapter, cache, engine, domain and store.
  */
 import type { CycleReport } from "../engine/engine.ts";
-import { openSimSession, type SimSession } from "../engine/sim-session.ts";
+import { openSimSession, type SimSession } from "../../app/sim-session.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { Simulator } from "../sim/simulator.ts";
 import type { Scenario } from "../sim/scenario-schema.ts";

@@ -20,7 +20,7 @@ import { defaultEngineConfig, type EngineConfig } from "../engine/config.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
 import { RateBudget } from "../engine/rate-budget.ts";
 import { readPathFor } from "../engine/read-paths.ts";
-import { SIM_BASE_URL } from "../engine/sim-session.ts";
+import { SIM_BASE_URL } from "../../app/sim-session.ts";
 import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import { emitter, type EventSink } from "../logs/event.ts";

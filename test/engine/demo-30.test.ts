@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { CycleReport } from "../../core/engine/engine.ts";
-import { openSimSession, type SimSession } from "../../core/engine/sim-session.ts";
+import { openSimSession, type SimSession } from "../../app/sim-session.ts";
 import type { ExchangeOrder, ExchangePosition } from "../../core/domain/types.ts";
 import { MemorySink, type WardenEvent } from "../../core/logs/event.ts";
 import { loadScenario } from "../../core/sim/scenario.ts";

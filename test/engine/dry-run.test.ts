@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSimSession } from "../../core/engine/sim-session.ts";
+import { openSimSession } from "../../app/sim-session.ts";
 import { MemorySink, type WardenEvent } from "../../core/logs/event.ts";
 import { parseScenario } from "../../core/sim/scenario.ts";
 import { eventsOf, killAllProcesses, spawnWarden, startSimServer, tempDir, type SimServerProcess } from "../support/processes.ts";

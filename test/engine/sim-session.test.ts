@@ -3,7 +3,7 @@
  * answers are read on the engine's (virtual) clock.
  */
 import { describe, expect, test } from "bun:test";
-import { openSimSession } from "../../core/engine/sim-session.ts";
+import { openSimSession } from "../../app/sim-session.ts";
 import { MemorySink } from "../../core/logs/event.ts";
 import { buildScenario } from "../support/sim-requests.ts";
 

@@ -3,35 +3,33 @@
  * Bybit-compatible REST URL), reconcile, then cycle until the scenario ends, N cycles, one
  * cycle (--once), or a stop signal: the cycle in progress finishes and is persisted first.
  */
-import { sleep, systemClock } from "../clock.ts";
-import type { AccountId } from "../domain/types.ts";
-import { InputError } from "../errors.ts";
-import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
-import { PaperExchange } from "../exchange/paper-exchange.ts";
-import type { AccountExchange } from "../exchange/port.ts";
-import type { Credentials } from "../exchange/redaction.ts";
-import { emitter, type EventSink } from "../logs/event.ts";
-import { onSignals, pid, type HttpListener } from "../runtime.ts";
-import type { LatencyProfile } from "../sim/latency.ts";
-import { loadScenario } from "../sim/scenario.ts";
-import { FileStateStore } from "../store/file-state-store.ts";
-import { defaultStateDir } from "../store/state-dir.ts";
-import type { JsonObject } from "../store/state-json.ts";
-import type { EngineConfig } from "./config.ts";
-import { RateBudget } from "./rate-budget.ts";
-import { createEngine, type CycleReport, type Engine } from "./engine.ts";
-import type { ReadPath, StrategyName } from "./read-path.ts";
-import { SnapshotReadPath } from "./snapshot-read-path.ts";
-import { toStatsFile } from "../cache/stats.ts";
-import { readPathFor, streamReadPath } from "./read-paths.ts";
-import type { OpenStream } from "./stream-read-path.ts";
-import { BybitPrivateStream, privateStreamUrl } from "../exchange/bybit-stream.ts";
-import { callFigures, hitRate, protectionFigures, TallySink, writeRequests, type RunSummary } from "./run-summary.ts";
-import { openSimSession } from "./sim-session.ts";
-import { buildStatus } from "../status/status-doc.ts";
-import { TeeSink } from "../logs/tee-sink.ts";
-import { metricsUrl, startMetricsServer } from "../metrics/metrics-server.ts";
-import { WardenMetrics } from "../metrics/warden-metrics.ts";
+import { sleep, systemClock } from "../core/clock.ts";
+import type { AccountId } from "../core/domain/types.ts";
+import { InputError } from "../core/errors.ts";
+import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
+import { PaperExchange } from "../core/exchange/paper-exchange.ts";
+import type { AccountExchange } from "../core/exchange/port.ts";
+import type { Credentials } from "../core/exchange/redaction.ts";
+import { emitter, type EventSink } from "../core/logs/event.ts";
+import { onSignals, pid, type HttpListener } from "../core/runtime.ts";
+import type { LatencyProfile } from "../core/sim/latency.ts";
+import { FileStateStore } from "../core/store/file-state-store.ts";
+import { defaultStateDir } from "../core/store/state-dir.ts";
+import type { JsonObject } from "../core/store/state-json.ts";
+import type { EngineConfig } from "../core/engine/config.ts";
+import { RateBudget } from "../core/engine/rate-budget.ts";
+import { createEngine, type CycleReport, type Engine } from "../core/engine/engine.ts";
+import type { ReadPath, StrategyName } from "../core/engine/read-path.ts";
+import { SnapshotReadPath } from "../core/engine/snapshot-read-path.ts";
+import { toStatsFile } from "../core/cache/stats.ts";
+import { readPathFor, streamReadPath } from "../core/engine/read-paths.ts";
+import type { OpenStream } from "../core/engine/stream-read-path.ts";
+import { BybitPrivateStream, privateStreamUrl } from "../core/exchange/bybit-stream.ts";
+import { callFigures, hitRate, protectionFigures, TallySink, writeRequests, type RunSummary } from "../core/engine/run-summary.ts";
+import { buildStatus } from "../core/status/status-doc.ts";
+import { TeeSink } from "../core/logs/tee-sink.ts";
+import { metricsUrl, startMetricsServer } from "../core/metrics/metrics-server.ts";
+import { WardenMetrics } from "../core/metrics/warden-metrics.ts";
 
 export interface RunOptions {
   readonly exchange: "sim" | "bybit";
@@ -95,6 +93,9 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       emit("info", "state.set-aside", { checkpoint: checkpoint.id, reason: opts.exchange === "sim" ? "fresh in-process simulator" : "paper orders of an earlier dry run are gone" });
     }
     if (opts.exchange === "sim") {
+      // the simulator and msw are loaded for simulated runs only: a live run never imports them
+      const { loadScenario } = await import("../core/sim/scenario.ts");
+      const { openSimSession } = await import("./sim-session.ts");
       const scenario = loadScenario(opts.scenario);
       emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id, dryRun });
       const session = await openSimSession(scenario, {

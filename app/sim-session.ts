@@ -4,24 +4,24 @@
  * real code runs in the adapters, and the engine's clock is the simulator's virtual clock,
  * advanced one price step between cycles; request latency is real waiting.
  */
-import type { Clock } from "../clock.ts";
-import type { AccountId } from "../domain/types.ts";
-import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
-import { PaperExchange } from "../exchange/paper-exchange.ts";
-import type { AccountExchange } from "../exchange/port.ts";
-import { emitter, nullSink, type EventSink } from "../logs/event.ts";
-import type { LatencyProfile } from "../sim/latency.ts";
-import { simHandlers } from "../sim/msw.ts";
-import { mswFetch } from "../sim/msw-fetch.ts";
-import type { Scenario } from "../sim/scenario-schema.ts";
-import { createSimulator, type Simulator } from "../sim/simulator.ts";
-import { MemoryStateStore } from "../store/memory-state-store.ts";
-import type { StateStore } from "../store/state-store.ts";
-import { RateBudget } from "./rate-budget.ts";
-import { defaultEngineConfig, type EngineConfig } from "./config.ts";
-import { createEngine, type CycleReport, type Engine } from "./engine.ts";
-import type { ReadPath, StrategyName } from "./read-path.ts";
-import { readPathFor } from "./read-paths.ts";
+import type { Clock } from "../core/clock.ts";
+import type { AccountId } from "../core/domain/types.ts";
+import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
+import { PaperExchange } from "../core/exchange/paper-exchange.ts";
+import type { AccountExchange } from "../core/exchange/port.ts";
+import { emitter, nullSink, type EventSink } from "../core/logs/event.ts";
+import type { LatencyProfile } from "../core/sim/latency.ts";
+import { simHandlers } from "../core/sim/msw.ts";
+import { mswFetch } from "../core/sim/msw-fetch.ts";
+import type { Scenario } from "../core/sim/scenario-schema.ts";
+import { createSimulator, type Simulator } from "../core/sim/simulator.ts";
+import { MemoryStateStore } from "../core/store/memory-state-store.ts";
+import type { StateStore } from "../core/store/state-store.ts";
+import { RateBudget } from "../core/engine/rate-budget.ts";
+import { defaultEngineConfig, type EngineConfig } from "../core/engine/config.ts";
+import { createEngine, type CycleReport, type Engine } from "../core/engine/engine.ts";
+import type { ReadPath, StrategyName } from "../core/engine/read-path.ts";
+import { readPathFor } from "../core/engine/read-paths.ts";
 
 /** The simulated exchange's address; `.invalid` never resolves, so nothing can leak out. */
 export const SIM_BASE_URL = "https://api.bybit.sim.invalid";
