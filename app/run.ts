@@ -3,6 +3,8 @@
  * Bybit-compatible REST URL), reconcile, then cycle until the scenario ends, N cycles, one
  * cycle (--once), or a stop signal: the cycle in progress finishes and is persisted first.
  */
+import { configRoster, configuredAccounts } from "./accounts.ts";
+import { keyVariables } from "../core/domain/accounts.ts";
 import { sleep, systemClock } from "../core/clock.ts";
 import type { AccountId } from "../core/domain/types.ts";
 import { InputError } from "../core/errors.ts";
@@ -134,7 +136,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         sink: tally,
         config: opts.config,
         budget,
-        ...(opts.config.mirror !== undefined ? { mirrorRatio: opts.config.mirror.ratio } : {}),
+        roster: configRoster(opts.config, [...exchanges.keys()]),
       });
       await engine.start();
       advance = () => true;
@@ -234,7 +236,7 @@ function openStreams(opts: RunOptions): OpenStream {
 
 function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, AccountExchange> {
   const exchanges = new Map<AccountId, AccountExchange>();
-  for (const account of ["main", "mirror"] as const) {
+  for (const account of configuredAccounts(opts.config).names) {
     const creds = opts.credentials[account];
     if (creds === undefined) continue;
     exchanges.set(
@@ -249,7 +251,8 @@ function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, Acc
       }),
     );
   }
-  if (!exchanges.has("main")) throw new InputError("RUN_NO_KEYS", "no main account keys: set WARDEN_MAIN_API_KEY and WARDEN_MAIN_API_SECRET");
+  const missing = configuredAccounts(opts.config).required.filter((a) => !exchanges.has(a));
+  if (missing.length > 0) throw new InputError("RUN_NO_KEYS", `no keys for ${missing.join(", ")}: set ${missing.map((a) => keyVariables(a).key).join(", ")} and their _SECRET`);
   return exchanges;
 }
 

@@ -4,6 +4,7 @@
  * real code runs in the adapters, and the engine's clock is the simulator's virtual clock,
  * advanced one price step between cycles; request latency is real waiting.
  */
+import { scenarioRoster } from "./accounts.ts";
 import type { Clock } from "../core/clock.ts";
 import type { AccountId } from "../core/domain/types.ts";
 import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
@@ -96,7 +97,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
     sink,
     config,
     budget,
-    ...(scenario.accounts.mirror !== undefined ? { mirrorRatio: scenario.accounts.mirror.ratio } : {}),
+    roster: scenarioRoster(scenario),
   });
   await engine.start();
   return {

@@ -1,19 +1,29 @@
-/** Exchange keys from the environment only (README "warden run"): never from a file, never printed. */
+/** Exchange keys from the environment only (README "warden run", "Accounts"): never from a file, never printed. */
+import { keyVariables } from "../core/domain/accounts.ts";
+import type { AccountId } from "../core/domain/types.ts";
 import { UsageError } from "../core/errors.ts";
 import { env } from "../core/runtime.ts";
 
-export function liveCredentials(): Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> {
-  const out: Partial<Record<"main" | "mirror", { apiKey: string; secret: string }>> = {};
-  for (const account of ["main", "mirror"] as const) {
-    const prefix = `WARDEN_${account.toUpperCase()}_API_`;
-    const apiKey = env(`${prefix}KEY`);
-    const secret = env(`${prefix}SECRET`);
+export type KeyRing = Partial<Record<AccountId, { apiKey: string; secret: string }>>;
+
+/**
+ * Each named account's keys from WARDEN_<NAME>_API_KEY and WARDEN_<NAME>_API_SECRET. By default
+ * `main` (required) and `mirror` (when set); with a configured roster, every account of it.
+ */
+export function liveCredentials(names: readonly AccountId[] = ["main", "mirror"], required: readonly AccountId[] = ["main"]): KeyRing {
+  const out: KeyRing = {};
+  for (const account of names) {
+    const vars = keyVariables(account);
+    const apiKey = env(vars.key);
+    const secret = env(vars.secret);
     if (apiKey === undefined && secret === undefined) continue;
-    if (apiKey === undefined || secret === undefined) {
-      throw new UsageError("USAGE_KEYS", `${prefix}KEY and ${prefix}SECRET must be set together`);
-    }
+    if (apiKey === undefined || secret === undefined) throw new UsageError("USAGE_KEYS", `${vars.key} and ${vars.secret} must be set together`);
     out[account] = { apiKey, secret };
   }
-  if (out.main === undefined) throw new UsageError("USAGE_KEYS", "--exchange bybit needs WARDEN_MAIN_API_KEY and WARDEN_MAIN_API_SECRET in the environment");
+  const missing = required.filter((a) => out[a] === undefined);
+  if (missing.length > 0) {
+    const vars = missing.map((a) => `${keyVariables(a).key} and ${keyVariables(a).secret}`).join("; ");
+    throw new UsageError("USAGE_KEYS", `--exchange bybit needs the keys of ${missing.join(", ")} in the environment: ${vars}`);
+  }
   return out;
 }

@@ -18,7 +18,7 @@ async function check(): Promise<string | undefined> {
   const sim = createSimulator(scenario, { latency: "zero" });
   const server = await startServer(sim, { port: 0 });
   try {
-    const { apiKey, apiSecret } = scenario.accounts.main;
+    const { apiKey, apiSecret } = scenario.accounts["main"]!;
     const query = "category=linear&settleCoin=USDT&limit=200";
     const timestamp = String(Date.now());
     const sign = createHmac("sha256", apiSecret).update(`${timestamp}${apiKey}5000${query}`).digest("hex");

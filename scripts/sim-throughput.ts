@@ -30,7 +30,7 @@ async function viaCcxt(transport: "msw" | "server"): Promise<{ requests: number;
   const msw = transport === "msw" ? startMswSim(sim) : undefined;
   const server = transport === "server" ? await startServer(sim, { port: 0 }) : undefined;
   try {
-    const { apiKey, apiSecret } = scenario.accounts.main;
+    const { apiKey, apiSecret } = scenario.accounts["main"]!;
     const bybit = new ccxt.bybit({
       apiKey,
       secret: apiSecret,
@@ -61,7 +61,7 @@ async function viaCcxt(transport: "msw" | "server"): Promise<{ requests: number;
 
 async function bare(): Promise<{ requests: number; elapsed: number }> {
   const sim = createSimulator(scenario, { latency: "zero", rateLimits: false });
-  const { apiKey, apiSecret } = scenario.accounts.main;
+  const { apiKey, apiSecret } = scenario.accounts["main"]!;
   const query = "category=linear&settleCoin=USDT&limit=50";
   let requests = 0;
   const start = performance.now();

@@ -86,12 +86,14 @@ async function run(flags: RunFlags): Promise<number> {
 
   const { defaultEngineConfig, loadEngineConfig } = await import("../../core/engine/config.ts");
   const config = configPath !== undefined ? loadEngineConfig(configPath) : defaultEngineConfig();
-  const credentials = exchange === "bybit" ? liveCredentials() : {};
+  const { configuredAccounts } = await import("../../app/accounts.ts");
+  const keyed = configuredAccounts(config);
+  const credentials = exchange === "bybit" ? liveCredentials(keyed.names, keyed.required) : {};
   const { telegramToken } = await import("../telegram-token.ts");
   const token = telegramToken(config.alerts);
   // the webhook's URL may carry a secret in its path (Slack-style): never in any output
   const webhookUrl = config.alerts.webhook?.url;
-  const secrets = [...Object.values(credentials).flatMap((c) => [c.apiKey, c.secret]), ...(token !== undefined ? [token] : []), ...webhookSecrets(webhookUrl)];
+  const secrets = [...Object.values(credentials).flatMap((c) => (c === undefined ? [] : [c.apiKey, c.secret])), ...(token !== undefined ? [token] : []), ...webhookSecrets(webhookUrl)];
 
   const { RedactingSink } = await import("../../core/logs/redacting-sink.ts");
   const { TeeSink } = await import("../../core/logs/tee-sink.ts");

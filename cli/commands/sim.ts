@@ -7,6 +7,7 @@
  * SIGTERM. Credentials: WARDEN_MAIN_API_KEY/_SECRET and WARDEN_MIRROR_API_KEY/_SECRET
  * replace the scenario's where set. Bad flags or scenario: one line, exit 2.
  */
+import { keyVariables } from "../../core/domain/accounts.ts";
 import type { CAC } from "cac";
 import { InputError, UsageError } from "../../core/errors.ts";
 import { env, onSignals, writeStdout } from "../../core/runtime.ts";
@@ -58,15 +59,9 @@ export function withEnvCredentials(scenario: Scenario, read: (name: string) => s
     }
     return { apiKey, apiSecret };
   };
-  const main = pick("WARDEN_MAIN");
-  const mirror = pick("WARDEN_MIRROR");
-  const { accounts } = scenario;
   return {
     ...scenario,
-    accounts: {
-      main: { ...accounts.main, ...main },
-      ...(accounts.mirror !== undefined ? { mirror: { ...accounts.mirror, ...mirror } } : {}),
-    },
+    accounts: Object.fromEntries(Object.entries(scenario.accounts).map(([name, a]) => [name, { ...a, ...pick(keyVariables(name).key.replace(/_API_KEY$/, "")) }])),
   };
 }
 

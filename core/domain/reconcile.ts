@@ -8,7 +8,8 @@
  * - A monitor whose position is gone and none of whose orders is still listed is retired
  *   (closed, "position-gone"). One with orders still listed stays active: its next
  *   `evaluate` cancels them and closes it, or keeps waiting for its entries.
- * - Mirror monitors are linked to their main twin (same symbol and side) at the ratio.
+ * - A follower's monitors are linked to their leader's twin (same symbol and side) at the
+ *   follower's ratio (accounts.ts).
  * Reconcile never writes: a position without a stop gets one from the next `evaluate`
  * (at the stop target, or `defaultStopPct` from entry when it has none).
  */
@@ -17,12 +18,13 @@ import { trackedFrom } from "./evaluate.ts";
 import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { orderKey, type Monitor } from "./monitor.ts";
 import type { RuleConfig } from "./plan.ts";
+import { defaultRoster, type Roster } from "./accounts.ts";
 import { monitorId, type AccountId, type AccountSnapshot, type Instrument, type MonitorId } from "./types.ts";
 import { toLots } from "./units.ts";
 
 export interface ReconcileOptions {
-  /** Mirror size ratio (mirror = ratio x main); when absent, mirror monitors keep theirs (default 1). */
-  readonly mirrorRatio?: number;
+  /** Who follows whom, at which ratio; a follower without a ratio keeps its monitors' (default 1). By default `mirror` follows `main`. */
+  readonly roster?: Roster;
   /** The rule settings; adoption takes the ladder of a conservative plan without TPs from it. */
   readonly config: RuleConfig;
 }
@@ -87,7 +89,7 @@ export function reconcile(
       changes.push({ kind: "retired", monitor: monitor.id });
     }
   }
-  linkMirrors(byId, options.mirrorRatio, changes);
+  linkFollowers(byId, options.roster ?? defaultRoster(["main", "mirror"]), changes);
   return { monitors: [...byId.values()], adopted, retired, changes };
 }
 
@@ -108,13 +110,14 @@ function attachOwn(monitor: Monitor, snapshot: AccountSnapshot, changes: Reconci
   return { ...monitor, orders: [...monitor.orders, ...added], seq };
 }
 
-function linkMirrors(byId: Map<MonitorId, Monitor>, ratio: number | undefined, changes: ReconcileChange[]): void {
+function linkFollowers(byId: Map<MonitorId, Monitor>, roster: Roster, changes: ReconcileChange[]): void {
   for (const monitor of byId.values()) {
-    if (monitor.account !== "mirror" || monitor.status !== "active") continue;
-    const mainId = monitorId("main", monitor.symbol, monitor.side);
+    const leader = roster.leaderOf(monitor.account);
+    if (leader === undefined || monitor.status !== "active") continue;
+    const mainId = monitorId(leader, monitor.symbol, monitor.side);
     const main = byId.get(mainId);
     if (main === undefined || main.status !== "active") continue;
-    const wanted = ratio ?? monitor.ratio ?? 1;
+    const wanted = roster.spec(monitor.account)?.ratio ?? monitor.ratio ?? 1;
     if (monitor.mirrorOf === mainId && monitor.ratio === wanted) continue;
     const linked: Monitor = {
       ...monitor,

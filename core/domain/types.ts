@@ -3,7 +3,8 @@
  * Prices and quantities are numbers, but every comparison and rounding goes through
  * `units.ts` (integer ticks and lots), never raw float equality.
  */
-export type AccountId = "main" | "mirror";
+/** An account's name: `[a-z0-9-]`, unique in the roster (core/domain/accounts.ts); `main` and `mirror` by default. */
+export type AccountId = string;
 export type Side = "long" | "short";
 export type OrderSide = "buy" | "sell";
 /**

@@ -52,7 +52,7 @@ export class Announcer {
     const now = new Map<string, Extract<Action, { kind: "alert" }>>();
     const byId = new Map(monitors.map((m) => [m.id, m]));
     for (const mirror of monitors) {
-      if (mirror.account !== "mirror" || mirror.mirrorOf === undefined || mirror.status !== "active") continue;
+      if (mirror.mirrorOf === undefined || mirror.status !== "active") continue;
       if (mirror.orders.some((o) => o.role === "exit" && o.state === "working")) continue;
       const main = byId.get(mirror.mirrorOf);
       const instrument = instruments.get(mirror.symbol);

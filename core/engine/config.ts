@@ -9,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { rosterProblems } from "../domain/accounts.ts";
 import { planProblems } from "../domain/plan-book.ts";
 import { InputError } from "../errors.ts";
 
@@ -117,7 +118,33 @@ export const engineConfigSchema = z.strictObject({
       ratio: z.number().positive().max(10),
     })
     .optional(),
+  /**
+   * The accounts (README "Accounts"), each with its keys in WARDEN_<NAME>_API_KEY / _SECRET and
+   * optionally following another at a ratio. Absent: `main`, and `mirror` following it when
+   * its keys are set (at `mirror.ratio`, or read off the accounts).
+   */
+  accounts: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        follows: z.string().optional(),
+        ratio: z.number().optional(),
+        /** "close" (default): a follower follows its leader's close; "size": every size change too, at its ratio. */
+        follow: z.enum(["close", "size"]).optional(),
+      }),
+    )
+    .min(1)
+    .superRefine((specs, ctx) => {
+      for (const problem of rosterProblems(specs)) ctx.addIssue({ code: "custom", message: problem.replace(/^accounts(\[\d+\])?(\.\w+)?:?\s*/, "") || problem, path: pathOf(problem) });
+    })
+    .optional(),
 });
+
+/** "accounts[2].ratio: ..." -> [2, "ratio"] (the path zod prints after "accounts"). */
+function pathOf(problem: string): (string | number)[] {
+  const m = /^accounts(?:\[(\d+)\])?(?:\.(\w+))?/.exec(problem);
+  return [...(m?.[1] !== undefined ? [Number(m[1])] : []), ...(m?.[2] !== undefined ? [m[2]] : [])];
+}
 
 export type EngineConfig = z.output<typeof engineConfigSchema>;
 

@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../clock.ts";
 import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
+import { defaultRoster, type Roster } from "../domain/accounts.ts";
 import { followMainClose } from "../domain/mirror.ts";
 import { needsSweep, type Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
@@ -41,8 +42,8 @@ export interface EngineDeps {
   readonly clock: Clock;
   readonly sink: EventSink;
   readonly config: EngineConfig;
-  /** Mirror size / main size (the scenario's on the simulator, the config's live). */
-  readonly mirrorRatio?: number;
+  /** Who follows whom at which ratio (the scenario's on the simulator, the config's live); by default `mirror` follows `main`. */
+  readonly roster?: Roster;
   /** The budget every request of the adapters passes before it is signed (RateBudget.gate); the engine backs off on it. */
   readonly budget: RateBudget;
   /** This instance's tag (tests); by default the state dir's, made once and kept in its settings. */
@@ -96,7 +97,7 @@ export class Engine {
   #decider: Decider;
   /** Clock time each account was last loaded whole (for discovery). */
   readonly #lastLoaded = new Map<AccountId, number>();
-  #mirrorRatio: number | undefined;
+  #roster: Roster;
   readonly #watch: ProtectionWatch;
   /** Main monitors retired outside an evaluation (start-up, discovery) whose mirror twin must still follow the close. */
   #retiredMains: Monitor[] = [];
@@ -118,6 +119,7 @@ export class Engine {
     this.#deps = deps;
     this.#emit = emitter(deps.sink, "engine", () => deps.clock.now());
     this.#rules = ruleConfigOf(deps.config);
+    this.#roster = deps.roster ?? defaultRoster([...deps.exchanges.keys()]);
     this.#announcer = new Announcer(this.#emit);
     this.#decider = new Decider(this.#rules);
     this.#watch = new ProtectionWatch(this.#emit, {
@@ -176,12 +178,12 @@ export class Engine {
       now: this.#deps.clock.now(),
       emit: this.#emit,
       rules: this.#rules,
-      ...(this.#deps.mirrorRatio !== undefined ? { mirrorRatio: this.#deps.mirrorRatio } : {}),
+      roster: this.#roster,
     });
     this.#monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, this.#deps.clock.now()) } : m)); // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
     this.#instruments = report.instruments;
-    this.#mirrorRatio = report.mirrorRatio;
-    this.#retiredMains = report.monitors.filter((m) => report.retired.includes(m.id) && m.account === "main");
+    this.#roster = report.roster;
+    this.#retiredMains = report.monitors.filter((m) => report.retired.includes(m.id) && this.#roster.isLeader(m.account));
     this.#started = true;
     return report;
   }
@@ -346,15 +348,16 @@ export class Engine {
       if (d.lookedUp) lookups++;
       apply(d.monitor, d.actions);
     }
-    // main went flat by hand (or liquidation), here or while Warden was not looking: its mirror twin follows
+    // a leader went flat by hand (or liquidation), here or while Warden was not looking: each follower's twin follows
     const mainsClosed = [...decided.map((d) => d.monitor).filter((m) => m.status === "closed" && m.closeReason === "flat"), ...this.#retiredMains];
     this.#retiredMains = [];
     for (const main of mainsClosed) {
-      if (main.account !== "main") continue;
-      const twin = next.get(monitorId("mirror", main.symbol, main.side));
-      if (twin === undefined || twin.mirrorOf !== main.id) continue;
-      const followed = followMainClose(twin, main, now, this.#rules.instance);
-      if (followed.actions.length > 0) apply(followed.monitor, followed.actions);
+      for (const follower of this.#roster.followersOf(main.account)) {
+        const twin = next.get(monitorId(follower, main.symbol, main.side));
+        if (twin === undefined || twin.mirrorOf !== main.id) continue;
+        const followed = followMainClose(twin, main, now, this.#rules.instance);
+        if (followed.actions.length > 0) apply(followed.monitor, followed.actions);
+      }
     }
     engineCpu += cpuMicros() - applyCpu0;
     if (await this.#carryOut(writes, next)) dirty = true;
@@ -526,7 +529,7 @@ export class Engine {
     const unknown = [...snapshots].some(([account, s]) => s.positions.some((p) => p.size > 0 && this.#instruments.has(p.symbol) && !active.has(monitorId(account, p.symbol, p.side))));
     if (!unknown) return false;
     const before = new Map(this.#monitors.map((m) => [m.id, m]));
-    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, { config: this.#rules, ...(this.#mirrorRatio !== undefined ? { mirrorRatio: this.#mirrorRatio } : {}) });
+    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, { config: this.#rules, roster: this.#roster });
     this.#monitors = r.monitors;
     this.#decider.unsettleAll();
     for (const id of r.adopted) {
@@ -536,7 +539,7 @@ export class Engine {
     for (const id of r.retired) {
       this.#emit("info", "monitor.closed", { monitor: id, reason: "position-gone" });
       this.#watch.forget(id);
-      const main = r.monitors.find((x) => x.id === id && x.account === "main" && before.get(id)?.status === "active");
+      const main = r.monitors.find((x) => x.id === id && this.#roster.isLeader(x.account) && before.get(id)?.status === "active");
       if (main !== undefined) this.#retiredMains.push(main);
     }
     return r.adopted.length > 0 || r.retired.length > 0;

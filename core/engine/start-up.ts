@@ -4,6 +4,7 @@
  * take a fresh snapshot of every account, and reconcile. Any read failure here refuses
  * the start (RECONCILE_FAILED, exit 3): a restored or stale state is never trusted blindly.
  */
+import type { Roster } from "../domain/accounts.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
 import { reconcile } from "../domain/reconcile.ts";
@@ -21,8 +22,8 @@ export interface StartReport {
   /** Open journal intents settled by lookup. */
   readonly settled: number;
   readonly restoredFrom?: string;
-  /** The mirror ratio in force: configured, or read off the accounts. */
-  readonly mirrorRatio: number | undefined;
+  /** The roster in force: each follower's ratio configured, kept with its monitors, or read off the accounts. */
+  readonly roster: Roster;
 }
 
 export interface StartUpInput {
@@ -31,7 +32,7 @@ export interface StartUpInput {
   readonly now: number;
   readonly emit: Emit;
   readonly rules: RuleConfig;
-  readonly mirrorRatio?: number;
+  readonly roster: Roster;
 }
 
 export async function startUp(input: StartUpInput): Promise<StartReport> {
@@ -51,11 +52,8 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
         emit("info", "snapshot.loaded", { account, positions: positions.length, orders: orders.length, reason: "reconcile" });
       }),
     );
-    // fixed at first sight and kept with the monitors: a later add on main alone must not change it
-    const kept = storedMirrorRatio(stored);
-    const ratio = input.mirrorRatio ?? kept ?? inferMirrorRatio(snapshots);
-    if (input.mirrorRatio === undefined && ratio !== undefined) emit("info", "mirror.ratio", { ratio, from: kept !== undefined ? "state (fixed at first sight)" : "positions at start-up" });
-    const result = reconcile(stored, snapshots, instruments, now, { config: input.rules, ...(ratio !== undefined ? { mirrorRatio: ratio } : {}) });
+    const roster = fixRatios(input.roster, stored, snapshots, emit);
+    const result = reconcile(stored, snapshots, instruments, now, { config: input.rules, roster });
     for (const id of result.adopted) {
       const m = result.monitors.find((x) => x.id === id);
       emit("info", "monitor.adopted", { monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length });
@@ -77,7 +75,7 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
       adopted: result.adopted,
       retired: result.retired,
       settled,
-      mirrorRatio: ratio,
+      roster,
       ...(marker !== undefined ? { restoredFrom: marker.from } : {}),
     };
   } catch (error) {
@@ -87,19 +85,36 @@ export async function startUp(input: StartUpInput): Promise<StartReport> {
   }
 }
 
-/** The ratio the stored mirror monitors were linked at (the newest one), if any. */
-export function storedMirrorRatio(monitors: readonly Monitor[]): number | undefined {
-  const linked = monitors.filter((m) => m.account === "mirror" && m.ratio !== undefined).sort((a, b) => b.createdAt - a.createdAt);
+/**
+ * Each follower's ratio: configured; else fixed at first sight and kept with its monitors (a
+ * later add on the leader alone must not change it); else read off the accounts.
+ */
+function fixRatios(roster: Roster, stored: readonly Monitor[], snapshots: ReadonlyMap<AccountId, AccountSnapshot>, emit: Emit): Roster {
+  const fixed = new Map<AccountId, number>();
+  for (const spec of roster.specs()) {
+    if (spec.follows === undefined || spec.ratio !== undefined) continue;
+    const kept = storedRatio(stored, spec.name);
+    const ratio = kept ?? inferRatio(snapshots, spec.follows, spec.name);
+    if (ratio === undefined) continue;
+    fixed.set(spec.name, ratio);
+    emit("info", "mirror.ratio", { account: spec.name, leader: spec.follows, ratio, from: kept !== undefined ? "state (fixed at first sight)" : "positions at start-up" });
+  }
+  return fixed.size > 0 ? roster.withRatios(fixed) : roster;
+}
+
+/** The ratio a follower's stored monitors were linked at (the newest one), if any. */
+export function storedRatio(monitors: readonly Monitor[], follower: AccountId): number | undefined {
+  const linked = monitors.filter((m) => m.account === follower && m.ratio !== undefined).sort((a, b) => b.createdAt - a.createdAt);
   return linked[0]?.ratio;
 }
 
 /**
- * With no configured ratio, the mirror's ratio is read off the accounts: the median of
- * mirror size / main size over the positions both hold (4 significant digits).
+ * With no configured ratio, a follower's ratio is read off the accounts: the median of
+ * follower size / leader size over the positions both hold (4 significant digits).
  */
-export function inferMirrorRatio(snapshots: ReadonlyMap<AccountId, AccountSnapshot>): number | undefined {
-  const main = snapshots.get("main");
-  const mirror = snapshots.get("mirror");
+export function inferRatio(snapshots: ReadonlyMap<AccountId, AccountSnapshot>, leader: AccountId, follower: AccountId): number | undefined {
+  const main = snapshots.get(leader);
+  const mirror = snapshots.get(follower);
   if (main === undefined || mirror === undefined) return undefined;
   const ratios: number[] = [];
   for (const m of mirror.positions) {

@@ -9,7 +9,8 @@ import { PRIVATE_TOPICS } from "./ws-private.ts";
 
 const positive = z.number().positive();
 const symbol = z.string().regex(/^[A-Z0-9]{2,20}USDT$/, "a linear USDT symbol such as BTCUSDT");
-const account = z.enum(["main", "mirror"]);
+/** An account's name, as in Warden's roster (core/domain/accounts.ts). */
+const account = z.string().regex(/^[a-z0-9-]{1,32}$/, "an account name of [a-z0-9-]");
 
 export const latencySchema = z.union([
   z.literal("recorded"),
@@ -112,10 +113,23 @@ export const scenarioSchema = z.strictObject({
   /** Virtual time per price step, ms. */
   stepMs: z.number().int().positive().default(5_000),
   latency: latencySchema.default("recorded"),
-  accounts: z.strictObject({
-    main: accountSchema,
-    mirror: accountSchema.extend({ ratio: z.number().positive().max(10) }).optional(),
-  }),
+  /**
+   * The accounts by name, each optionally a follower (`follows`, `ratio`, `follow`) of another.
+   * `mirror` with a ratio and no `follows` follows `main` (the two-account format).
+   */
+  accounts: z
+    .record(
+      account,
+      accountSchema.extend({
+        follows: account.optional(),
+        ratio: z.number().positive().max(10).optional(),
+        follow: z.enum(["close", "size"]).optional(),
+      }),
+    )
+    .refine((all) => Object.keys(all).length > 0, "at least one account")
+    .transform((all) =>
+      Object.fromEntries(Object.entries(all).map(([name, a]) => [name, name === "mirror" && a.follows === undefined && a.ratio !== undefined && "main" in all ? { ...a, follows: "main" } : a])),
+    ),
   /** Symbols taken from the recorded instruments fixture. */
   instruments: z.array(symbol).min(1),
   syntheticInstruments: z.array(syntheticInstrument).default([]),

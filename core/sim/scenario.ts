@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { rosterProblems } from "../domain/accounts.ts";
 import { InputError } from "../errors.ts";
 import { lotsOf, recordedInstruments, specOf, syntheticRecord, ticksOf, type InstrumentSpec } from "./instruments.ts";
 import { scenarioSchema, type Scenario } from "./scenario-schema.ts";
@@ -102,13 +103,16 @@ export function crossCheck(s: Scenario): string | undefined {
   }
   for (const symbol of specs.keys()) if (!(symbol in s.prices)) return `prices: no price path for instrument ${symbol}`;
   const steps = length ?? 0;
-  const hasMirror = s.accounts.mirror !== undefined;
-  const hedge = (account: "main" | "mirror") => s.accounts[account]?.positionMode === "hedge";
+  const roster = rosterProblems(Object.entries(s.accounts).map(([name, a]) => ({ name, ...(a.follows !== undefined ? { follows: a.follows } : {}), ...(a.ratio !== undefined ? { ratio: a.ratio } : {}), ...(a.follow !== undefined ? { follow: a.follow } : {}) })));
+  const names = Object.keys(s.accounts);
+  if (roster.length > 0) return roster[0]!.replace(/^accounts\[(\d+)\]/, (_, i: string) => `accounts.${names[Number(i)]}`);
+  const unknown = (name: string | undefined) => name !== undefined && s.accounts[name] === undefined;
+  const hedge = (account: string) => s.accounts[account]?.positionMode === "hedge";
   /** Positions held at step 0, by account:symbol, and in hedge mode by account:symbol:side too. */
   const held = new Map<string, "long" | "short">();
   for (const [i, p] of s.positions.entries()) {
     const at = `positions[${i}]`;
-    if (p.account === "mirror" && !hasMirror) return `${at}.account: mirror position but accounts.mirror is not defined`;
+    if (unknown(p.account)) return `${at}.account: ${p.account} is not in accounts`;
     const spec = specs.get(p.symbol);
     if (!spec) return `${at}.symbol: ${p.symbol} is not in instruments or syntheticInstruments`;
     const key = hedge(p.account) ? `${p.account}:${p.symbol}:${p.side}` : `${p.account}:${p.symbol}`;
@@ -124,7 +128,7 @@ export function crossCheck(s: Scenario): string | undefined {
   const links = new Set<string>();
   for (const [i, o] of s.orders.entries()) {
     const at = `orders[${i}]`;
-    if (o.account === "mirror" && !hasMirror) return `${at}.account: mirror order but accounts.mirror is not defined`;
+    if (unknown(o.account)) return `${at}.account: ${o.account} is not in accounts`;
     const spec = specs.get(o.symbol);
     if (!spec) return `${at}.symbol: ${o.symbol} is not in instruments or syntheticInstruments`;
     const lots = lotsOf(spec, o.qty);
@@ -156,17 +160,17 @@ export function crossCheck(s: Scenario): string | undefined {
   }
   for (const [i, iv] of s.interventions.entries()) {
     const at = `interventions[${i}]`;
-    if (iv.account === "mirror" && !hasMirror) return `${at}.account: mirror but accounts.mirror is not defined`;
+    if (unknown(iv.account)) return `${at}.account: ${iv.account} is not in accounts`;
     if (!specs.has(iv.symbol)) return `${at}.symbol: ${iv.symbol} is not in instruments or syntheticInstruments`;
     if (iv.step >= steps) return `${at}.step: ${iv.step} is beyond the price path (${steps} steps, 0-${steps - 1})`;
   }
   for (const [i, f] of s.faults.entries()) {
-    if (f.account === "mirror" && !hasMirror) return `faults[${i}].account: mirror but accounts.mirror is not defined`;
+    if (unknown(f.account)) return `faults[${i}].account: ${f.account} is not in accounts`;
     if (f.toStep !== undefined && f.toStep < f.fromStep) return `faults[${i}].toStep: ${f.toStep} is before fromStep ${f.fromStep}`;
   }
   for (const [i, f] of s.streamFaults.entries()) {
     const at = `streamFaults[${i}]`;
-    if (f.account === "mirror" && !hasMirror) return `${at}.account: mirror but accounts.mirror is not defined`;
+    if (unknown(f.account)) return `${at}.account: ${f.account} is not in accounts`;
     if (f.atStep >= steps) return `${at}.atStep: ${f.atStep} is beyond the price path (${steps} steps, 0-${steps - 1})`;
     const framed = f.kind === "drop-frame" || f.kind === "duplicate" || f.kind === "delay" || f.kind === "reorder";
     if (framed && f.topic === undefined) return `${at}.topic: required for ${f.kind}`;

@@ -73,9 +73,7 @@ export class SimVenue implements Venue {
     }
     this.#length = length;
     const newId = () => seededUuid(this.#rng);
-    const { main, mirror } = scenario.accounts;
-    this.#accounts.set("main", new AccountState({ id: "main", apiKey: main.apiKey, apiSecret: main.apiSecret }, main.balance, newId, main.positionMode));
-    if (mirror) this.#accounts.set("mirror", new AccountState({ id: "mirror", apiKey: mirror.apiKey, apiSecret: mirror.apiSecret }, mirror.balance, newId, mirror.positionMode));
+    for (const [id, a] of Object.entries(scenario.accounts)) this.#accounts.set(id, new AccountState({ id, apiKey: a.apiKey, apiSecret: a.apiSecret }, a.balance, newId, a.positionMode));
     const now = this.now();
     scenario.positions.forEach((p, i) => {
       const spec = this.#spec(p.symbol, `positions[${i}].symbol`);

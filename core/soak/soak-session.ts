@@ -20,6 +20,7 @@ import { defaultEngineConfig, type EngineConfig } from "../engine/config.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
 import { RateBudget } from "../engine/rate-budget.ts";
 import { readPathFor } from "../engine/read-paths.ts";
+import { scenarioRoster } from "../../app/accounts.ts";
 import { SIM_BASE_URL } from "../../app/sim-session.ts";
 import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
 import type { AccountExchange } from "../exchange/port.ts";
@@ -134,7 +135,7 @@ export async function openSoakSession(scenario: Scenario, opts: SoakSessionOptio
     sink: opts.sink,
     config,
     budget,
-    ...(scenario.accounts.mirror !== undefined ? { mirrorRatio: scenario.accounts.mirror.ratio } : {}),
+    roster: scenarioRoster(scenario),
   });
   await engine.start();
   return { engine, sim, clock, budget };

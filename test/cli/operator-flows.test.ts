@@ -13,8 +13,8 @@ import { loadScenario } from "../../core/sim/scenario.ts";
 const root = resolve(import.meta.dir, "../..");
 const scenario = loadScenario("demo-30");
 const keys = {
-  WARDEN_MAIN_API_KEY: scenario.accounts.main.apiKey,
-  WARDEN_MAIN_API_SECRET: scenario.accounts.main.apiSecret,
+  WARDEN_MAIN_API_KEY: scenario.accounts["main"]!.apiKey,
+  WARDEN_MAIN_API_SECRET: scenario.accounts["main"]!.apiSecret,
   WARDEN_MIRROR_API_KEY: scenario.accounts.mirror!.apiKey,
   WARDEN_MIRROR_API_SECRET: scenario.accounts.mirror!.apiSecret,
 };

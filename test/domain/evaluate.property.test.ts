@@ -1,3 +1,4 @@
+import { defaultRoster } from "../../core/domain/accounts.ts";
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { evaluate } from "../../core/domain/evaluate.ts";
@@ -151,7 +152,7 @@ describe("reconcile properties", () => {
           snaps.set(account, { account, positions, orders, takenAt: T0 });
           for (const side of spec.known) monitors.push(makeMonitor({ account, side }));
         }
-        const options = ratio === undefined ? {} : { mirrorRatio: ratio };
+        const options = ratio === undefined ? {} : { roster: defaultRoster(["main", "mirror"], ratio) };
         const once = reconcile(monitors, snaps, instruments, T0, { ...options, config: RULES });
         const twice = reconcile(once.monitors, snaps, instruments, T0, { ...options, config: RULES });
         expect(twice.monitors).toEqual(once.monitors);

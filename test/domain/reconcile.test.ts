@@ -1,3 +1,4 @@
+import { defaultRoster } from "../../core/domain/accounts.ts";
 import { describe, expect, test } from "bun:test";
 import { evaluate } from "../../core/domain/evaluate.ts";
 import { lifetimeKey, linkId } from "../../core/domain/link-id.ts";
@@ -83,7 +84,7 @@ describe("reconcile", () => {
 
   test("links a mirror monitor to its main twin at the ratio and gives it the main's targets", () => {
     const main = makeMonitor();
-    const r = reconcile([main], snapshots({ positions: [makePosition()], orders: listingOf(main) }, { account: "mirror", positions: [makePosition({ size: 0.05 })] }), instruments, T0, { mirrorRatio: 0.5, config: RULES });
+    const r = reconcile([main], snapshots({ positions: [makePosition()], orders: listingOf(main) }, { account: "mirror", positions: [makePosition({ size: 0.05 })] }), instruments, T0, { roster: defaultRoster(["main", "mirror"], 0.5), config: RULES });
     const mirror = r.monitors.find((m) => m.account === "mirror")!;
     expect(mirror.id).toBe(monitorId("mirror", "BTCUSDT", "long"));
     expect(mirror.mirrorOf).toBe(main.id);
@@ -95,8 +96,8 @@ describe("reconcile", () => {
     const main = makeMonitor();
     const gone = makeMonitor({ side: "short" });
     const snaps = snapshots({ positions: [makePosition()], orders: listingOf(main) }, { account: "mirror", positions: [makePosition({ size: 0.05 })], orders: [stop] });
-    const once = reconcile([main, gone], snaps, instruments, T0, { mirrorRatio: 0.5, config: RULES });
-    const twice = reconcile(once.monitors, snaps, instruments, T0, { mirrorRatio: 0.5, config: RULES });
+    const once = reconcile([main, gone], snaps, instruments, T0, { roster: defaultRoster(["main", "mirror"], 0.5), config: RULES });
+    const twice = reconcile(once.monitors, snaps, instruments, T0, { roster: defaultRoster(["main", "mirror"], 0.5), config: RULES });
     expect(twice.monitors).toEqual(once.monitors);
     expect(twice.changes).toEqual([]);
   });

@@ -117,7 +117,7 @@ describe("run on demo-30 (engine + cache + ccxt adapter + simulator)", () => {
   });
 
   test("the mirror follows main at its ratio, including main's position closed by hand", () => {
-    const ratio = loadScenario("demo-30").accounts.mirror!.ratio;
+    const ratio = loadScenario("demo-30").accounts["mirror"]!.ratio!;
     const main = run.final.get("main")!.positions;
     for (const m of run.final.get("mirror")!.positions) {
       const twin = main.find((p) => p.symbol === m.symbol && p.side === m.side);

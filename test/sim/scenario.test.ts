@@ -91,9 +91,15 @@ describe("validation errors name the file and the field", () => {
     expect(invalid({ prices: { BTCUSDT: [60000, 61000], ETHUSDT: [3000] } })).toStartWith("fixtures/scenarios/x.json: prices.ETHUSDT: has 1 steps");
   });
 
-  test("a mirror position without a mirror account", () => {
+  test("a position on an account the scenario does not define", () => {
     expect(invalid({ positions: [{ account: "mirror", symbol: "ETHUSDT", side: "short", size: 1, entryPrice: 3000 }], orders: [] })).toStartWith(
-      "fixtures/scenarios/x.json: positions[0].account: mirror position",
+      "fixtures/scenarios/x.json: positions[0].account: mirror is not in accounts",
+    );
+  });
+
+  test("a follower of an account the scenario does not define", () => {
+    expect(invalid({ accounts: { main: { apiKey: "k", apiSecret: "s" }, f1: { apiKey: "k1", apiSecret: "s1", follows: "nobody", ratio: 0.5 } } })).toStartWith(
+      'fixtures/scenarios/x.json: accounts.f1.follows: no account is named "nobody"',
     );
   });
 

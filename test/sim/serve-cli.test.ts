@@ -49,7 +49,7 @@ describe("credentials from the environment", () => {
   test("replace the scenario's where set, one account at a time", () => {
     const vars: Record<string, string> = { WARDEN_MIRROR_API_KEY: "mk", WARDEN_MIRROR_API_SECRET: "ms" };
     const s = withEnvCredentials(scenario, (n) => vars[n]);
-    expect([s.accounts.main.apiKey, s.accounts.mirror?.apiKey, s.accounts.mirror?.apiSecret]).toEqual([scenario.accounts.main.apiKey, "mk", "ms"]);
+    expect([s.accounts["main"]!.apiKey, s.accounts.mirror?.apiKey, s.accounts.mirror?.apiSecret]).toEqual([scenario.accounts["main"]!.apiKey, "mk", "ms"]);
     expect(s.accounts.mirror?.ratio).toBe(scenario.accounts.mirror?.ratio);
   });
 

@@ -6,6 +6,7 @@
  * directly (`mem.place`, `mem.amend`, `cancelByHand`, `setPosition`); the wrapper only sits
  * between Warden and the fake.
  */
+import { defaultRoster, type Roster } from "../../core/domain/accounts.ts";
 import { VirtualClock } from "../../core/clock.ts";
 import { defaultEngineConfig, type EngineConfig } from "../../core/engine/config.ts";
 import { createEngine, type CycleReport, type Engine } from "../../core/engine/engine.ts";
@@ -105,6 +106,8 @@ export interface WardenOptions {
   readonly store?: MemoryStateStore;
   readonly config?: EngineConfig;
   readonly mirrorRatio?: number;
+  /** Who follows whom (default: `mirror` follows `main`, at `mirrorRatio`). */
+  readonly roster?: Roster;
 }
 
 /** An engine over these accounts, started (reconciled), on the `warden` read path. */
@@ -121,7 +124,7 @@ export async function startWarden(clock: VirtualClock, accounts: readonly Accoun
     sink,
     config,
     budget: new RateBudget(),
-    ...(opts.mirrorRatio !== undefined ? { mirrorRatio: opts.mirrorRatio } : {}),
+    roster: opts.roster ?? defaultRoster([...exchanges.keys()], opts.mirrorRatio),
   });
   await engine.start();
   return { engine, sink, store, clock };
