@@ -56,6 +56,8 @@ export type RuleName =
   | "sl-restored"
   | "order-vanished"
   | "mirror-close-followed"
+  /** A follower with `follow: "size"` traded at market to hold its ratio of its leader's size. */
+  | "follower-size-followed"
   /** A position found without a stop got one (adopted without a stop, or a first entry fill). */
   | "sl-placed"
   /** Our stop vanished and a stop placed by someone else was found working: it is adopted, not doubled. */

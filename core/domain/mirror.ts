@@ -13,6 +13,7 @@
 import type { Action } from "./action.ts";
 import { MonitorEdit } from "./monitor-edit.ts";
 import type { Monitor } from "./monitor.ts";
+import type { Instrument } from "./types.ts";
 import { roundQty, toLots } from "./units.ts";
 
 export interface Divergence {
@@ -62,5 +63,45 @@ export function followMainClose(mirror: Monitor, main: Monitor, now: number, ins
   edit.placeMarketExit(mirror.size);
   for (const order of working.filter((o) => o.role === "entry")) edit.cancel(order);
   edit.rule("mirror-close-followed", { main: main.id, mainReason: main.closeReason, qty: mirror.size });
+  return edit.finish();
+}
+
+/**
+ * A follower's monitor linked to its leader's twin at `ratio` (the twin's stop and TP targets
+ * given to it when it has none); undefined when it is linked so already.
+ */
+export function linkTwin(follower: Monitor, leader: Monitor, ratio: number): Monitor | undefined {
+  if (follower.status !== "active" || leader.status !== "active") return undefined;
+  if (follower.mirrorOf === leader.id && follower.ratio === ratio) return undefined;
+  return {
+    ...follower,
+    mirrorOf: leader.id,
+    ratio,
+    ...(follower.stopPrice === undefined && leader.stopPrice !== undefined ? { stopPrice: leader.stopPrice } : {}),
+    ...(follower.tpPrices.length === 0 && leader.tpPrices.length > 0 ? { tpPrices: leader.tpPrices } : {}),
+  };
+}
+
+/**
+ * `follow: "size"`: the follower trades at market to hold ratio x its leader's size (within
+ * one lot): more when the leader added, reduce-only when the leader reduced. Nothing while a
+ * follow order of its own is still working (one at a time, settled by the next evaluation,
+ * which also resizes the stop), while it waits for its first entry, or past its leader's close
+ * (`followMainClose` does that).
+ */
+export function followLeaderSize(follower: Monitor, leader: Monitor, instrument: Instrument, now: number, instance?: string): { monitor: Monitor; actions: Action[] } {
+  const none = { monitor: follower, actions: [] };
+  if (follower.status !== "active" || leader.status !== "active" || follower.mirrorOf !== leader.id) return none;
+  if (!(follower.size > 0) || !(leader.size > 0)) return none;
+  if (follower.orders.some((o) => o.state === "working" && (o.role === "exit" || (o.role === "entry" && o.index === 9)))) return none;
+  const step = instrument.qtyStep;
+  const expected = mirrorSize(leader.size, follower.ratio ?? 1, step);
+  const lots = toLots(expected, step) - toLots(follower.size, step);
+  if (lots === 0 || expected <= 0) return none;
+  const qty = roundQty(Math.abs(lots) * step, step, "down");
+  if (qty < instrument.minQty) return none;
+  const edit = new MonitorEdit(follower, now, instance);
+  edit.placeMarketAdjust(qty, lots > 0);
+  edit.rule("follower-size-followed", { leader: leader.id, leaderSize: leader.size, ratio: follower.ratio ?? 1, size: follower.size, target: expected, qty, side: lots > 0 ? "add" : "reduce" });
   return edit.finish();
 }

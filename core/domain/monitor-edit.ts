@@ -136,6 +136,21 @@ export class MonitorEdit {
     this.markPending(id, "place");
   }
 
+  /**
+   * A market order that brings the position to a follower's share of its leader's size:
+   * `add` opens more (entry rung 9, not reduce-only), otherwise a reduce-only exit (rung 1).
+   * Deterministic linkIds from the write sequence, journalled like every write.
+   */
+  placeMarketAdjust(qty: number, add: boolean): void {
+    const role = add ? "entry" : "exit";
+    const index = add ? 9 : 1;
+    const id = this.nextLinkId(role, index);
+    const side = add ? openingSide(this.state.side) : closingSide(this.state.side);
+    this.actions.push({ kind: "place", account: this.state.account, symbol: this.state.symbol, role, linkId: id, side, type: "market", qty, reduceOnly: !add, ...this.idx });
+    this.orders.push({ role, index, linkId: id, side, qty, filledQty: 0, state: "working" });
+    this.markPending(id, "place");
+  }
+
   amend(order: TrackedOrder, change: { qty?: number; triggerPrice?: number; price?: number }): void {
     this.actions.push({ kind: "amend", account: this.state.account, symbol: this.state.symbol, role: order.role, linkId: order.linkId, ...change });
     this.update(order.linkId, change);

@@ -1,35 +1,31 @@
 /**
- * The cycle: schedule due monitors -> read (one strategy, see read-path.ts) -> evaluate
- * (pure) -> execute writes -> persist -> metrics. `start()` reconciles the stored
- * monitors with the exchange first and refuses to act when it cannot.
+ * The cycle: every account's unit at once (account-unit.ts: read -> discover -> evaluate
+ * (pure) -> write), then each follower's hand-over from its leader (handover.ts), then
+ * persist and report. `start()` reconciles the stored monitors with the exchange first and
+ * refuses to act when it cannot.
  */
 import type { Clock } from "../clock.ts";
-import { isWrite, type Action, type WriteAction } from "../domain/action.ts";
 import { defaultRoster, type Roster } from "../domain/accounts.ts";
-import { followMainClose } from "../domain/mirror.ts";
-import { needsSweep, type Monitor } from "../domain/monitor.ts";
+import type { Monitor } from "../domain/monitor.ts";
 import type { RuleConfig } from "../domain/plan.ts";
-import { reconcile } from "../domain/reconcile.ts";
-import { checkSnapshot } from "../domain/snapshot-check.ts";
 import { stalePlans, staleNoStop, withNoStop, withPlans } from "../domain/trader-choices.ts";
 import { lifetimeKey } from "../domain/link-id.ts";
 import type { PositionPlans } from "../store/plans-file.ts";
-import { revertWrite } from "../domain/write-outcome.ts";
-import { monitorId, type AccountId, type ExchangeOrder, type Instrument } from "../domain/types.ts";
-import { isDue, urgency, type Urgency } from "../domain/urgency.ts";
-import { toLots } from "../domain/units.ts";
+import type { AccountId, Instrument } from "../domain/types.ts";
+import { urgency, type Urgency } from "../domain/urgency.ts";
 import { RuntimeFault } from "../errors.ts";
 import type { AccountExchange, RequestStats } from "../exchange/port.ts";
 import { emitter, type Emit, type EventSink } from "../logs/event.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
+import { AccountUnit, type UnitContext, type UnitCycle } from "./account-unit.ts";
 import { Announcer } from "./announcer.ts";
-import { Decider, isLook, type Look } from "./decider.ts";
-import { Executor, succeeded, type ExecutedWrite } from "./executor.ts";
+import { Decider } from "./decider.ts";
+import { Executor } from "./executor.ts";
+import { Handover } from "./handover.ts";
 import type { BudgetLeft, RateBudget } from "./rate-budget.ts";
-import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
-import { absorbReadFailure } from "./read-failure.ts";
+import type { ReadPath, ReadStats } from "./read-path.ts";
 import { withDeadline } from "./deadline.ts";
 import { ProtectionWatch } from "./protection-watch.ts";
 import { startUp, type StartReport } from "./start-up.ts";
@@ -89,37 +85,30 @@ export class Engine {
   readonly #emit: Emit;
   #rules: RuleConfig;
   readonly #executor: Executor;
-  #monitors: Monitor[] = [];
+  /** One unit per account, in the roster's order. */
+  #units: AccountUnit[] = [];
+  /** Stored monitors of accounts this run does not trade (kept as they are, saved back). */
+  #dormant: Monitor[] = [];
   #instruments: ReadonlyMap<string, Instrument> = new Map();
+  #reloading = false;
   #cycle = 0;
   #started = false;
   readonly #announcer: Announcer;
   #decider: Decider;
-  /** Clock time each account was last loaded whole (for discovery). */
-  readonly #lastLoaded = new Map<AccountId, number>();
   #roster: Roster;
+  #handover: Handover;
   readonly #watch: ProtectionWatch;
-  /** Main monitors retired outside an evaluation (start-up, discovery) whose mirror twin must still follow the close. */
-  #retiredMains: Monitor[] = [];
-  /** Positions on symbols missing from the instrument list, this cycle; when each symbol was last reloaded. */
-  #noInstrument = 0;
-  /** Accounts with a position on an unknown instrument: read every cycle (such a position is unprotected). */
-  readonly #unplaced = new Set<AccountId>();
   /** The trader's plans per position, as read at the start of this cycle. */
   #plans: PositionPlans = {};
   /** Trade plans a position took this cycle, to be bound to its lifetime in plans.json. */
   readonly #claims = new Map<string, string>();
-  /** Per monitor, its restore time before this cycle's evaluation (the alert about a second restore). */
-  readonly #restoredBefore = new Map<string, number>();
-  /** Accounts whose read failed this cycle. */
-  #failedAccounts = 0;
-  readonly #instrumentsReloadedAt = new Map<string, number>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
     this.#emit = emitter(deps.sink, "engine", () => deps.clock.now());
     this.#rules = ruleConfigOf(deps.config);
     this.#roster = deps.roster ?? defaultRoster([...deps.exchanges.keys()]);
+    this.#handover = new Handover(this.#roster);
     this.#announcer = new Announcer(this.#emit);
     this.#decider = new Decider(this.#rules);
     this.#watch = new ProtectionWatch(this.#emit, {
@@ -139,7 +128,7 @@ export class Engine {
   }
 
   monitors(): readonly Monitor[] {
-    return this.#monitors;
+    return [...this.#units.flatMap((u) => u.monitors()), ...this.#dormant];
   }
 
   /** The last mark seen per symbol, and the instruments loaded: what `warden status` shows beside the monitors. */
@@ -180,12 +169,50 @@ export class Engine {
       rules: this.#rules,
       roster: this.#roster,
     });
-    this.#monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, this.#deps.clock.now()) } : m)); // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
+    const now = this.#deps.clock.now();
+    // the exchange may have moved while Warden was down: a restart's first cycle evaluates every monitor
+    const monitors = report.monitors.map((m) => (m.status === "active" ? { ...m, nextDueAt: Math.min(m.nextDueAt, now) } : m));
     this.#instruments = report.instruments;
     this.#roster = report.roster;
-    this.#retiredMains = report.monitors.filter((m) => report.retired.includes(m.id) && this.#roster.isLeader(m.account));
+    this.#handover = new Handover(this.#roster);
+    const accounts = [...this.#deps.exchanges.keys()];
+    this.#units = accounts.map((account) => new AccountUnit(account, monitors.filter((m) => m.account === account), this.#unitContext(account)));
+    this.#dormant = monitors.filter((m) => !this.#deps.exchanges.has(m.account));
+    // a leader retired at start-up (closed while Warden was down): its followers follow
+    for (const account of accounts.filter((a) => this.#roster.isLeader(a))) {
+      const closed = report.monitors.filter((m) => m.account === account && report.retired.includes(m.id));
+      this.#handover.post({ leader: account, monitors: monitors.filter((m) => m.account === account), closed, fresh: true });
+    }
     this.#started = true;
     return report;
+  }
+
+  #unitContext(account: AccountId): UnitContext {
+    const exchange = this.#deps.exchanges.get(account);
+    if (exchange === undefined) throw new RuntimeFault("ENGINE_NO_ACCOUNT", `no exchange configured for account ${account}`);
+    return {
+      exchange,
+      readPath: this.#deps.readPath,
+      executor: this.#executor,
+      decider: this.#decider,
+      watch: this.#watch,
+      announcer: this.#announcer,
+      budget: this.#deps.budget,
+      clock: this.#deps.clock,
+      config: this.#deps.config,
+      rules: this.#rules,
+      roster: this.#roster,
+      emit: this.#emit,
+      instruments: () => this.#instruments,
+      reloadInstruments: (from) => void this.#reloadInstruments(from),
+      applyPlans: (monitors, now) => this.#followPlans(monitors, now),
+    };
+  }
+
+  /** Every account's monitors through a pure change of all of them (the trader's choices), then back to their units. */
+  #updateAll(change: (all: Monitor[]) => Monitor[]): void {
+    const all = change(this.#units.flatMap((u) => u.monitors()));
+    for (const unit of this.#units) unit.replace(all.filter((m) => m.account === unit.account));
   }
 
   /** The trader's per-position choices (settings.json, `warden no-stop`), read each cycle; a changed one is looked at now. */
@@ -201,18 +228,20 @@ export class Engine {
     }
     await this.#applyPlans(now);
     const noStop = new Set(settings.noStop ?? []);
-    const stale = staleNoStop(noStop, this.#monitors);
+    const stale = staleNoStop(noStop, this.monitors());
     if (stale.length > 0) {
       // the choice was for a position that is gone: a later one on that symbol gets its stop
       await this.#deps.store.saveSettings({ ...settings, noStop: [...noStop].filter((k) => !stale.includes(k)) });
       for (const key of stale) this.#emit("info", "choice.changed", { monitor: key.slice(0, key.indexOf("@")), noStop: false, reason: "the position it was given for is gone" });
     }
-    const chosen = withNoStop(this.#monitors, noStop, now);
-    this.#monitors = chosen.monitors;
-    for (const { id, noStop: wanted } of chosen.changed) {
-      this.#decider.unsettle(id);
-      this.#emit("info", "choice.changed", { monitor: id, noStop: wanted });
-    }
+    this.#updateAll((all) => {
+      const chosen = withNoStop(all, noStop, now);
+      for (const { id, noStop: wanted } of chosen.changed) {
+        this.#decider.unsettle(id);
+        this.#emit("info", "choice.changed", { monitor: id, noStop: wanted });
+      }
+      return chosen.monitors;
+    });
   }
 
   /**
@@ -223,7 +252,7 @@ export class Engine {
   async #applyPlans(now: number): Promise<void> {
     try {
       this.#plans = await this.#deps.store.positionPlans();
-      const stale = stalePlans(this.#plans, this.#monitors);
+      const stale = stalePlans(this.#plans, this.monitors());
       if (stale.length > 0) {
         // a plan ends with its position: a later one on the symbol never gets its prices
         this.#plans = await this.#deps.store.updatePositionPlans((all) => Object.fromEntries(Object.entries(all).filter(([id]) => !stale.includes(id))));
@@ -234,18 +263,18 @@ export class Engine {
       this.#watch.repeated("plans", now, "error", { kind: "settings-invalid", message: `${error instanceof Error ? error.message : String(error)}; keeping the plans applied before` });
       return;
     }
-    this.#followPlans(now);
+    this.#updateAll((all) => this.#followPlans(all, now));
   }
 
-  /** Applies this cycle's plans to the monitors that have not applied them yet (again after discovery: a trade's position adopted this cycle gets its plan at once). */
-  #followPlans(now: number): void {
-    const planned = withPlans(this.#monitors, this.#plans, this.#instruments, now);
-    this.#monitors = planned.monitors;
+  /** These monitors with this cycle's plans they have not applied yet (again after discovery: a trade's position adopted this cycle gets its plan at once). */
+  #followPlans(monitors: readonly Monitor[], now: number): Monitor[] {
+    const planned = withPlans(monitors, this.#plans, this.#instruments, now);
     for (const m of planned.applied) {
       if (this.#plans[m.id]?.for === undefined) this.#claims.set(m.id, lifetimeKey(m)); // a trade's plan, now this position's
       this.#decider.unsettle(m.id);
-      this.#emit("info", "plan.applied", { monitor: m.id, at: m.planAt, stopPrice: m.stopPrice, tpPrices: m.tpPrices, plan: m.plan.kind });
+      this.#emit("info", "plan.applied", { account: m.account, monitor: m.id, at: m.planAt, stopPrice: m.stopPrice, tpPrices: m.tpPrices, plan: m.plan.kind });
     }
+    return planned.monitors;
   }
 
   /** Binds the trade plans positions took this cycle to those positions' lifetimes. */
@@ -282,11 +311,27 @@ export class Engine {
     readPath.resetCycle();
     await this.#applyChoices(now);
 
-    // Saved only when something durable changed: a steady cycle (no fill, no write) changes
-    // nothing a restart could not read off the exchange again.
-    let dirty = cycle === 1;
-    const isDueNow = (m: Monitor) => isDue(m, now) || sweepDue(m, now);
-    let engineCpu = 0;
+    // Every account's unit at once: one account's slow or failed read holds back that
+    // account alone. A follower takes its hand-over once its leader's unit is done (its own
+    // protection never waits for it); a leader posts once its own unit is done.
+    const first = cycle === 1;
+    let followed = false;
+    const done = new Map<AccountId, Promise<UnitCycle>>();
+    for (const unit of this.#units) {
+      done.set(unit.account, (async () => {
+        const own = await unit.cycle(now, first);
+        const leader = this.#roster.leaderOf(unit.account);
+        if (leader !== undefined) {
+          await done.get(leader)?.catch(() => undefined);
+          const { acted } = this.#handover.take(unit.account, unit.monitors(), own.loaded, this.#instruments, clock.now(), this.#rules.instance);
+          if (await unit.follow(acted, clock.now())) followed = true;
+        }
+        if (this.#roster.isLeader(unit.account)) this.#handover.post({ leader: unit.account, monitors: unit.monitors(), closed: own.closed, fresh: own.loaded });
+        return own;
+      })());
+    }
+    const units = await Promise.all(done.values());
+    let engineCpu = units.reduce((sum, u) => sum + u.engineCpuMicros, 0);
     const timed = <T>(work: () => T): T => {
       const c0 = cpuMicros();
       try {
@@ -295,94 +340,32 @@ export class Engine {
         engineCpu += cpuMicros() - c0;
       }
     };
-    // Every account is loaded when a monitor of it is due, and at least every activeEveryMs
-    // (positions opened meanwhile are adopted from that load). One account's failure holds
-    // back that account alone.
-    const unseen = [...this.#deps.exchanges.keys()].filter((a) => this.#unplaced.has(a) || now - (this.#lastLoaded.get(a) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
-    const loaded = await this.#prepare(this.#monitors.filter(isDueNow), unseen, now);
-    if (timed(() => this.#discover(now, loaded))) {
-      dirty = true;
-      this.#followPlans(now);
-    }
-    const due = this.#monitors.filter((m) => isDueNow(m) && loaded.has(m.account));
-    // Evaluate on change: a monitor not due whose account was read whole this cycle is looked
-    // at when its position or orders differ from what it was last evaluated on.
-    const whole = readPath.accountSnapshots?.();
-    const changed = whole === undefined ? [] : this.#monitors.filter((m) => m.status === "active" && !isDueNow(m) && whole.has(m.account));
-    if (readPath.name === "naive") {
-      // the --cache off rollback path: every monitor read is a fetch of its own
-      for (const m of due) this.#emit("info", "fetch.uncached", { account: m.account, monitor: m.id, kind: "position+orders" });
-    }
-
-    const looks = timed(() => [
-      ...due.map((m) => this.#decider.look(m, readPath.view(key(m)), this.#instruments.get(m.symbol), now)),
-      ...changed.map((m) => this.#decider.look(m, readPath.view(key(m)), this.#instruments.get(m.symbol), now, false)),
-    ].filter((l) => l !== undefined));
-    const answers = await Promise.all(looks.map((l) => (isLook(l) && l.missing.length > 0 ? this.#lookup(l) : Promise.resolve(new Map<string, ExchangeOrder | null>()))));
-    const decided = timed(() =>
-      looks.flatMap((l, i) => {
-        if (!isLook(l)) return [l];
-        const found = answers[i];
-        return found === undefined ? [] : [this.#decider.decide(l, found, now)];
-      }),
-    );
-    const applyCpu0 = cpuMicros();
-    const next = new Map(this.#monitors.map((m) => [m.id, m]));
-    const writes = new Map<string, WriteAction[]>();
-    let actions = 0;
-    let lookups = 0;
-    const apply = (monitor: Monitor, done: readonly Action[]) => {
-      const before = next.get(monitor.id);
-      if (before?.lastRestoredAt !== undefined) this.#restoredBefore.set(monitor.id, before.lastRestoredAt);
-      if (done.length > 0) this.#decider.unsettle(monitor.id);
-      if (done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length || before.protection?.state !== monitor.protection?.state) dirty = true;
-      this.#announcer.fills(before, monitor);
-      next.set(monitor.id, monitor);
-      actions += done.length;
-      this.#announcer.actions(monitor, done);
-      this.#watch.observe(before, monitor, done, now, cycle === 1);
-      const w = done.filter(isWrite);
-      if (w.length > 0) writes.set(monitor.id, [...(writes.get(monitor.id) ?? []), ...w]);
-    };
-    for (const d of decided) {
-      if (d.lookedUp) lookups++;
-      apply(d.monitor, d.actions);
-    }
-    // a leader went flat by hand (or liquidation), here or while Warden was not looking: each follower's twin follows
-    const mainsClosed = [...decided.map((d) => d.monitor).filter((m) => m.status === "closed" && m.closeReason === "flat"), ...this.#retiredMains];
-    this.#retiredMains = [];
-    for (const main of mainsClosed) {
-      for (const follower of this.#roster.followersOf(main.account)) {
-        const twin = next.get(monitorId(follower, main.symbol, main.side));
-        if (twin === undefined || twin.mirrorOf !== main.id) continue;
-        const followed = followMainClose(twin, main, now, this.#rules.instance);
-        if (followed.actions.length > 0) apply(followed.monitor, followed.actions);
-      }
-    }
-    engineCpu += cpuMicros() - applyCpu0;
-    if (await this.#carryOut(writes, next)) dirty = true;
-    this.#monitors = [...next.values()];
-    const diverging = timed(() => this.#announcer.divergence(this.#monitors, this.#instruments));
-    for (const m of this.#monitors) {
+    const monitors = this.monitors();
+    const diverging = timed(() => this.#announcer.divergence(monitors, this.#instruments));
+    for (const m of monitors) {
       const alert = diverging.get(m.id);
       if (alert === undefined) this.#watch.cleared(`divergence:${m.id}`);
-      else this.#watch.repeated(`divergence:${m.id}`, now, "error", { kind: "divergence", monitor: m.id, message: `${alert.message}; Warden does not trade to close the gap, check the mirror account`, ...(alert.detail ?? {}) });
+      else this.#watch.repeated(`divergence:${m.id}`, now, "error", { kind: "divergence", account: m.account, monitor: m.id, message: `${alert.message}; Warden does not trade to close the gap, check the mirror account`, ...(alert.detail ?? {}) });
     }
     await this.#bindClaims();
-    if (dirty) {
+    // Saved only when something durable changed: a steady cycle (no fill, no write) changes
+    // nothing a restart could not read off the exchange again.
+    if (first || followed || units.some((u) => u.dirty)) {
       const saveCpu0 = cpuMicros();
-      await store.saveMonitors(this.#monitors);
+      await store.saveMonitors(monitors);
       engineCpu += cpuMicros() - saveCpu0;
     }
-    const urgencyNow = timed(() => this.#urgencyBreakdown());
+    const urgencyNow = timed(() => this.#urgencyBreakdown(monitors));
 
     const read = readPath.cycleStats();
+    const lookups = units.reduce((sum, u) => sum + u.lookups, 0);
     const cacheHits = Math.max(0, read.hits - lookups);
+    const active = monitors.filter((m) => m.status === "active");
     const report: CycleReport = {
       cycle,
       at: now,
-      monitors: this.#monitors.filter((m) => m.status === "active").length,
-      due: due.length,
+      monitors: active.length,
+      due: units.reduce((sum, u) => sum + u.due, 0),
       durationMs: performance.now() - t0,
       cpuMicros: cpuMicros() - cpu0,
       engineCpuMicros: engineCpu,
@@ -392,11 +375,11 @@ export class Engine {
       cacheHits,
       cacheMisses: read.misses + (read.hits - cacheHits),
       urgency: urgencyNow,
-      actions,
+      actions: units.reduce((sum, u) => sum + u.actions, 0),
       writes: this.#executor.takeWriteCount(),
-      unprotected: this.#monitors.filter((m) => m.status === "active" && m.protection?.state === "unprotected").length + this.#noInstrument,
+      unprotected: active.filter((m) => m.protection?.state === "unprotected").length + units.reduce((sum, u) => sum + u.noInstrument, 0),
       longestUnprotectedMs: this.#watch.longestUnprotectedMs(),
-      failedAccounts: this.#failedAccounts,
+      failedAccounts: units.filter((u) => u.failed).length,
     };
     this.#emit("info", "cycle.completed", {
       cycle,
@@ -416,224 +399,31 @@ export class Engine {
     return report;
   }
 
-  /**
-   * Sends each monitor's writes. A write the exchange did not apply (refused, rate-limited,
-   * IP-banned, found absent after an unknown answer, or skipped after an earlier failure) is
-   * taken back from the monitor (revertWrite): the next cycle decides afresh on a fresh
-   * snapshot, never replays a stale decision. An "unknown" outcome stays, and the next cycle
-   * settles it against what the exchange lists (a lookup, the amend or cancel sent again).
-   * Either way the monitor is due again at once. Returns whether any write was taken back.
-   */
-  async #carryOut(writes: ReadonlyMap<string, WriteAction[]>, monitors: Map<string, Monitor>): Promise<boolean> {
-    let reverted = false;
-    await Promise.all(
-      [...writes.entries()].map(async ([id, actions]) => {
-        const results = await this.#executor.execute(id, actions);
-        this.#confirm(id, results, monitors);
-        for (const { action, outcome } of results) {
-          if (succeeded(outcome, action.kind)) continue;
-          const monitor = monitors.get(id);
-          if (monitor === undefined) continue;
-          this.#decider.unsettle(id);
-          if (outcome.status === "unknown") {
-            monitors.set(id, { ...monitor, nextDueAt: this.#deps.clock.now() });
-            continue;
-          }
-          monitors.set(id, { ...revertWrite(monitor, action), nextDueAt: this.#deps.clock.now() });
-          reverted = true;
-          const now = this.#deps.clock.now();
-          if (action.kind === "place" && action.role === "sl" && outcome.status === "rejected") {
-            this.#watch.repeated(`refused:${id}`, now, "error", { kind: "stop-refused", monitor: id, message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); Warden decides again every cycle` });
-          }
-          if (action.kind === "cancel" && monitor.status === "closed") {
-            this.#watch.repeated(`stray:${id}`, now, "error", { kind: "order-stray", monitor: id, linkId: action.linkId, message: `${id} is closed but its order ${action.linkId} is still working: the cancel was refused (${"reason" in outcome ? outcome.reason : outcome.status}); Warden keeps cancelling it` });
-          }
-        }
-      }),
-    );
-    return reverted;
-  }
-
-  /**
-   * An unprotected monitor whose full-size stop the exchange has just accepted (a create
-   * answered with its order, or an amend of its stop to the whole size) is protected from
-   * now: the exchange's own answer, not a belief. A listing confirms it again next cycle.
-   */
-  #confirm(id: string, results: readonly ExecutedWrite[], monitors: Map<string, Monitor>): void {
-    const monitor = monitors.get(id);
-    const now = this.#deps.clock.now();
-    // a restore decided this cycle that the exchange accepted
-    const restored = monitor?.lastRestoredAt !== undefined && monitor.lastRestoredAt === monitor.lastEvaluatedAt;
-    if (restored && results.some(({ action, outcome }) => action.kind === "place" && action.role === "sl" && succeeded(outcome, "place"))) this.#watch.restoreLanded(monitor, now, this.#restoredBefore.get(id));
-    if (monitor?.status !== "active" || monitor.protection?.state !== "unprotected") return;
-    const step = this.#instruments.get(monitor.symbol)?.qtyStep;
-    if (step === undefined) return;
-    const covers = (qty: number | undefined) => qty !== undefined && toLots(qty, step) >= toLots(monitor.size, step) - 1;
-    const accepted = results.some(({ action, outcome }) =>
-      action.role === "sl" && succeeded(outcome, action.kind) &&
-      ((action.kind === "place" && covers(action.qty)) || (action.kind === "amend" && covers(monitor.orders.find((o) => o.linkId === action.linkId)?.qty))));
-    if (!accepted) return;
-    const next: Monitor = { ...monitor, protection: { state: "protected", since: now } };
-    monitors.set(id, next);
-    this.#watch.observe(monitor, next, [], now, false);
-  }
-
-  /**
-   * Reads for the due monitors, account by account: an account whose read fails (rate
-   * limit, IP ban, 5xx, timeout, auth, a malformed answer, no answer within the deadline)
-   * skips this cycle's decisions for that account alone; its monitors stay due, and reads
-   * failing for longer than `outageAfterMs` are an alert. Returns the accounts read.
-   */
-  async #prepare(due: readonly Monitor[], unseen: readonly AccountId[], now: number): Promise<Set<AccountId>> {
-    const byAccount = new Map<AccountId, Monitor[]>();
-    for (const m of due) byAccount.set(m.account, [...(byAccount.get(m.account) ?? []), m]);
-    const accounts = [...new Set([...byAccount.keys(), ...unseen])];
-    const loaded = new Set<AccountId>();
-    this.#failedAccounts = 0;
-    const deadline = this.#deps.config.protection.deadlineMs;
-    await Promise.all(
-      accounts.map(async (account) => {
-        try {
-          await withDeadline(this.#deps.readPath.prepare(uniqueKeys(byAccount.get(account) ?? []), { accounts: [account] }), deadline, `reading account ${account}`);
-          const snapshot = this.#deps.readPath.accountSnapshots?.().get(account);
-          if (snapshot !== undefined) checkSnapshot(snapshot);
-          loaded.add(account);
-          this.#watch.readSucceeded(account, now);
-        } catch (error) {
-          this.#failedAccounts++;
-          this.#watch.readFailed(account, now, this.#absorb(error, account, this.#watch.failing(account)));
-          this.#deps.readPath.invalidate(account, "");
-        }
-      }),
-    );
-    return loaded;
-  }
-
-  /**
-   * Positions opened after start-up (or reopened after their monitor closed) are adopted
-   * from the whole-account snapshots this cycle loaded: no call of their own. Every account
-   * is loaded at least every `activeEveryMs` for this, even with no monitor due on it.
-   * A position on a symbol the instrument list lacks reloads the list (at most every
-   * activeEveryMs per symbol) and, while still unknown, is an alert every cycle.
-   * Read paths that load per monitor (cache off) have no snapshot: only start-up adopts there.
-   */
-  #discover(now: number, loaded: ReadonlySet<AccountId>): boolean {
-    this.#noInstrument = 0;
-    const all = this.#deps.readPath.accountSnapshots?.();
-    if (all === undefined) return false;
-    const snapshots = new Map([...all].filter(([account]) => loaded.has(account)));
-    if (snapshots.size === 0) return false;
-    for (const [account, snapshot] of snapshots) this.#lastLoaded.set(account, snapshot.takenAt);
-    this.#checkInstruments(snapshots, now);
-    const active = new Set(this.#monitors.filter((m) => m.status === "active").map((m) => m.id));
-    const unknown = [...snapshots].some(([account, s]) => s.positions.some((p) => p.size > 0 && this.#instruments.has(p.symbol) && !active.has(monitorId(account, p.symbol, p.side))));
-    if (!unknown) return false;
-    const before = new Map(this.#monitors.map((m) => [m.id, m]));
-    const r = reconcile(this.#monitors, snapshots, this.#instruments, now, { config: this.#rules, roster: this.#roster });
-    this.#monitors = r.monitors;
-    this.#decider.unsettleAll();
-    for (const id of r.adopted) {
-      const m = r.monitors.find((x) => x.id === id);
-      this.#emit("info", "monitor.adopted", { monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length, when: "running" });
-    }
-    for (const id of r.retired) {
-      this.#emit("info", "monitor.closed", { monitor: id, reason: "position-gone" });
-      this.#watch.forget(id);
-      const main = r.monitors.find((x) => x.id === id && this.#roster.isLeader(x.account) && before.get(id)?.status === "active");
-      if (main !== undefined) this.#retiredMains.push(main);
-    }
-    return r.adopted.length > 0 || r.retired.length > 0;
-  }
-
-  /** Positions whose symbol is not in the instrument list: reload it; still missing, alert (every cycle: never silence). */
-  #checkInstruments(snapshots: ReadonlyMap<AccountId, { readonly positions: readonly { symbol: string; side: string; size: number }[] }>, now: number): void {
-    const missing = [...snapshots].flatMap(([account, s]) => s.positions.filter((p) => p.size > 0 && !this.#instruments.has(p.symbol)).map((p) => ({ account, ...p })));
-    for (const account of snapshots.keys()) this.#unplaced.delete(account);
-    for (const p of missing) this.#unplaced.add(p.account);
-    if (missing.length === 0) return;
-    const reload = missing.some((p) => now - (this.#instrumentsReloadedAt.get(p.symbol) ?? -Infinity) >= this.#deps.config.urgency.activeEveryMs);
-    if (reload) {
-      for (const p of missing) this.#instrumentsReloadedAt.set(p.symbol, now);
-      void this.#reloadInstruments(missing[0]!.account);
-    }
-    for (const p of missing) {
-      if (this.#instruments.has(p.symbol)) continue;
-      this.#noInstrument++;
-      this.#emit("error", "alert", {
-        level: "error", kind: "no-instrument", account: p.account, symbol: p.symbol, side: p.side, size: p.size,
-        message: `${p.account}:${p.symbol}:${p.side} (${p.size}) is UNPROTECTED: ${p.symbol} is not in the exchange's instrument list Warden loaded; reloading it`,
-      });
-    }
-  }
-
   async #reloadInstruments(account: AccountId): Promise<void> {
+    if (this.#reloading) return;
+    this.#reloading = true;
     try {
-      const fresh = await withDeadline(this.#exchange(account).instruments({ refresh: true }), this.#deps.config.protection.deadlineMs, "reloading instruments");
+      const exchange = this.#deps.exchanges.get(account);
+      if (exchange === undefined) return;
+      const fresh = await withDeadline(exchange.instruments({ refresh: true }), this.#deps.config.protection.deadlineMs, "reloading instruments");
       this.#instruments = fresh;
       this.#decider.unsettleAll();
     } catch (error) {
       this.#emit("warn", "read.failed", { account, endpoint: "/v5/market/instruments-info", reason: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.#reloading = false;
     }
   }
 
-  /**
-   * Handles a failed read of one account; returns why, for the outage alert. While the
-   * account keeps failing (`repeat`), the failures are debug events: the outage alert
-   * escalates, a WARN every cycle would only bury it.
-   */
-  #absorb(error: unknown, account: AccountId, repeat = false): string {
-    const now = this.#deps.clock.now();
-    const reason = error instanceof Error ? error.message : String(error);
-    if (absorbReadFailure(error, { budget: this.#deps.budget, accounts: [account], emit: this.#emit, now, level: repeat ? "debug" : "warn" })) return reason;
-    this.#emit(repeat ? "debug" : "error", "read.failed", { account, reason, note: "this account waits; the others go on" });
-    return reason;
-  }
-
-  /** Answers a look's lookups by orderLinkId; undefined when the exchange did not answer for now (decide next cycle). */
-  async #lookup(look: Look): Promise<Map<string, ExchangeOrder | null> | undefined> {
-    const exchange = this.#exchange(look.monitor.account);
-    const found = new Map<string, ExchangeOrder | null>();
-    try {
-      for (const linkId of look.missing) {
-        found.set(linkId, (await withDeadline(exchange.lookupOrder(look.monitor.symbol, linkId), this.#deps.config.protection.deadlineMs, `looking up ${linkId}`)) ?? null);
-      }
-      return found;
-    } catch (error) {
-      this.#absorb(error, look.monitor.account);
-      return undefined;
-    }
-  }
-
-  #urgencyBreakdown(): Record<Urgency, number> {
+  #urgencyBreakdown(monitors: readonly Monitor[]): Record<Urgency, number> {
     const counts: Record<Urgency, number> = { critical: 0, urgent: 0, active: 0, idle: 0 };
-    for (const m of this.#monitors) {
+    for (const m of monitors) {
       if (m.status !== "active") continue;
       const mark = this.#decider.marks.get(m.symbol);
       counts[mark === undefined ? "idle" : urgency(m, mark, this.#rules.urgency)]++;
     }
     return counts;
   }
-
-  #exchange(account: AccountId): AccountExchange {
-    const exchange = this.#deps.exchanges.get(account);
-    if (exchange === undefined) throw new RuntimeFault("ENGINE_NO_ACCOUNT", `no exchange configured for account ${account}`);
-    return exchange;
-  }
-}
-
-/** A closed monitor with an order still working (a cancel that did not go through) is swept again. */
-function sweepDue(monitor: Monitor, now: number): boolean {
-  return needsSweep(monitor) && now >= monitor.nextDueAt;
-}
-
-function key(monitor: Monitor): MonitorKey {
-  return { account: monitor.account, symbol: monitor.symbol };
-}
-
-function uniqueKeys(monitors: readonly Monitor[]): MonitorKey[] {
-  const seen = new Map<string, MonitorKey>();
-  for (const m of monitors) seen.set(`${m.account} ${m.symbol}`, key(m));
-  return [...seen.values()];
 }
 
 function round(ms: number): number {

@@ -47,6 +47,8 @@ export class ScriptedAccount implements AccountExchange {
   readonly #scripts: Scripted[] = [];
   /** While set, every read fails this way. */
   readsFail: FailureFacts | undefined;
+  /** While set, every read waits for it first (a slow or hung account). */
+  readsWait: Promise<void> | undefined;
   /** While set, the position listing answers these records instead of the fake's. */
   positionsOverride: (() => ExchangePosition[]) | undefined;
 
@@ -71,6 +73,7 @@ export class ScriptedAccount implements AccountExchange {
   cancel = (symbol: string, linkId: string) => this.#write({ kind: "cancel", symbol, linkId }, () => this.mem.cancel(symbol, linkId));
 
   async #read<T>(endpoint: string, read: () => Promise<T>): Promise<T> {
+    if (this.readsWait !== undefined) await this.readsWait;
     if (this.readsFail !== undefined) throw new ExchangeReadError(endpoint, classify(this.readsFail, this.clock.now()));
     return read();
   }

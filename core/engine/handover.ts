@@ -1,0 +1,96 @@
+/**
+ * The hand-over between a leader's unit and its followers' (README "Accounts"): the one way
+ * an account's cycle learns about another's. After its cycle a leader posts its news (its
+ * monitors as they stand, and those that went flat by other means); each follower takes what
+ * concerns it after its own cycle: its twins linked at its ratio, its leader's closes (queued
+ * until the follower has been read: a follower whose read failed follows on the cycle it
+ * is read again), and with `follow: "size"` its leader's size. The decisions are the domain's
+ * (mirror.ts); this only carries the news, so a later step can carry it between processes.
+ */
+import type { Action } from "../domain/action.ts";
+import type { Roster } from "../domain/accounts.ts";
+import { followLeaderSize, followMainClose, linkTwin } from "../domain/mirror.ts";
+import type { Monitor } from "../domain/monitor.ts";
+import { monitorId, type AccountId, type Instrument } from "../domain/types.ts";
+
+export interface LeaderNews {
+  readonly leader: AccountId;
+  /** The leader's monitors after its cycle. */
+  readonly monitors: readonly Monitor[];
+  /** Its monitors that went flat by other means this cycle (or retired at start-up or discovery). */
+  readonly closed: readonly Monitor[];
+  /** The leader was read this cycle (its sizes are current). */
+  readonly fresh: boolean;
+}
+
+export interface FollowerActs {
+  /** Monitors changed by the hand-over, with the actions (writes included) each needs. */
+  readonly acted: { readonly monitor: Monitor; readonly actions: Action[] }[];
+}
+
+export class Handover {
+  readonly #roster: Roster;
+  /** Per follower, leader closes not yet followed. */
+  readonly #closes = new Map<AccountId, Monitor[]>();
+  /** Per leader, its latest news. */
+  readonly #latest = new Map<AccountId, LeaderNews>();
+
+  constructor(roster: Roster) {
+    this.#roster = roster;
+  }
+
+  /** A leader's cycle is done: its closes are queued for each of its followers. */
+  post(news: LeaderNews): void {
+    this.#latest.set(news.leader, news);
+    if (news.closed.length === 0) return;
+    for (const follower of this.#roster.followersOf(news.leader)) this.#closes.set(follower, [...(this.#closes.get(follower) ?? []), ...news.closed]);
+  }
+
+  /**
+   * What `follower` does now, given its monitors after its own cycle (`read`: it was read this
+   * cycle). Its leader's queued closes are taken only when it was read.
+   */
+  take(follower: AccountId, monitors: readonly Monitor[], read: boolean, instruments: ReadonlyMap<string, Instrument>, now: number, instance?: string): FollowerActs {
+    const leader = this.#roster.leaderOf(follower);
+    if (leader === undefined) return { acted: [] };
+    const news = this.#latest.get(leader);
+    const byId = new Map<string, Monitor>(monitors.map((m) => [m.id, m]));
+    const acted = new Map<string, { monitor: Monitor; actions: Action[] }>();
+    const current = (id: string) => acted.get(id)?.monitor ?? byId.get(id);
+    const ratio = this.#roster.spec(follower)?.ratio;
+    // link twins (a follower position adopted before or with its leader's twin)
+    if (news !== undefined) {
+      for (const lead of news.monitors) {
+        const twin = byId.get(monitorId(follower, lead.symbol, lead.side));
+        if (twin === undefined) continue;
+        const linked = linkTwin(twin, lead, ratio ?? twin.ratio ?? 1);
+        if (linked !== undefined) acted.set(linked.id, { monitor: linked, actions: [] });
+      }
+    }
+    if (!read) return { acted: [...acted.values()] };
+    // the leader went flat by hand (or liquidation), here or while Warden was not looking
+    const closes = this.#closes.get(follower) ?? [];
+    this.#closes.delete(follower);
+    for (const main of closes) {
+      const twin = current(monitorId(follower, main.symbol, main.side));
+      if (twin === undefined || twin.mirrorOf !== main.id) continue;
+      const followed = followMainClose(twin, main, now, instance);
+      if (followed.actions.length > 0) merge(acted, followed);
+    }
+    if (this.#roster.followMode(follower) === "size" && news?.fresh === true) {
+      for (const lead of news.monitors) {
+        const twin = current(monitorId(follower, lead.symbol, lead.side));
+        const instrument = instruments.get(lead.symbol);
+        if (twin === undefined || instrument === undefined) continue;
+        const followed = followLeaderSize(twin, lead, instrument, now, instance);
+        if (followed.actions.length > 0) merge(acted, followed);
+      }
+    }
+    return { acted: [...acted.values()] };
+  }
+}
+
+function merge(acted: Map<string, { monitor: Monitor; actions: Action[] }>, next: { monitor: Monitor; actions: Action[] }): void {
+  const before = acted.get(next.monitor.id);
+  acted.set(next.monitor.id, { monitor: next.monitor, actions: [...(before?.actions ?? []), ...next.actions] });
+}
