@@ -24,9 +24,9 @@ import { cpuMicros } from "../runtime.ts";
 import type { Announcer } from "./announcer.ts";
 import type { EngineConfig } from "./config.ts";
 import { withDeadline } from "./deadline.ts";
-import { isLook, type Decider, type Look } from "./decider.ts";
+import { Decider, isLook, type Look } from "./decider.ts";
 import { succeeded, type ExecutedWrite, type Executor } from "./executor.ts";
-import type { ProtectionWatch } from "./protection-watch.ts";
+import { ProtectionWatch } from "./protection-watch.ts";
 import type { RateBudget } from "./rate-budget.ts";
 import { absorbReadFailure } from "./read-failure.ts";
 import type { MonitorKey, ReadPath } from "./read-path.ts";
@@ -36,8 +36,6 @@ export interface UnitContext {
   readonly exchange: AccountExchange;
   readonly readPath: ReadPath;
   readonly executor: Executor;
-  readonly decider: Decider;
-  readonly watch: ProtectionWatch;
   readonly announcer: Announcer;
   readonly budget: RateBudget;
   readonly clock: Clock;
@@ -76,6 +74,10 @@ export interface UnitCycle {
 
 export class AccountUnit {
   readonly account: AccountId;
+  /** This account's deciding state (view fingerprints, marks seen): its own, shared with no other account. */
+  readonly decider: Decider;
+  /** This account's protection alerts and read outage. */
+  readonly watch: ProtectionWatch;
   readonly #ctx: UnitContext;
   #monitors: Monitor[];
   #lastLoaded = -Infinity;
@@ -88,6 +90,9 @@ export class AccountUnit {
   constructor(account: AccountId, monitors: readonly Monitor[], ctx: UnitContext) {
     this.account = account;
     this.#ctx = ctx;
+    this.decider = new Decider(ctx.rules);
+    const { alertRepeatMs, outageAfterMs, restoreAlertWindowMs } = ctx.config.protection;
+    this.watch = new ProtectionWatch(ctx.emit, { alertRepeatMs, outageAfterMs, restoreAlertWindowMs });
     this.#monitors = [...monitors];
   }
 
@@ -143,15 +148,15 @@ export class AccountUnit {
     }
     const instruments = ctx.instruments();
     const looks = timed(() => [
-      ...due.map((m) => ctx.decider.look(m, readPath.view(key(m)), instruments.get(m.symbol), now)),
-      ...changed.map((m) => ctx.decider.look(m, readPath.view(key(m)), instruments.get(m.symbol), now, false)),
+      ...due.map((m) => this.decider.look(m, readPath.view(key(m)), instruments.get(m.symbol), now)),
+      ...changed.map((m) => this.decider.look(m, readPath.view(key(m)), instruments.get(m.symbol), now, false)),
     ].filter((l) => l !== undefined));
     const answers = await Promise.all(looks.map((l) => (isLook(l) && l.missing.length > 0 ? this.#lookup(l) : Promise.resolve(new Map<string, ExchangeOrder | null>()))));
     const decided = timed(() =>
       looks.flatMap((l, i) => {
         if (!isLook(l)) return [l];
         const found = answers[i];
-        return found === undefined ? [] : [ctx.decider.decide(l, found, now)];
+        return found === undefined ? [] : [this.decider.decide(l, found, now)];
       }),
     );
     const next = new Map(this.#monitors.map((m) => [m.id, m]));
@@ -191,12 +196,12 @@ export class AccountUnit {
   #apply(before: Monitor | undefined, monitor: Monitor, done: readonly Action[], next: Map<string, Monitor>, writes: Map<string, WriteAction[]>, now: number, first: boolean): boolean {
     const ctx = this.#ctx;
     if (before?.lastRestoredAt !== undefined) this.#restoredBefore.set(monitor.id, before.lastRestoredAt);
-    if (done.length > 0) ctx.decider.unsettle(monitor.id);
+    if (done.length > 0) this.decider.unsettle(monitor.id);
     const dirty = done.length > 0 || before === undefined || before.size !== monitor.size || before.status !== monitor.status || before.orders.length !== monitor.orders.length || before.protection?.state !== monitor.protection?.state;
     ctx.announcer.fills(before, monitor);
     next.set(monitor.id, monitor);
     ctx.announcer.actions(monitor, done);
-    ctx.watch.observe(before, monitor, done, now, first);
+    this.watch.observe(before, monitor, done, now, first);
     const w = done.filter(isWrite);
     if (w.length > 0) writes.set(monitor.id, [...(writes.get(monitor.id) ?? []), ...w]);
     return dirty;
@@ -214,10 +219,10 @@ export class AccountUnit {
       await withDeadline(ctx.readPath.prepare(uniqueKeys(due), { accounts: [this.account] }), ctx.config.protection.deadlineMs, `reading account ${this.account}`);
       const snapshot = ctx.readPath.accountSnapshots?.().get(this.account);
       if (snapshot !== undefined) checkSnapshot(snapshot);
-      ctx.watch.readSucceeded(this.account, now);
+      this.watch.readSucceeded(this.account, now);
       return true;
     } catch (error) {
-      ctx.watch.readFailed(this.account, now, this.#absorb(error, ctx.watch.failing(this.account)));
+      this.watch.readFailed(this.account, now, this.#absorb(error, this.watch.failing(this.account)));
       ctx.readPath.invalidate(this.account, "");
       return false;
     }
@@ -243,7 +248,7 @@ export class AccountUnit {
     const before = new Map(this.#monitors.map((m) => [m.id, m]));
     const r = reconcile(this.#monitors, new Map([[this.account, snapshot]]), instruments, now, { config: ctx.rules, roster: ctx.roster });
     this.#monitors = r.monitors;
-    for (const m of r.monitors) ctx.decider.unsettle(m.id);
+    for (const m of r.monitors) this.decider.unsettle(m.id);
     for (const id of r.adopted) {
       const m = r.monitors.find((x) => x.id === id);
       ctx.emit("info", "monitor.adopted", { account: this.account, monitor: id, plan: m?.plan.kind, size: m?.size, orders: m?.orders.length, when: "running" });
@@ -251,7 +256,7 @@ export class AccountUnit {
     const retiredLeaders: Monitor[] = [];
     for (const id of r.retired) {
       ctx.emit("info", "monitor.closed", { account: this.account, monitor: id, reason: "position-gone" });
-      ctx.watch.forget(id);
+      this.watch.forget(id);
       const main = r.monitors.find((x) => x.id === id && ctx.roster.isLeader(x.account) && before.get(id)?.status === "active");
       if (main !== undefined) retiredLeaders.push(main);
     }
@@ -300,7 +305,7 @@ export class AccountUnit {
           if (succeeded(outcome, action.kind)) continue;
           const monitor = monitors.get(id);
           if (monitor === undefined) continue;
-          ctx.decider.unsettle(id);
+          this.decider.unsettle(id);
           const now = ctx.clock.now();
           if (outcome.status === "unknown") {
             monitors.set(id, { ...monitor, nextDueAt: now });
@@ -309,10 +314,10 @@ export class AccountUnit {
           monitors.set(id, { ...revertWrite(monitor, action), nextDueAt: now });
           reverted = true;
           if (action.kind === "place" && action.role === "sl" && outcome.status === "rejected") {
-            ctx.watch.repeated(`refused:${id}`, now, "error", { kind: "stop-refused", account: this.account, monitor: id, message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); Warden decides again every cycle` });
+            this.watch.repeated(`refused:${id}`, now, "error", { kind: "stop-refused", account: this.account, monitor: id, message: `stop for ${id} refused by the exchange (${outcome.code}: ${outcome.reason}); Warden decides again every cycle` });
           }
           if (action.kind === "cancel" && monitor.status === "closed") {
-            ctx.watch.repeated(`stray:${id}`, now, "error", { kind: "order-stray", account: this.account, monitor: id, linkId: action.linkId, message: `${id} is closed but its order ${action.linkId} is still working: the cancel was refused (${"reason" in outcome ? outcome.reason : outcome.status}); Warden keeps cancelling it` });
+            this.watch.repeated(`stray:${id}`, now, "error", { kind: "order-stray", account: this.account, monitor: id, linkId: action.linkId, message: `${id} is closed but its order ${action.linkId} is still working: the cancel was refused (${"reason" in outcome ? outcome.reason : outcome.status}); Warden keeps cancelling it` });
           }
         }
       }),
@@ -331,7 +336,7 @@ export class AccountUnit {
     const now = ctx.clock.now();
     // a restore decided this cycle that the exchange accepted
     const restored = monitor?.lastRestoredAt !== undefined && monitor.lastRestoredAt === monitor.lastEvaluatedAt;
-    if (restored && results.some(({ action, outcome }) => action.kind === "place" && action.role === "sl" && succeeded(outcome, "place"))) ctx.watch.restoreLanded(monitor, now, this.#restoredBefore.get(id));
+    if (restored && results.some(({ action, outcome }) => action.kind === "place" && action.role === "sl" && succeeded(outcome, "place"))) this.watch.restoreLanded(monitor, now, this.#restoredBefore.get(id));
     if (monitor?.status !== "active" || monitor.protection?.state !== "unprotected") return;
     const step = ctx.instruments().get(monitor.symbol)?.qtyStep;
     if (step === undefined) return;
@@ -342,7 +347,7 @@ export class AccountUnit {
     if (!accepted) return;
     const next: Monitor = { ...monitor, protection: { state: "protected", since: now } };
     monitors.set(id, next);
-    ctx.watch.observe(monitor, next, [], now, false);
+    this.watch.observe(monitor, next, [], now, false);
   }
 
   /** Answers a look's lookups by orderLinkId; undefined when the exchange did not answer for now (decide next cycle). */

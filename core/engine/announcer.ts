@@ -44,7 +44,8 @@ export class Announcer {
   }
 
   /**
-   * Mirrors no longer at their ratio of main (a mirror following main's close is exempt):
+   * Followers no longer at their ratio of their leader (one following its leader's close or
+   * size, with its follow order still working, is exempt):
    * `mirror.diverged` once per diverging mirror; returns every mirror diverging now, with the
    * alert about it (the engine repeats those while they last).
    */
@@ -53,7 +54,7 @@ export class Announcer {
     const byId = new Map(monitors.map((m) => [m.id, m]));
     for (const mirror of monitors) {
       if (mirror.mirrorOf === undefined || mirror.status !== "active") continue;
-      if (mirror.orders.some((o) => o.role === "exit" && o.state === "working")) continue;
+      if (mirror.orders.some((o) => o.state === "working" && (o.role === "exit" || (o.role === "entry" && o.index === 9)))) continue;
       const main = byId.get(mirror.mirrorOf);
       const instrument = instruments.get(mirror.symbol);
       if (main === undefined || instrument === undefined) continue;
@@ -64,7 +65,7 @@ export class Announcer {
         now.set(mirror.id, alert);
         if (!this.#divergent.has(mirror.id)) {
           this.#divergent.add(mirror.id);
-          this.#emit("warn", "mirror.diverged", { monitor: mirror.id, main: main.id, message: alert.message, ...(alert.detail ?? {}) });
+          this.#emit("warn", "mirror.diverged", { account: mirror.account, monitor: mirror.id, main: main.id, message: alert.message, ...(alert.detail ?? {}) });
         }
       }
     }

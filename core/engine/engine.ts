@@ -21,7 +21,6 @@ import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
 import { AccountUnit, type UnitContext, type UnitCycle } from "./account-unit.ts";
 import { Announcer } from "./announcer.ts";
-import { Decider } from "./decider.ts";
 import { Executor } from "./executor.ts";
 import { Handover } from "./handover.ts";
 import type { BudgetLeft, RateBudget } from "./rate-budget.ts";
@@ -94,7 +93,6 @@ export class Engine {
   #cycle = 0;
   #started = false;
   readonly #announcer: Announcer;
-  #decider: Decider;
   #roster: Roster;
   #handover: Handover;
   readonly #watch: ProtectionWatch;
@@ -110,7 +108,6 @@ export class Engine {
     this.#roster = deps.roster ?? defaultRoster([...deps.exchanges.keys()]);
     this.#handover = new Handover(this.#roster);
     this.#announcer = new Announcer(this.#emit);
-    this.#decider = new Decider(this.#rules);
     this.#watch = new ProtectionWatch(this.#emit, {
       alertRepeatMs: deps.config.protection.alertRepeatMs,
       outageAfterMs: deps.config.protection.outageAfterMs,
@@ -133,7 +130,7 @@ export class Engine {
 
   /** The last mark seen per symbol, and the instruments loaded: what `warden status` shows beside the monitors. */
   marks(): ReadonlyMap<string, number> {
-    return this.#decider.marks;
+    return new Map(this.#units.flatMap((u) => [...u.decider.marks]));
   }
 
   instruments(): ReadonlyMap<string, Instrument> {
@@ -160,7 +157,6 @@ export class Engine {
   async start(): Promise<StartReport> {
     const instance = this.#deps.instance ?? (await this.#instanceTag());
     this.#rules = { ...this.#rules, instance };
-    this.#decider = new Decider(this.#rules);
     const report = await startUp({
       exchanges: this.#deps.exchanges,
       store: this.#deps.store,
@@ -194,8 +190,6 @@ export class Engine {
       exchange,
       readPath: this.#deps.readPath,
       executor: this.#executor,
-      decider: this.#decider,
-      watch: this.#watch,
       announcer: this.#announcer,
       budget: this.#deps.budget,
       clock: this.#deps.clock,
@@ -207,6 +201,11 @@ export class Engine {
       reloadInstruments: (from) => void this.#reloadInstruments(from),
       applyPlans: (monitors, now) => this.#followPlans(monitors, now),
     };
+  }
+
+  /** The monitor changed outside an evaluation (the trader's choices): its unit evaluates it next time. */
+  #unsettle(id: string): void {
+    for (const unit of this.#units) unit.decider.unsettle(id);
   }
 
   /** Every account's monitors through a pure change of all of them (the trader's choices), then back to their units. */
@@ -237,7 +236,7 @@ export class Engine {
     this.#updateAll((all) => {
       const chosen = withNoStop(all, noStop, now);
       for (const { id, noStop: wanted } of chosen.changed) {
-        this.#decider.unsettle(id);
+        this.#unsettle(id);
         this.#emit("info", "choice.changed", { monitor: id, noStop: wanted });
       }
       return chosen.monitors;
@@ -271,7 +270,7 @@ export class Engine {
     const planned = withPlans(monitors, this.#plans, this.#instruments, now);
     for (const m of planned.applied) {
       if (this.#plans[m.id]?.for === undefined) this.#claims.set(m.id, lifetimeKey(m)); // a trade's plan, now this position's
-      this.#decider.unsettle(m.id);
+      this.#unsettle(m.id);
       this.#emit("info", "plan.applied", { account: m.account, monitor: m.id, at: m.planAt, stopPrice: m.stopPrice, tpPrices: m.tpPrices, plan: m.plan.kind });
     }
     return planned.monitors;
@@ -345,7 +344,10 @@ export class Engine {
     for (const m of monitors) {
       const alert = diverging.get(m.id);
       if (alert === undefined) this.#watch.cleared(`divergence:${m.id}`);
-      else this.#watch.repeated(`divergence:${m.id}`, now, "error", { kind: "divergence", account: m.account, monitor: m.id, message: `${alert.message}; Warden does not trade to close the gap, check the mirror account`, ...(alert.detail ?? {}) });
+      else {
+        const note = this.#roster.followMode(m.account) === "size" ? "Warden trades it back to its ratio once its leader's view is fresh" : `Warden does not trade to close the gap, check the ${m.account} account`;
+        this.#watch.repeated(`divergence:${m.id}`, now, "error", { kind: "divergence", account: m.account, monitor: m.id, message: `${alert.message}; ${note}`, ...(alert.detail ?? {}) });
+      }
     }
     await this.#bindClaims();
     // Saved only when something durable changed: a steady cycle (no fill, no write) changes
@@ -378,7 +380,7 @@ export class Engine {
       actions: units.reduce((sum, u) => sum + u.actions, 0),
       writes: this.#executor.takeWriteCount(),
       unprotected: active.filter((m) => m.protection?.state === "unprotected").length + units.reduce((sum, u) => sum + u.noInstrument, 0),
-      longestUnprotectedMs: this.#watch.longestUnprotectedMs(),
+      longestUnprotectedMs: Math.max(0, ...this.#units.map((u) => u.watch.longestUnprotectedMs())),
       failedAccounts: units.filter((u) => u.failed).length,
     };
     this.#emit("info", "cycle.completed", {
@@ -407,7 +409,7 @@ export class Engine {
       if (exchange === undefined) return;
       const fresh = await withDeadline(exchange.instruments({ refresh: true }), this.#deps.config.protection.deadlineMs, "reloading instruments");
       this.#instruments = fresh;
-      this.#decider.unsettleAll();
+      for (const unit of this.#units) unit.decider.unsettleAll();
     } catch (error) {
       this.#emit("warn", "read.failed", { account, endpoint: "/v5/market/instruments-info", reason: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -417,9 +419,10 @@ export class Engine {
 
   #urgencyBreakdown(monitors: readonly Monitor[]): Record<Urgency, number> {
     const counts: Record<Urgency, number> = { critical: 0, urgent: 0, active: 0, idle: 0 };
+    const marks = this.marks();
     for (const m of monitors) {
       if (m.status !== "active") continue;
-      const mark = this.#decider.marks.get(m.symbol);
+      const mark = marks.get(m.symbol);
       counts[mark === undefined ? "idle" : urgency(m, mark, this.#rules.urgency)]++;
     }
     return counts;
