@@ -26,7 +26,7 @@ import type { EngineConfig } from "./config.ts";
 import { Announcer } from "./announcer.ts";
 import { Decider, isLook, type Look } from "./decider.ts";
 import { Executor, succeeded, type ExecutedWrite } from "./executor.ts";
-import type { BudgetLeft, RateBudget } from "./rate-budget.ts";
+import type { BudgetLeft, IpShare, RateBudget } from "./rate-budget.ts";
 import type { MonitorKey, ReadPath, ReadStats } from "./read-path.ts";
 import { absorbReadFailure } from "./read-failure.ts";
 import { withDeadline } from "./deadline.ts";
@@ -163,6 +163,11 @@ export class Engine {
   /** What the rate budget has left now, per account and for the IP (metrics). */
   budgetLeft(): BudgetLeft {
     return this.#deps.budget.left([...this.#deps.exchanges.keys()]);
+  }
+
+  /** How the per-IP window is shared between this engine's accounts now (metrics). */
+  budgetShare(): IpShare {
+    return this.#deps.budget.share([...this.#deps.exchanges.keys()]);
   }
 
   /** Reconcile with the exchange; throws RECONCILE_FAILED (exit 3) rather than act on a guess. */
