@@ -23,7 +23,7 @@ import { AccountUnit, type UnitContext, type UnitCycle } from "./account-unit.ts
 import { Announcer } from "./announcer.ts";
 import { Executor } from "./executor.ts";
 import { Handover } from "./handover.ts";
-import type { BudgetLeft, RateBudget } from "./rate-budget.ts";
+import type { BudgetLeft, IpShare, RateBudget } from "./rate-budget.ts";
 import type { ReadPath, ReadStats } from "./read-path.ts";
 import { withDeadline } from "./deadline.ts";
 import { ProtectionWatch } from "./protection-watch.ts";
@@ -151,6 +151,11 @@ export class Engine {
   /** What the rate budget has left now, per account and for the IP (metrics). */
   budgetLeft(): BudgetLeft {
     return this.#deps.budget.left([...this.#deps.exchanges.keys()]);
+  }
+
+  /** How the per-IP window is shared between this engine's accounts now (metrics). */
+  budgetShare(): IpShare {
+    return this.#deps.budget.share([...this.#deps.exchanges.keys()]);
   }
 
   /** Reconcile with the exchange; throws RECONCILE_FAILED (exit 3) rather than act on a guess. */

@@ -1,12 +1,23 @@
 /**
  * Warden's own accounting of Bybit's limits, so that it never meets them: 10 writes/s per
  * account per write endpoint, 50 reads/s per account per read endpoint, 600 requests per
- * 5 s per IP. Sliding windows over real time (requests are real). On a 10006/429 the
- * account waits until the reset the exchange gave; on an IP ban (403) every write stops
- * until the ban ends.
+ * 5 s per IP for all accounts of the process together. Sliding windows over real time
+ * (requests are real). On a 10006/429 the account waits until the reset the exchange gave;
+ * on an IP ban (403) every write stops until the ban ends.
+ *
+ * Requests wait in one queue. Whenever a slot may have freed (a request arrives, a window
+ * slides, a hold ends) the queue is served: a request is ready when its account is not held
+ * and its endpoint window has room; among the ready ones the IP window's free slots go in
+ * the fair order of ip-share.ts (writes within the account's fair share first, then the
+ * account with the fewest requests in the IP window, writes before reads, oldest first).
  */
 import { sleep } from "../clock.ts";
-import type { AccountId } from "../domain/types.ts";
+import { fairShare, IpWindow, servedBefore, type Claim, type RequestClass } from "./ip-share.ts";
+
+export type { RequestClass } from "./ip-share.ts";
+
+/** Any account name (`[a-z0-9-]`): the budget knows no fixed set of accounts. */
+type AccountId = string;
 
 export interface RateLimits {
   readonly writesPerSecond: number;
@@ -53,7 +64,21 @@ export interface BudgetLeft {
  */
 const MARGIN_MS = 100;
 
-export type RequestClass = "read" | "write";
+/** How the per-IP window is shared now (metrics): read-only, takes nothing. */
+export interface IpShare {
+  /** The IP limit divided by the accounts with demand now (a request waiting, or made in the window). */
+  readonly fair: number;
+  /** Per account: its requests in the IP window, and its requests waiting for a slot. */
+  readonly accounts: Readonly<Record<string, { readonly used: number; readonly waiting: number }>>;
+}
+
+interface Waiting {
+  readonly account: AccountId;
+  readonly kind: RequestClass;
+  readonly window: Window;
+  readonly seq: number;
+  readonly grant: () => void;
+}
 
 export class RateBudget {
   readonly #limits: RateLimits;
@@ -61,31 +86,29 @@ export class RateBudget {
   readonly #wait: (ms: number) => Promise<void>;
   readonly #windows = new Map<string, Window>();
   readonly #windowsOf = new Map<AccountId, { readonly kind: RequestClass; readonly window: Window }[]>();
-  readonly #ip: Window;
+  readonly #ip: IpWindow;
   readonly #blockedUntil = new Map<AccountId, number>();
   #bannedUntil = 0;
+  /** Requests not yet granted, in arrival order. */
+  readonly #waiting: Waiting[] = [];
+  #seq = 0;
+  /** When the earliest pending wake-up falls, if one is pending. */
+  #wakeAt: number | undefined;
 
   constructor(opts: { limits?: RateLimits; now?: () => number; wait?: (ms: number) => Promise<void> } = {}) {
     this.#limits = opts.limits ?? bybitLimits;
     this.#now = opts.now ?? (() => Date.now());
     this.#wait = opts.wait ?? ((ms) => sleep(ms));
-    this.#ip = new Window(this.#limits.ipPer5s, 5_000 + MARGIN_MS);
+    this.#ip = new IpWindow(this.#limits.ipPer5s, 5_000 + MARGIN_MS);
   }
 
-  /** Waits until one request of this class on this account and endpoint fits, then takes it. */
-  async acquire(account: AccountId, endpoint: string, kind: RequestClass): Promise<void> {
-    for (;;) {
-      const now = this.#now();
-      const window = this.#window(account, endpoint, kind);
-      const blocked = Math.max(0, (this.#blockedUntil.get(account) ?? 0) - now);
-      const wait = Math.max(blocked, window.waitMs(now), this.#ip.waitMs(now));
-      if (wait <= 0) {
-        window.take(now);
-        this.#ip.take(now);
-        return;
-      }
-      await this.#wait(wait);
-    }
+  /** Waits until one request of this class on this account and endpoint fits, and its turn for the IP window comes; then takes it. */
+  acquire(account: AccountId, endpoint: string, kind: RequestClass): Promise<void> {
+    const window = this.#window(account, endpoint, kind);
+    return new Promise((grant) => {
+      this.#waiting.push({ account, kind, window, seq: this.#seq++, grant });
+      this.#serve();
+    });
   }
 
   /**
@@ -100,6 +123,7 @@ export class RateBudget {
   /** The exchange said 10006/429: hold this account's requests until `until`. */
   backOff(account: AccountId, until: number): void {
     this.#blockedUntil.set(account, Math.max(until, this.#blockedUntil.get(account) ?? 0));
+    this.#serve(); // reschedules the wake-up of the held requests
   }
 
   /** HTTP 403 "access too frequent": no writes anywhere until `until`. */
@@ -131,6 +155,62 @@ export class RateBudget {
       out[account] = { read: tightest("read", this.#limits.readsPerSecond), write: this.writesAllowed() ? tightest("write", this.#limits.writesPerSecond) : 0 };
     }
     return { ip: this.#ip.left(now), accounts: out };
+  }
+
+  /** How the IP window is shared now, for these accounts; takes nothing. */
+  share(accounts: readonly AccountId[]): IpShare {
+    const now = this.#now();
+    const out: Record<string, { used: number; waiting: number }> = {};
+    for (const account of accounts) out[account] = { used: this.#ip.used(account, now), waiting: this.#waiting.filter((w) => w.account === account).length };
+    return { fair: this.#fairShare(now), accounts: out };
+  }
+
+  /** Grants every request that may go now, in fair order; then sleeps until the next one may. */
+  #serve(): void {
+    for (;;) {
+      const now = this.#now();
+      const share = this.#fairShare(now);
+      let best: { readonly index: number; readonly claim: Claim } | undefined;
+      let soonest = Infinity;
+      for (let index = 0; index < this.#waiting.length; index++) {
+        const w = this.#waiting[index]!;
+        const wait = Math.max((this.#blockedUntil.get(w.account) ?? 0) - now, w.window.waitMs(now), this.#ip.waitMs(now, w.kind));
+        if (wait > 0) {
+          soonest = Math.min(soonest, wait);
+          continue;
+        }
+        const claim: Claim = { kind: w.kind, used: this.#ip.used(w.account, now), share, seq: w.seq };
+        if (best === undefined || servedBefore(claim, best.claim)) best = { index, claim };
+      }
+      if (best === undefined) {
+        if (soonest < Infinity) this.#wakeIn(soonest, now);
+        return;
+      }
+      const [granted] = this.#waiting.splice(best.index, 1);
+      if (granted === undefined) return;
+      granted.window.take(now);
+      this.#ip.take(granted.account, now);
+      granted.grant();
+    }
+  }
+
+  #wakeIn(ms: number, now: number): void {
+    const at = now + ms;
+    // an earlier wake-up serves the queue anyway, and sets the next one
+    if (this.#wakeAt !== undefined && this.#wakeAt <= at) return;
+    this.#wakeAt = at;
+    const wake = () => {
+      if (this.#wakeAt === at) this.#wakeAt = undefined;
+      this.#serve();
+    };
+    void this.#wait(ms).then(wake, wake);
+  }
+
+  /** The IP limit over the accounts with demand: a request waiting, or one made in the window. */
+  #fairShare(now: number): number {
+    const demand = new Set<AccountId>(this.#ip.accounts(now));
+    for (const w of this.#waiting) demand.add(w.account);
+    return fairShare(this.#limits.ipPer5s, demand.size);
   }
 
   #window(account: AccountId, endpoint: string, kind: RequestClass): Window {

@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ProtectionState } from "../domain/protection.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import type { CycleReport } from "../engine/engine.ts";
-import type { BudgetLeft } from "../engine/rate-budget.ts";
+import type { BudgetLeft, IpShare } from "../engine/rate-budget.ts";
 import type { RequestStats } from "../exchange/port.ts";
 import { EVENT } from "../logs/catalogue.ts";
 import type { EventSink, WardenEvent } from "../logs/event.ts";
@@ -20,6 +20,8 @@ export interface MetricsSource {
   monitors(): readonly Monitor[];
   requestStats(): ReadonlyMap<string, RequestStats>;
   budgetLeft(): BudgetLeft;
+  /** How the per-IP window is shared between the accounts now. */
+  budgetShare(): IpShare;
 }
 
 export const PROTECTION_STATES: readonly ProtectionState[] = ["protected", "unprotected", "stand-by", "no-stop"];
@@ -58,6 +60,8 @@ export class WardenMetrics implements EventSink {
   readonly #writes: Counter;
   readonly #budgetLeft: Gauge;
   readonly #ipBudgetLeft: Gauge;
+  readonly #ipUsed: Gauge;
+  readonly #ipFairShare: Gauge;
   readonly #stream: Gauge;
   /** Running REST totals already counted, by `account endpoint`. */
   readonly #callsSeen = new Map<string, number>();
@@ -84,6 +88,8 @@ export class WardenMetrics implements EventSink {
     const budget = () => this.#budget();
     this.#budgetLeft = new Gauge({ name: "warden_rate_budget_left", help: "Requests left now in the tightest per-endpoint window of the account (Bybit: 50 reads/s, 10 writes/s per endpoint).", labelNames: ["account", "class"], registers, collect: budget });
     this.#ipBudgetLeft = new Gauge({ name: "warden_rate_budget_ip_left", help: "Requests left now in the per-IP window (Bybit: 600 per 5 s).", registers, collect: budget });
+    this.#ipUsed = new Gauge({ name: "warden_rate_budget_ip_used", help: "The account's requests in the per-IP window now (its use of the shared 600 per 5 s).", labelNames: ["account"], registers, collect: budget });
+    this.#ipFairShare = new Gauge({ name: "warden_rate_budget_ip_fair_share", help: "The per-IP limit divided by the accounts with requests waiting or made in the window now.", registers, collect: budget });
     this.#stream = new Gauge({ name: "warden_stream_state", help: "How reads arrive: 0 polling (REST), 1 private stream.", registers });
     this.#stream.set(STREAM_STATE.polling);
     for (const state of PROTECTION_STATES) this.#positions.set({ state }, 0);
@@ -129,6 +135,11 @@ export class WardenMetrics implements EventSink {
     const left = this.#source?.budgetLeft();
     if (left === undefined) return;
     this.#ipBudgetLeft.set(left.ip);
+    const share = this.#source?.budgetShare();
+    if (share !== undefined) {
+      this.#ipFairShare.set(share.fair);
+      for (const [account, s] of Object.entries(share.accounts)) this.#ipUsed.set({ account }, s.used);
+    }
     for (const [account, l] of Object.entries(left.accounts)) {
       this.#budgetLeft.set({ account, class: "read" }, l.read);
       this.#budgetLeft.set({ account, class: "write" }, l.write);

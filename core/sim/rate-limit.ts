@@ -40,8 +40,11 @@ export const ENDPOINT_LIMITS: Readonly<Record<string, EndpointLimit>> = {
   "/v5/user/query-api": perSecond(10),
 };
 
-/** Per IP, all endpoints together. */
+/** Per IP, all endpoints and all accounts together. */
 export const IP_LIMIT: EndpointLimit = { limit: 600, windowMs: 5_000 };
+
+/** Bybit: after a 403 "wait for at least 10 minutes. The ban will be lifted automatically." */
+export const IP_BAN_MS = 600_000;
 
 export interface LimitVerdict {
   readonly allowed: boolean;
@@ -82,10 +85,10 @@ export class RateLimiter {
   readonly #bannedUntil = new Map<string, number>();
   readonly #ipBanMs: number;
 
-  /** `ipBanMs`: how long an IP stays refused after it broke the IP limit (at least until its window has room again). */
+  /** `ipBanMs`: how long an IP stays refused after it broke the IP limit (at least until its window has room again); Bybit's 10 minutes by default. */
   constructor(opts: { now?: () => number; ipBanMs?: number } = {}) {
     this.#now = opts.now ?? Date.now;
-    this.#ipBanMs = opts.ipBanMs ?? 0;
+    this.#ipBanMs = opts.ipBanMs ?? IP_BAN_MS;
   }
 
   static #window(map: Map<string, RollingWindow>, key: string): RollingWindow {

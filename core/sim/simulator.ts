@@ -37,7 +37,7 @@ export interface SimulatorOptions {
   readonly faults?: readonly FaultSpec[];
   /** Apply Bybit's rate limits (default true); off to measure the simulator's own throughput. */
   readonly rateLimits?: boolean;
-  /** How long an IP stays banned after breaking the IP limit; default: to the end of its 5 s window. */
+  /** How long an IP stays banned after breaking the IP limit; default Bybit's 10 minutes (0: to the end of its 5 s window). */
   readonly ipBanMs?: number;
   /** The wall clock (ms) for signatures and limit windows; tests may inject one. */
   readonly wallClock?: () => number;

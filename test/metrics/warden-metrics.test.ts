@@ -23,6 +23,7 @@ function source(monitors: readonly Monitor[], calls: Record<string, number>, lef
     monitors: () => monitors,
     requestStats: () => new Map<string, RequestStats>([["main", { total: Object.values(calls).reduce((a, b) => a + b, 0), byEndpoint: calls }]]),
     budgetLeft: () => left,
+    budgetShare: () => ({ fair: 300, accounts: { main: { used: 10, waiting: 0 } } }),
   };
 }
 
@@ -59,6 +60,8 @@ describe("WardenMetrics", () => {
     expect(s.get('warden_writes_total{account="main",role="sl",result="failed",status="rejected"}')).toBe(1);
     expect(s.get('warden_rate_budget_left{account="main",class="read"}')).toBe(48);
     expect(s.get("warden_rate_budget_ip_left")).toBe(590);
+    expect(s.get('warden_rate_budget_ip_used{account="main"}')).toBe(10);
+    expect(s.get("warden_rate_budget_ip_fair_share")).toBe(300);
     expect(s.get("warden_stream_state")).toBe(0);
     expect(s.get("warden_last_cycle_timestamp_seconds")).toBe(5);
     await promtoolAccepts(text);

@@ -96,18 +96,39 @@ describe("per-IP limit", () => {
     expect(banned.headers["Content-Type"]).toBe("text/plain");
   });
 
-  test("other IPs are not affected, and by default the ban ends when the window has room again", async () => {
-    const { sim, clock } = makeSim();
+  test("other IPs are not affected, and with ipBanMs 0 the ban ends when the window has room again", async () => {
+    const { sim, clock } = makeSim({ ipBanMs: 0 });
     for (let i = 0; i < 601; i++) await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"));
     expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.2"))).status).toBe(200);
     clock.now += 5_000;
     expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"))).status).toBe(200);
   });
 
-  test("ipBanMs keeps the IP banned beyond the window", async () => {
-    const { sim, clock } = makeSim({ ipBanMs: 600_000 });
+  test("by default the IP stays banned for Bybit's 10 minutes", async () => {
+    const { sim, clock } = makeSim();
     for (let i = 0; i < 601; i++) await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"));
-    clock.now += 60_000;
+    clock.now += 599_999;
     expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"))).status).toBe(403);
+    clock.now += 1;
+    expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"))).status).toBe(200);
+  });
+
+  test("every account's signed requests count against the one IP window, and the ban refuses them all", async () => {
+    const { sim, clock } = makeSim();
+    const q = { category: "linear", settleCoin: "USDT" };
+    const paths = ["/v5/position/list", "/v5/order/realtime"];
+    const statuses: number[] = [];
+    // 600 requests of two accounts over 4 s: each account and endpoint under its own 50 a second
+    for (let i = 0; i < 600; i++) {
+      clock.now += i % 150 === 0 && i > 0 ? 1_000 : 0;
+      const creds = i % 2 === 0 ? main : mirror;
+      const res = await sim.handle(signedGet(creds, paths[Math.floor(i / 2) % 2]!, q, { timestamp: clock.now }));
+      statuses.push(res.status === 200 ? envelopeOf(res).retCode : res.status);
+    }
+    expect(statuses.filter((s) => s !== 0)).toEqual([]);
+    const over = await sim.handle(signedGet(mirror, "/v5/position/list", q, { timestamp: clock.now }));
+    expect([over.status, over.body]).toEqual([403, "access too frequent"]);
+    clock.now += 5_000; // the window has room again, but the IP is banned
+    for (const creds of [main, mirror]) expect((await sim.handle(signedGet(creds, "/v5/position/list", q, { timestamp: clock.now }))).status).toBe(403);
   });
 });
