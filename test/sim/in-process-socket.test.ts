@@ -78,7 +78,7 @@ describe("in-process private stream", () => {
     const created = await r.bybit.createOrder(SYMBOL, "limit", "buy", 0.01, 55_000, { clientOrderId: "in-process-1" });
     const rows = await c.next((e) => e.kind === "rows" && e.topic === "order" && e.data.some((row) => row.orderId === created.id));
     expect(rows).toMatchObject({ kind: "rows", topic: "order" });
-    expect((rows as { data: Record<string, unknown>[] }).data[0]).toMatchObject({ orderLinkId: "in-process-1", orderStatus: "New", price: "55000.00", qty: "0.010", category: "linear" });
+    expect((rows as Extract<StreamEvent, { kind: "rows" }>).data[0]).toMatchObject({ orderLinkId: "in-process-1", orderStatus: "New", price: "55000.00", qty: "0.010", category: "linear" });
     await r.bybit.createOrder(SYMBOL, "market", "buy", 0.01);
     await c.next((e) => e.kind === "rows" && e.topic === "execution");
     await c.next((e) => e.kind === "rows" && e.topic === "position");
