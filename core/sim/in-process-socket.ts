@@ -53,8 +53,11 @@ class Deliveries {
     this.#scheduled = false;
     const work = this.#queue.shift();
     work?.();
-    if (this.#queue.length > 0) this.#schedule();
-    else for (const resolve of this.#idle.splice(0)) resolve();
+    if (this.#queue.length > 0) return this.#schedule();
+    // Idle only if the microtasks this delivery started (a reply's continuation) sent nothing more.
+    setTimeout(() => {
+      if (this.#queue.length === 0 && !this.#scheduled) for (const resolve of this.#idle.splice(0)) resolve();
+    }, 0);
   }
 }
 

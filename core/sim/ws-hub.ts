@@ -134,6 +134,8 @@ export class PrivateHub {
       const targets = [...this.#connections].map((c): FaultTarget => ({ account: c.session.account?.id, apply: (fault) => this.#applyFault(c, fault) }));
       this.#faults.atStep(step, targets);
     });
+    // Frame and request faults of step 0 are armed from the start (the first connection's sign-in).
+    this.#faults.atStep(0, []);
   }
 
   /** A new connection over `wire`; `query` is the URL's query string (max_active_time). */

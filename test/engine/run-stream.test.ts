@@ -87,10 +87,10 @@ describe("run --read stream on sim serve", () => {
     await dir.remove();
   }, 60_000);
 
-  test("--read stream needs --exchange bybit", async () => {
-    const run = spawnWarden(["run", "--exchange", "sim", "--read", "stream", "--once"], { env: DEMO_KEYS });
+  test("--stream and --read polling contradict each other (a usage error)", async () => {
+    const run = spawnWarden(["run", "--stream", "--read", "polling", "--once"], { env: DEMO_KEYS });
     const exit = await run.exited;
-    expect(exit.code).not.toBe(0);
-    expect(run.stderr() + run.stdout()).toContain("--read stream needs --exchange bybit");
+    expect(exit.code).toBe(2);
+    expect(run.stderr() + run.stdout()).toContain("--stream and --read polling contradict each other");
   }, 30_000);
 });
