@@ -602,7 +602,9 @@ export class Engine {
     const found = new Map<string, ExchangeOrder | null>();
     try {
       for (const linkId of look.missing) {
-        found.set(linkId, (await withDeadline(exchange.lookupOrder(look.monitor.symbol, linkId), this.#deps.config.protection.deadlineMs, `looking up ${linkId}`)) ?? null);
+        // the stream read path knows the final state of the orders it saw close: no REST call
+        const known = this.#deps.readPath.knownOrder?.(look.monitor.account, linkId);
+        found.set(linkId, known ?? (await withDeadline(exchange.lookupOrder(look.monitor.symbol, linkId), this.#deps.config.protection.deadlineMs, `looking up ${linkId}`)) ?? null);
       }
       return found;
     } catch (error) {

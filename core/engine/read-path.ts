@@ -69,6 +69,8 @@ export interface ReadPath {
    * their next due time. Returns the unsubscribe. Polling read paths have none.
    */
   onChange?(listener: (account: AccountId) => void): () => void;
+  /** An order this read path saw by orderLinkId, open or closed (the stream's rows), so that a lookup needs no REST call; undefined when it does not know. */
+  knownOrder?(account: AccountId, linkId: string): ExchangeOrder | undefined;
   /** Statistics since the last resetCycle(). */
   cycleStats(): ReadStats;
   /** Statistics since start. */

@@ -377,6 +377,13 @@ export class StreamReadPath implements ReadPath {
     }
   }
 
+  /** While the account is live, the orders its stream saw (closed ones too, since the last snapshot) answer lookups by orderLinkId. */
+  knownOrder(account: AccountId, linkId: string): ExchangeOrder | undefined {
+    const a = this.#accounts.get(account);
+    if (a === undefined || !a.synced || linkId === "") return undefined;
+    return a.state.orderByLinkId(linkId);
+  }
+
   accountSnapshots(): ReadonlyMap<AccountId, AccountSnapshot> {
     return this.#loaded;
   }

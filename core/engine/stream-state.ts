@@ -83,6 +83,13 @@ export class StreamState {
     return this.#execIds.has(execId);
   }
 
+  /** The latest row of the order with this orderLinkId, open or not, since the last rebase. */
+  orderByLinkId(linkId: string): ExchangeOrder | undefined {
+    let found: ExchangeOrder | undefined;
+    for (const o of this.#orders.values()) if (o.linkId === linkId && (found === undefined || o.updatedAt >= found.updatedAt)) found = o;
+    return found;
+  }
+
   /** The latest row (or snapshot record) of an order, open or not, since the last rebase. */
   order(id: string): ExchangeOrder | undefined {
     return this.#orders.get(id);
