@@ -11,6 +11,8 @@ import { positionKey, type ExecutionRow, type PositionRow } from "../exchange/st
 const OPEN = new Set(["open", "untriggered"]);
 /** How many execIds are remembered for deduplication (the oldest are forgotten first): far more than a duplicate's reach. */
 export const EXEC_IDS_KEPT = 10_000;
+/** How many closed orders a rebase keeps (the latest), for lookups by orderLinkId. */
+export const CLOSED_KEPT = 1_000;
 
 export type ParsedRows =
   | { readonly topic: "order"; readonly rows: readonly ExchangeOrder[] }
@@ -38,7 +40,10 @@ export class StreamState {
 
   /** Starts again from a REST snapshot, then applies the rows received since it was asked for. */
   rebase(snapshot: AccountSnapshot, since: readonly ParsedRows[]): void {
+    // Orders the stream saw close stay known (a snapshot lists open orders only): they answer lookups.
+    const closed = [...this.#orders.values()].filter((o) => !OPEN.has(o.status)).slice(-CLOSED_KEPT);
     this.#orders.clear();
+    for (const o of closed) this.#orders.set(o.id, o);
     this.#positions.clear();
     for (const o of snapshot.orders) this.#orders.set(o.id, o);
     for (const p of snapshot.positions) this.#positions.set(positionKey(p.symbol, p.positionIdx), { seq: -1, position: p });

@@ -62,6 +62,16 @@ describe("StreamState", () => {
     expect(s.apply({ topic: "execution", rows: [{ execId: "x", orderId: "o", symbol: "BTCUSDT", execTime: 1, trade: true }] })).toBe(false);
   });
 
+  test("a rebase keeps the orders the stream saw close, so a vanished order is known without a REST lookup (regression: demo-30's cancelled stop cost 2 REST calls after a timer audit)", () => {
+    const s = new StreamState("main");
+    const stop = makeOrder({ id: "o1", linkId: "sl-1", status: "untriggered", updatedAt: 1 });
+    s.rebase(snap({ orders: [stop] }), []);
+    s.apply(orders({ ...stop, status: "cancelled", updatedAt: 2 }));
+    s.rebase(snap({ orders: [] }), []);
+    expect(s.orderByLinkId("sl-1")?.status).toBe("cancelled");
+    expect(s.snapshot(3).orders).toEqual([]);
+  });
+
   test("executions count once per execId; only trades are fills", () => {
     const s = new StreamState("main");
     const e = { execId: "e1", orderId: "o1", symbol: "BTCUSDT", execTime: 1, trade: true };
