@@ -2,10 +2,15 @@
  * `warden run`: lock the state dir, checkpoint, connect (in-process simulator, or any
  * Bybit-compatible REST URL), reconcile, then cycle until the scenario ends, N cycles, one
  * cycle (--once), or a stop signal: the cycle in progress finishes and is persisted first.
+ *
+ * `--stream`: the accounts are read from the private stream (the simulator's in-process one,
+ * or Bybit's / `sim serve`'s WebSocket), and a row that changes an account's view ends the
+ * pause between cycles at once: that account's monitors are due (engine.wake) and a cycle
+ * runs, bursts coalesced (wake-signal.ts).
  */
 import { configRoster, configuredAccounts } from "./accounts.ts";
 import { keyVariables } from "../core/domain/accounts.ts";
-import { sleep, systemClock } from "../core/clock.ts";
+import { systemClock } from "../core/clock.ts";
 import type { AccountId } from "../core/domain/types.ts";
 import { InputError } from "../core/errors.ts";
 import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
@@ -26,6 +31,7 @@ import { SnapshotReadPath } from "../core/engine/snapshot-read-path.ts";
 import { toStatsFile } from "../core/cache/stats.ts";
 import { readPathFor, streamReadPath } from "../core/engine/read-paths.ts";
 import type { OpenStream } from "../core/engine/stream-read-path.ts";
+import { WakeSignal } from "../core/engine/wake-signal.ts";
 import { BybitPrivateStream, privateStreamUrl } from "../core/exchange/bybit-stream.ts";
 import { callFigures, hitRate, protectionFigures, TallySink, writeRequests, type RunSummary } from "../core/engine/run-summary.ts";
 import { buildStatus } from "../core/status/status-doc.ts";
@@ -51,7 +57,7 @@ export interface RunOptions {
   readonly metrics?: { readonly host: string; readonly port: number };
   /** Decide and announce every write, send none: paper exchanges over the real ones (README "Dry run"). */
   readonly dryRun?: boolean;
-  /** How accounts are read: `polling` (the `warden` snapshots, default) or `stream` (the private WebSocket, REST as the auditor; `--exchange bybit` only). */
+  /** How accounts are read: `polling` (the `warden` snapshots, default) or `stream` (the private WebSocket drives the cycles, REST audits; `run --stream`). */
   readonly read?: "polling" | "stream";
 }
 
@@ -88,6 +94,11 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
     let readPath: ReadPath;
     let exchanges: ReadonlyMap<AccountId, AccountExchange>;
     let advance: () => boolean; // false when there is nothing left to play
+    // Between cycles: the simulator's next step (its stream settled), or live the interval cut short by a stream change.
+    let between: () => Promise<void>;
+    // Accounts whose view the stream changed since the last cycle: their monitors are due now.
+    let wakeChanged: () => void = () => {};
+    const stream = opts.read === "stream" && strategy === "warden";
     // A fresh simulated exchange, or paper orders gone with the run that made them: stored
     // monitors describe orders that no longer exist. They stay in the pre-run checkpoint.
     if ((opts.exchange === "sim" || dryRun) && (await store.loadMonitors()).length > 0) {
@@ -99,15 +110,17 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       const { loadScenario } = await import("../core/sim/scenario.ts");
       const { openSimSession } = await import("./sim-session.ts");
       const scenario = loadScenario(opts.scenario);
-      emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, checkpoint: checkpoint.id, dryRun });
+      emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, read: stream ? "stream" : "polling", checkpoint: checkpoint.id, dryRun });
       const session = await openSimSession(scenario, {
         strategy,
         store,
         sink: tally,
         config: opts.config,
         dryRun,
+        stream,
         ...(opts.latency !== undefined ? { latency: opts.latency } : {}),
       });
+      closeReadPath = () => void session.close();
       engine = session.engine;
       exchanges = session.exchanges;
       readPath = session.readPath;
@@ -116,15 +129,19 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         session.sim.step(1);
         return true;
       };
+      between = () => session.settle();
+      wakeChanged = () => session.wakeChanged();
     } else {
       const budget = new RateBudget();
       const clock = systemClock;
       exchanges = paperIf(dryRun, liveExchanges(opts, budget), clock.now);
       emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, read: opts.read ?? "polling", checkpoint: checkpoint.id, dryRun });
-      if (opts.read === "stream" && strategy === "warden") {
-        const stream = streamReadPath(exchanges, clock, opts.config, openStreams(opts), emitter(tally, "stream", clock.now));
-        closeReadPath = () => stream.close();
-        readPath = stream;
+      const wakes = new WakeSignal();
+      if (stream) {
+        const streamPath = streamReadPath(exchanges, clock, opts.config, openStreams(opts), emitter(tally, "stream", clock.now));
+        streamPath.onChange((account) => wakes.notify(account));
+        closeReadPath = () => streamPath.close();
+        readPath = streamPath;
       } else {
         readPath = readPathFor(strategy, exchanges, clock, opts.config, emitter(tally, "cache", clock.now));
       }
@@ -140,6 +157,13 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       });
       await engine.start();
       advance = () => true;
+      const live = engine;
+      wakeChanged = () => {
+        for (const account of wakes.take()) live.wake(account);
+      };
+      between = async () => {
+        await wakes.wait(opts.intervalMs ?? opts.config.intervalMs, pause.signal);
+      };
     }
     const startUpCalls = engine.restCalls();
     const limit = opts.once ? 1 : opts.cycles;
@@ -149,6 +173,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         stopped = "signal";
         break;
       }
+      wakeChanged();
       const report = await engine.cycle();
       reports.push(report);
       metrics?.observe(report, engine);
@@ -160,7 +185,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         break;
       }
       if (!advance()) break;
-      if (opts.exchange === "bybit") await sleep(opts.intervalMs ?? opts.config.intervalMs, pause.signal).catch(() => {});
+      await between();
     }
     const active = engine.monitors().filter((m) => m.status === "active").length;
     const summary: RunSummary = {

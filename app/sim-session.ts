@@ -3,6 +3,11 @@
  * `bench` play. The simulator answers through msw handlers (core/sim/msw-fetch.ts), ccxt's
  * real code runs in the adapters, and the engine's clock is the simulator's virtual clock,
  * advanced one price step between cycles; request latency is real waiting.
+ *
+ * With `stream`, the accounts are read from the simulator's private stream (the `stream` read
+ * path): Warden's own client (BybitPrivateStream) over the in-process socket
+ * (core/sim/in-process-socket.ts), the same client code that talks to `sim serve`, with the
+ * scenario's stream faults.
  */
 import { scenarioRoster } from "./accounts.ts";
 import type { Clock } from "../core/clock.ts";
@@ -22,10 +27,23 @@ import { RateBudget } from "../core/engine/rate-budget.ts";
 import { defaultEngineConfig, type EngineConfig } from "../core/engine/config.ts";
 import { createEngine, type CycleReport, type Engine } from "../core/engine/engine.ts";
 import type { ReadPath, StrategyName } from "../core/engine/read-path.ts";
-import { readPathFor } from "../core/engine/read-paths.ts";
+import { readPathFor, streamReadPath } from "../core/engine/read-paths.ts";
+import type { StreamReadPath } from "../core/engine/stream-read-path.ts";
+import { WakeSignal } from "../core/engine/wake-signal.ts";
+import { BybitPrivateStream, type BybitStreamOptions } from "../core/exchange/bybit-stream.ts";
+import { inProcessStream, type InProcessStream } from "../core/sim/in-process-socket.ts";
+import type { PrivateStreamOptions } from "../core/sim/ws-hub.ts";
 
 /** The simulated exchange's address; `.invalid` never resolves, so nothing can leak out. */
 export const SIM_BASE_URL = "https://api.bybit.sim.invalid";
+/** Its private stream's address (the in-process socket takes any URL; this one names it in logs). */
+export const SIM_STREAM_URL = "wss://stream.bybit.sim.invalid/v5/private";
+
+/** `stream: true`, or the client's and the simulated stream's settings (tests: short dead-link timeouts, idle cuts). */
+export interface SimStreamOptions {
+  readonly client?: Partial<Pick<BybitStreamOptions, "pingEveryMs" | "deadAfterMs" | "requestTimeoutMs" | "backoffBaseMs" | "backoffMaxMs" | "maxAttemptsPer5Min" | "timers" | "now" | "random">>;
+  readonly server?: Pick<PrivateStreamOptions, "idleMs">;
+}
 
 export interface SimSessionOptions {
   readonly strategy: StrategyName;
@@ -44,6 +62,8 @@ export interface SimSessionOptions {
   readonly legacyClient?: boolean;
   /** `run --dry-run`: the engine writes to paper exchanges over the adapters; the simulator sees reads only. */
   readonly dryRun?: boolean;
+  /** Read the accounts from the simulator's private stream (`run --stream`); needs the `warden` strategy. */
+  readonly stream?: boolean | SimStreamOptions;
 }
 
 export interface SimSession {
@@ -53,7 +73,13 @@ export interface SimSession {
   /** What the engine talks to: the adapters, or paper exchanges over them in a dry run. */
   readonly exchanges: ReadonlyMap<AccountId, AccountExchange>;
   readonly clock: Clock;
-  /** One engine cycle, then the price path advances one step. */
+  /** The stream read path and its in-process stream, with `stream`. */
+  readonly stream?: { readonly readPath: StreamReadPath; readonly socket: InProcessStream; readonly wakes: WakeSignal };
+  /** Resolves once the simulator's stream has delivered everything it sent (at once without a stream). */
+  settle(): Promise<void>;
+  /** Makes the monitors of every account whose view the stream changed since the last call due now (engine.wake). */
+  wakeChanged(): void;
+  /** One engine cycle (the changed accounts' monitors due first), then the price path advances one step (and the stream settles). */
   runCycle(): Promise<CycleReport>;
   finished(): boolean;
   close(): Promise<void>;
@@ -88,7 +114,25 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
   // (cycles of 8 s and more): Warden's per-request deadline is not part of that model.
   const config = opts.strategy === "warden" ? configured : { ...configured, protection: { ...configured.protection, deadlineMs: 120_000 } };
   const sink = opts.sink ?? nullSink;
-  const readPath = readPathFor(opts.strategy, exchanges, clock, config, emitter(sink, "cache", clock.now));
+  let stream: SimSession["stream"];
+  let readPath: ReadPath;
+  if (opts.stream !== undefined && opts.stream !== false) {
+    if (opts.strategy !== "warden") throw new RangeError(`the stream read path needs the warden strategy, not ${opts.strategy}`);
+    const settings: SimStreamOptions = opts.stream === true ? {} : opts.stream;
+    const socket = inProcessStream(sim.venue, { faults: scenario.streamFaults, ...settings.server });
+    const keys = new Map(sim.venue.accounts().map((a) => [a.id, { apiKey: a.apiKey, secret: a.apiSecret }]));
+    const streamPath = streamReadPath(exchanges, clock, config, (account, onEvent) => {
+      const credentials = keys.get(account);
+      if (credentials === undefined) throw new RangeError(`the simulator has no ${account} account`);
+      return new BybitPrivateStream({ url: SIM_STREAM_URL, credentials, onEvent, webSocket: socket.WebSocket, ...settings.client });
+    }, emitter(sink, "stream", clock.now));
+    const wakes = new WakeSignal();
+    streamPath.onChange((account) => wakes.notify(account));
+    stream = { readPath: streamPath, socket, wakes };
+    readPath = streamPath;
+  } else {
+    readPath = readPathFor(opts.strategy, exchanges, clock, config, emitter(sink, "cache", clock.now));
+  }
   const engine = createEngine({
     exchanges,
     readPath,
@@ -100,18 +144,34 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
     roster: scenarioRoster(scenario),
   });
   await engine.start();
+  // The first cycle reads each account from the stream: wait until it is up (or refused).
+  if (stream !== undefined) await Promise.all([...exchanges.keys()].map((account) => stream.readPath.ready(account)));
+  const wakeChanged = (): void => {
+    for (const account of stream?.wakes.take() ?? []) engine.wake(account);
+  };
+  const settle = async (): Promise<void> => {
+    await stream?.socket.flushed();
+  };
   return {
     engine,
     sim,
     readPath,
     exchanges,
     clock,
+    ...(stream !== undefined ? { stream } : {}),
+    settle,
+    wakeChanged,
     async runCycle() {
+      wakeChanged();
       const report = await engine.cycle();
       if (!sim.finished()) sim.step(1);
+      await settle();
       return report;
     },
     finished: () => sim.finished(),
-    close: async () => {},
+    close: async () => {
+      stream?.readPath.close();
+      stream?.socket.close();
+    },
   };
 }

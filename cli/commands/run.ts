@@ -29,6 +29,7 @@ interface RunFlags {
   metricsHost?: unknown;
   dryRun?: unknown;
   read?: unknown;
+  stream?: unknown;
 }
 
 export function register(cli: CAC): void {
@@ -49,12 +50,14 @@ export function register(cli: CAC): void {
     .option("--quiet", "Only warnings and errors on stdout (with --json too), then the summary; --log-file keeps every event")
     .option("--metrics-port <n>", "Serve Prometheus /metrics and /healthz on this port while running (0 picks a free one, said in the metrics.listening event)")
     .option("--metrics-host <host>", "Address the metrics server binds (with --metrics-port; default 127.0.0.1)")
-    .option("--read <polling|stream>", "How accounts are read: polling (REST snapshots, default) or stream (Bybit's private WebSocket, REST as the auditor; --exchange bybit)", { default: "polling" })
+    .option("--stream", "Read accounts from the private WebSocket stream (the simulator's, or Bybit's): a fill is acted on at once, REST audits (config stream.enabled)")
+    .option("--read <polling|stream>", "How accounts are read: polling (REST snapshots) or stream (the same as --stream); default: config stream.enabled, else polling")
     .option("--dry-run", "Decide and announce every order write, send none (paper orders; state dir gets a -dry-run suffix)")
     .example("warden run")
     .example("warden run --exchange bybit --base-url http://127.0.0.1:8080 --once")
     .example("warden run --exchange bybit --metrics-port 9464")
     .example("warden run --exchange bybit --dry-run")
+    .example("warden run --stream")
     .action((flags: RunFlags) => run(flags));
 }
 
@@ -81,11 +84,13 @@ async function run(flags: RunFlags): Promise<number> {
   const configPath = stringFlag("config", flags.config);
   const metrics = metricsFlags(flags);
   const dryRun = boolFlag(flags.dryRun);
-  const read = enumFlag("read", flags.read, ["polling", "stream"] as const) ?? "polling";
-  if (read === "stream" && exchange !== "bybit") throw new UsageError("USAGE_BAD_FLAG", "--read stream needs --exchange bybit (Bybit or `warden sim serve`)");
+  const readFlag = enumFlag("read", flags.read, ["polling", "stream"] as const);
+  const streamFlag = boolFlag(flags.stream);
+  if (streamFlag && readFlag === "polling") throw new UsageError("USAGE_BAD_FLAG", "--stream and --read polling contradict each other");
 
   const { defaultEngineConfig, loadEngineConfig } = await import("../../core/engine/config.ts");
   const config = configPath !== undefined ? loadEngineConfig(configPath) : defaultEngineConfig();
+  const read = streamFlag ? "stream" : (readFlag ?? (config.stream.enabled ? "stream" : "polling"));
   const { configuredAccounts } = await import("../../app/accounts.ts");
   const keyed = configuredAccounts(config);
   const credentials = exchange === "bybit" ? liveCredentials(keyed.names, keyed.required) : {};

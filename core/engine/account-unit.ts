@@ -100,6 +100,11 @@ export class AccountUnit {
     return this.#monitors;
   }
 
+  /** Its view changed (a stream row): its active monitors are due now. Between cycles. */
+  wake(now: number): void {
+    this.#monitors = this.#monitors.map((m) => (m.status === "active" && m.nextDueAt > now ? { ...m, nextDueAt: now } : m));
+  }
+
   /** Sets this account's monitors (the trader's choices, applied by the engine between cycles). */
   replace(monitors: readonly Monitor[]): void {
     this.#monitors = [...monitors];
@@ -355,7 +360,9 @@ export class AccountUnit {
     const found = new Map<string, ExchangeOrder | null>();
     try {
       for (const linkId of look.missing) {
-        found.set(linkId, (await withDeadline(this.#ctx.exchange.lookupOrder(look.monitor.symbol, linkId), this.#ctx.config.protection.deadlineMs, `looking up ${linkId}`)) ?? null);
+        // the stream read path knows the final state of the orders it saw close: no REST call
+        const known = this.#ctx.readPath.knownOrder?.(this.account, linkId);
+        found.set(linkId, known ?? (await withDeadline(this.#ctx.exchange.lookupOrder(look.monitor.symbol, linkId), this.#ctx.config.protection.deadlineMs, `looking up ${linkId}`)) ?? null);
       }
       return found;
     } catch (error) {

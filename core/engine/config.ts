@@ -70,11 +70,15 @@ export const engineConfigSchema = z.strictObject({
       graceMs: ms.default(10_000),
     })
     .prefault({}),
-  /** `run --read stream` (DESIGN "Streams"): the private stream drives the views, REST audits them. */
+  /** `run --stream` (DESIGN "Streams"): the private stream drives the views and the cycles, REST audits them. */
   stream: z
     .strictObject({
-      /** A full REST snapshot per account this often while the stream is live, ms (and after every reconnect and write). */
+      /** Read accounts from the private stream (as `run --stream` does); off: REST polling. */
+      enabled: z.boolean().default(false),
+      /** A full REST snapshot per account this often while the stream is live, ms (and after every reconnect and contradiction). */
       auditEveryMs: z.number().int().min(1_000).default(60_000),
+      /** A write's echo (its order row), or the rows that follow a fill, must come within this, ms; else a lookup by orderLinkId and an audit. */
+      echoTimeoutMs: z.number().int().min(100).default(3_000),
     })
     .prefault({}),
   protection: z

@@ -304,6 +304,16 @@ export class Engine {
     return instance;
   }
 
+  /**
+   * Something arrived that changed this account's view (a stream row): its active monitors
+   * are due now, so the next cycle looks at them instead of waiting for their urgency. Call it
+   * between cycles (a cycle in progress replaces the monitors when it ends).
+   */
+  wake(account: AccountId): void {
+    const now = this.#deps.clock.now();
+    this.#units.find((u) => u.account === account)?.wake(now);
+  }
+
   async cycle(): Promise<CycleReport> {
     if (!this.#started) throw new RuntimeFault("ENGINE_NOT_STARTED", "the engine must reconcile (start) before its first cycle");
     const { clock, readPath, store } = this.#deps;

@@ -133,7 +133,7 @@ export class Executor {
       detail: outcome.status,
       ...(outcome.status === "ok" && outcome.orderId !== undefined ? { orderId: outcome.orderId } : {}),
     });
-    this.#deps.readPath.invalidate(action.account, action.symbol);
+    this.#deps.readPath.invalidate(action.account, action.symbol, { linkId: action.linkId, outcome: succeeded(outcome, action.kind) ? "applied" : outcome.status === "unknown" ? "unknown" : "refused" });
     if (succeeded(outcome, action.kind)) emit("info", eventOf[action.kind], describe(monitor, action, outcome, exchange));
     else emit("warn", "order.failed", describe(monitor, action, outcome, exchange));
     return { action, outcome };

@@ -42,6 +42,13 @@ export interface ReadStats {
   readonly coalesced: number;
 }
 
+/** What the executor tells the read path about one write it sent (the stream read path waits for its echo). */
+export interface WriteNote {
+  readonly linkId: string;
+  /** applied: the exchange took it; unknown: no answer; refused: nothing changed. */
+  readonly outcome: "applied" | "unknown" | "refused";
+}
+
 export interface ReadPath {
   readonly name: ReadPathName;
   /**
@@ -54,8 +61,16 @@ export interface ReadPath {
   accountSnapshots?(): ReadonlyMap<AccountId, AccountSnapshot>;
   /** The data one monitor decides on; only valid for keys prepared this cycle (whole accounts: any symbol of them). */
   view(key: MonitorKey): MonitorReadView;
-  /** Called after every write on an account (and symbol). */
-  invalidate(account: AccountId, symbol: string): void;
+  /** Called after every write on an account (and symbol), with the write; and after a failed read (symbol ""). */
+  invalidate(account: AccountId, symbol: string, write?: WriteNote): void;
+  /**
+   * Event-driven reads (the stream): calls `listener` when something arrived that changed an
+   * account's view, or made it doubtful, so that its monitors are looked at now rather than at
+   * their next due time. Returns the unsubscribe. Polling read paths have none.
+   */
+  onChange?(listener: (account: AccountId) => void): () => void;
+  /** An order this read path saw by orderLinkId, open or closed (the stream's rows), so that a lookup needs no REST call; undefined when it does not know. */
+  knownOrder?(account: AccountId, linkId: string): ExchangeOrder | undefined;
   /** Statistics since the last resetCycle(). */
   cycleStats(): ReadStats;
   /** Statistics since start. */

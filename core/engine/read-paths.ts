@@ -33,5 +33,10 @@ export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<Accou
 export function streamReadPath(exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig, open: OpenStream, emit?: Emit): StreamReadPath {
   const { freshnessMs } = config.cache;
   const cache = new SnapshotCache([...exchanges.values()], { clock, ttlMs: freshnessMs, freshnessMs });
-  return new StreamReadPath(cache, { clock, open, parser: createStreamRowParser(), freshnessMs, auditEveryMs: config.stream.auditEveryMs, ...(emit !== undefined ? { emit } : {}) });
+  const lookup = (account: AccountId, symbol: string, linkId: string) => {
+    const exchange = exchanges.get(account);
+    return exchange === undefined ? Promise.resolve(undefined) : exchange.lookupOrder(symbol, linkId);
+  };
+  const { auditEveryMs, echoTimeoutMs } = config.stream;
+  return new StreamReadPath(cache, { clock, open, lookup, parser: createStreamRowParser(), freshnessMs, auditEveryMs, echoTimeoutMs, ...(emit !== undefined ? { emit } : {}) });
 }

@@ -4,7 +4,8 @@
  * `GET/realtime{expires}`), subscribe `order`, `execution` and `position` and wait for the
  * acks, ping every 20 s, treat a link that says nothing for `deadAfterMs` as dead, and
  * reconnect with jittered exponential back-off, at most `maxAttemptsPer5Min` dials per
- * 5 minutes (Bybit allows 500 connections per 5 minutes per IP). Never subscribes `dcp`:
+ * 5 minutes (Bybit allows 500 connections per 5 minutes per IP): at the cap it waits for the
+ * oldest dial to leave the window, then dials again. Never subscribes `dcp`:
  * when every such connection dies Bybit cancels the orders, stops included.
  *
  * It hands out raw rows per topic; parsing them is the reader's business (stream-rows.ts).
@@ -34,7 +35,7 @@ export type StreamEvent =
   /** Signed in and every topic acknowledged: rows from here on are live. */
   | { readonly kind: "live"; readonly connId: string; readonly attempt: number }
   | { readonly kind: "rows"; readonly topic: StreamTopic; readonly creationTime: number; readonly data: readonly StreamRow[] }
-  /** The link is gone (closed, dead, refused); a reconnect follows unless `final`. */
+  /** The link is gone (closed, dead, refused); a reconnect follows in `retryInMs` unless `final` (stopped). */
   | { readonly kind: "down"; readonly reason: string; readonly final: boolean; readonly retryInMs?: number };
 
 export interface StreamTimers {
@@ -143,8 +144,10 @@ export class BybitPrivateStream {
     const now = this.#o.now();
     while (this.#dials.length > 0 && this.#dials[0]! <= now - WINDOW_MS) this.#dials.shift();
     if (this.#dials.length >= this.#o.maxAttemptsPer5Min) {
-      this.#stopped = true;
-      this.#o.onEvent({ kind: "down", reason: `${this.#dials.length} connection attempts within 5 minutes: giving up`, final: true });
+      // Bybit's connection-rate limit is per 5 minutes: wait until the oldest dial leaves the window.
+      const retryInMs = Math.max(1, this.#dials[0]! + WINDOW_MS - now);
+      this.#o.onEvent({ kind: "down", reason: `${this.#dials.length} connection attempts within 5 minutes: the next dial waits for the window`, final: false, retryInMs });
+      this.#retryTimer = this.#o.timers.setTimeout(() => this.#dial(), retryInMs);
       return;
     }
     this.#dials.push(now);

@@ -14,6 +14,8 @@ export interface PositionRow {
   readonly symbol: string;
   readonly positionIdx: PositionIdx;
   readonly seq: number;
+  /** Bybit's `updatedTime`, ms (0 when absent). */
+  readonly updatedAt: number;
   /** undefined: flat. */
   readonly position: ExchangePosition | undefined;
 }
@@ -21,6 +23,10 @@ export interface PositionRow {
 export interface ExecutionRow {
   readonly execId: string;
   readonly orderId: string;
+  /** Bybit's symbol id ("BTCUSDT"). */
+  readonly symbol: string;
+  /** Bybit's `execTime`, ms (0 when absent). */
+  readonly execTime: number;
   /** Only `Trade` executions are fills (not Funding, AdlTrade, BustTrade). */
   readonly trade: boolean;
 }
@@ -49,8 +55,20 @@ export function createStreamRowParser(): StreamRowParser {
       if (symbol === "") throw new TypeError("malformed position row from the stream (no symbol)");
       const positionIdx = positionIdxOf(raw);
       const seq = Number(raw.seq);
-      return { key: positionKey(symbol, positionIdx), symbol, positionIdx, seq: Number.isFinite(seq) ? seq : -1, position: toExchangePosition(ex.parsePosition(raw)) };
+      return { key: positionKey(symbol, positionIdx), symbol, positionIdx, seq: Number.isFinite(seq) ? seq : -1, updatedAt: ms(raw.updatedTime), position: toExchangePosition(ex.parsePosition(raw)) };
     },
-    execution: (raw) => ({ execId: String(raw.execId ?? ""), orderId: String(raw.orderId ?? ""), trade: raw.execType === undefined || raw.execType === "Trade" }),
+    execution: (raw) => ({
+      execId: String(raw.execId ?? ""),
+      orderId: String(raw.orderId ?? ""),
+      symbol: typeof raw.symbol === "string" ? raw.symbol : "",
+      execTime: ms(raw.execTime),
+      trade: raw.execType === undefined || raw.execType === "Trade",
+    }),
   };
+}
+
+/** A Bybit time field (ms as a string or number); 0 when absent or unreadable. */
+function ms(value: unknown): number {
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
 }

@@ -82,12 +82,12 @@ export interface EventFields {
   "cache.hit": { account: AccountName; kind: string };
   /** A read made for one monitor alone, bypassing the account snapshot (the `--cache off` path). */
   "fetch.uncached": { account: AccountName; monitor: string; kind: string; calls: number };
-  /** `--read stream`: the account's private stream is signed in, subscribed and rebased on a REST snapshot; views come from it. */
+  /** `run --stream`: the account's private stream is signed in, subscribed and rebased on a REST snapshot; views (and cycles) come from it. */
   "stream.live": { account: AccountName; positions: number; orders: number };
-  /** The account's stream is in doubt (closed, silent, refused, an unreadable row): it is read by polling until it is live again. */
+  /** The account's stream is in doubt (closed, silent, refused, an unreadable row, a contradiction): it is read by polling until it is live again. */
   "stream.fallback": { account: AccountName; why: string };
-  /** A REST snapshot checked the stream's view (on the audit timer, after a reconnect or a write): `calls` requests, `differences` found. */
-  "stream.audit": { account: AccountName; calls: number; differences: number; differed?: unknown[] };
+  /** A REST snapshot checked the stream's view (`why`: going live, the timer, a reconnect, a contradiction): `calls` requests, `differences` found and what `differed`. */
+  "stream.audit": { account: AccountName; why: string; calls: number; differences: number; differed?: unknown[] };
   "order.placed": OrderFields;
   "order.amended": OrderFields;
   "order.cancelled": OrderFields;

@@ -63,6 +63,8 @@ export class WardenMetrics implements EventSink {
   readonly #ipUsed: Gauge;
   readonly #ipFairShare: Gauge;
   readonly #stream: Gauge;
+  /** Per account with a stream: live (true) or polling. */
+  readonly #streamLive = new Map<string, boolean>();
   /** Running REST totals already counted, by `account endpoint`. */
   readonly #callsSeen = new Map<string, number>();
   /** Unprotected positions after the last cycle, and the engine's clock then. */
@@ -98,6 +100,12 @@ export class WardenMetrics implements EventSink {
   }
 
   emit(event: WardenEvent): void {
+    if (event.event === EVENT.streamLive || event.event === EVENT.streamFallback) {
+      // 1 while every account with a stream reads from it; 0 while any of them polls
+      this.#streamLive.set(text(event["account"]), event.event === EVENT.streamLive);
+      this.#stream.set([...this.#streamLive.values()].every(Boolean) ? STREAM_STATE.streaming : STREAM_STATE.polling);
+      return;
+    }
     if (event.event === EVENT.alert) {
       this.#alerts.inc({ kind: typeof event["kind"] === "string" ? event["kind"] : "other" });
       return;

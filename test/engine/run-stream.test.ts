@@ -5,7 +5,7 @@
  * "stream"`. The default read path stays polling.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEMO_KEYS, eventsOf, isEvent, killAllProcesses, spawnWarden, startSimServer, tempDir, type SimServerProcess } from "../support/processes.ts";
 
@@ -87,10 +87,47 @@ describe("run --read stream on sim serve", () => {
     await dir.remove();
   }, 60_000);
 
-  test("--read stream needs --exchange bybit", async () => {
-    const run = spawnWarden(["run", "--exchange", "sim", "--read", "stream", "--once"], { env: DEMO_KEYS });
+  test("--stream reacts to a TP1 fill pushed on the stream at once, not at the next interval (60 s): the stop goes to breakeven", async () => {
+    const env = { WARDEN_MAIN_API_KEY: "sim-main-key", WARDEN_MAIN_API_SECRET: "sim-main-secret" };
+    const dir = await tempDir("run-stream-fill");
+    // the basic scenario with a TP1 of half the position: once it fills, the stop goes to breakeven
+    const scenario = JSON.parse(readFileSync(join(import.meta.dir, "..", "..", "fixtures", "scenarios", "basic.json"), "utf8")) as { orders: { orderLinkId: string; qty: number }[] };
+    for (const o of scenario.orders) if (o.orderLinkId === "seed-BTCUSDT-tp1") o.qty = 0.05;
+    scenario.orders.push({ ...scenario.orders.find((o) => o.orderLinkId === "seed-BTCUSDT-tp1")!, orderLinkId: "seed-BTCUSDT-tp2", price: 65_000 } as (typeof scenario.orders)[number]);
+    const file = join(dir.path, "tp1-half.json");
+    writeFileSync(file, JSON.stringify(scenario));
+    const basic = await startSimServer({ scenario: file, latency: "zero", env });
+    const run = spawnWarden(["run", "--exchange", "bybit", "--base-url", basic.url, "--state-dir", dir.path, "--interval", "60000", "--stream", "--json"], { env });
+    await run.waitForLine(isEvent("stream.live"), 30_000);
+    // the first cycle ran; the next one is 60 s away unless the stream wakes the loop
+    await run.waitForLine(cycleLine(), 30_000);
+    const rest = async (): Promise<number> => Object.entries((await basic.state()).requests).filter(([path]) => path.includes("/v5/")).reduce((a, [, n]) => a + n, 0);
+    const before = await rest();
+    const n = run.lines.length;
+    const t0 = Date.now();
+    await basic.step(4); // the price rises through the TP at 61000: TP1 fills
+    const amended = await run.waitForLine((l) => run.lines.indexOf(l) >= n && isEvent("order.amended")(l) && l.includes('"role":"sl"'), 20_000).catch((e: unknown) => {
+      console.log(run.lines.slice(n - 5).map((l) => l.slice(0, 300)).join("\n"));
+      throw e;
+    });
+    const reactedMs = Date.parse(String((JSON.parse(amended) as { ts: string }).ts)) - t0;
+    expect(reactedMs).toBeLessThan(5_000);
+    expect(eventsOf(run.lines.slice(n)).some((e) => e["event"] === "rule.applied" && e["rule"] === "tp1-filled-breakeven")).toBe(true);
+    // the cycle that reacted, woken by the stream, completes as every cycle does
+    const at = run.lines.indexOf(amended);
+    await run.waitForLine((l) => run.lines.indexOf(l) > at && cycleLine()(l), 20_000);
+    // the reaction read nothing over REST: only the writes (the stop's amend, and the TP ladder's follow-ups)
+    const writes = eventsOf(run.lines.slice(n)).filter((e) => ["order.amended", "order.placed", "order.cancelled"].includes(String(e["event"]))).length;
+    expect((await rest()) - before).toBe(writes);
+    await run.kill("SIGTERM");
+    await basic.close();
+    await dir.remove();
+  }, 60_000);
+
+  test("--stream and --read polling contradict each other (a usage error)", async () => {
+    const run = spawnWarden(["run", "--stream", "--read", "polling", "--once"], { env: DEMO_KEYS });
     const exit = await run.exited;
-    expect(exit.code).not.toBe(0);
-    expect(run.stderr() + run.stdout()).toContain("--read stream needs --exchange bybit");
+    expect(exit.code).toBe(2);
+    expect(run.stderr() + run.stdout()).toContain("--stream and --read polling contradict each other");
   }, 30_000);
 });

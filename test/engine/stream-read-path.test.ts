@@ -103,6 +103,8 @@ async function rig(streamFaults: StreamFaults = []): Promise<Rig> {
     parser: createStreamRowParser(),
     freshnessMs: 2_000,
     auditEveryMs: AUDIT_MS,
+    echoTimeoutMs: 3_000,
+    lookup: (_account, symbol, linkId) => exchange.lookupOrder(symbol, linkId),
     emit: emitter(sink, "stream", clock.now),
     open: (_account, onEvent) => new BybitPrivateStream({ url: privateStreamUrl(server.url), credentials, onEvent, backoffBaseMs: 5, backoffMaxMs: 20 }),
   });

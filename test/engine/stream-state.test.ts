@@ -19,7 +19,7 @@ function makePosition(p: Partial<ExchangePosition> = {}): ExchangePosition {
 }
 
 function positionRow(seq: number, size: number): PositionRow {
-  return { key: "BTCUSDT:0", symbol: "BTCUSDT", positionIdx: 0, seq, position: size > 0 ? makePosition({ size }) : undefined };
+  return { key: "BTCUSDT:0", symbol: "BTCUSDT", positionIdx: 0, seq, updatedAt: seq, position: size > 0 ? makePosition({ size }) : undefined };
 }
 
 const orders = (...rows: ExchangeOrder[]): ParsedRows => ({ topic: "order", rows });
@@ -53,17 +53,36 @@ describe("StreamState", () => {
     expect(s.snapshot(0).positions).toEqual([]);
   });
 
+  test("apply says whether the view changed: a new open order or a resized position yes, the same position again or an execution no", () => {
+    const s = new StreamState("main");
+    s.rebase(snap({ positions: [makePosition({ size: 0.1 })] }), []);
+    expect(s.apply(positions(positionRow(1, 0.1)))).toBe(false);
+    expect(s.apply(positions(positionRow(2, 0.2)))).toBe(true);
+    expect(s.apply(positions(positionRow(1, 0.3)))).toBe(false); // an older seq
+    expect(s.apply({ topic: "execution", rows: [{ execId: "x", orderId: "o", symbol: "BTCUSDT", execTime: 1, trade: true }] })).toBe(false);
+  });
+
+  test("a rebase keeps the orders the stream saw close, so a vanished order is known without a REST lookup (regression: demo-30's cancelled stop cost 2 REST calls after a timer audit)", () => {
+    const s = new StreamState("main");
+    const stop = makeOrder({ id: "o1", linkId: "sl-1", status: "untriggered", updatedAt: 1 });
+    s.rebase(snap({ orders: [stop] }), []);
+    s.apply(orders({ ...stop, status: "cancelled", updatedAt: 2 }));
+    s.rebase(snap({ orders: [] }), []);
+    expect(s.orderByLinkId("sl-1")?.status).toBe("cancelled");
+    expect(s.snapshot(3).orders).toEqual([]);
+  });
+
   test("executions count once per execId; only trades are fills", () => {
     const s = new StreamState("main");
-    const e = { execId: "e1", orderId: "o1", trade: true };
-    s.apply({ topic: "execution", rows: [e, e, { execId: "f1", orderId: "", trade: false }] });
+    const e = { execId: "e1", orderId: "o1", symbol: "BTCUSDT", execTime: 1, trade: true };
+    s.apply({ topic: "execution", rows: [e, e, { execId: "f1", orderId: "", symbol: "BTCUSDT", execTime: 1, trade: false }] });
     s.apply({ topic: "execution", rows: [e] });
     expect(s.fills).toBe(1);
   });
 
   test("remembers a bounded number of execIds, forgetting the oldest", () => {
     const s = new StreamState("main");
-    const rows = Array.from({ length: EXEC_IDS_KEPT + 1 }, (_, i) => ({ execId: `e${i}`, orderId: "o", trade: true }));
+    const rows = Array.from({ length: EXEC_IDS_KEPT + 1 }, (_, i) => ({ execId: `e${i}`, orderId: "o", symbol: "BTCUSDT", execTime: i, trade: true }));
     s.apply({ topic: "execution", rows });
     s.apply({ topic: "execution", rows: [rows[EXEC_IDS_KEPT]!] });
     expect(s.fills).toBe(EXEC_IDS_KEPT + 1);

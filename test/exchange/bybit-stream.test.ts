@@ -121,17 +121,25 @@ describe("BybitPrivateStream", () => {
     await c.next(isLive);
   });
 
-  test("reports a refused sign-in without the keys, and gives up after the cap on dials", async () => {
+  test("reports a refused sign-in without the keys, and at the cap on dials waits for the 5-minute window, then dials again", async () => {
     const r = await rig();
-    const c = client(r.url, { credentials: { apiKey: CREDS.apiKey, secret: "wrong-secret-value" }, maxAttemptsPer5Min: 3 });
-    const first = await c.next(isDown);
-    expect(first.reason).toContain("auth refused");
-    const final = await c.next((e): e is Extract<StreamEvent, { kind: "down" }> => e.kind === "down" && e.final);
-    expect(final.reason).toContain("giving up");
+    const timers = new ManualTimers();
+    const c = client(r.url, { credentials: { apiKey: CREDS.apiKey, secret: "wrong-secret-value" }, maxAttemptsPer5Min: 3, timers, now: () => Date.now() + timers.now });
+    for (let dial = 1; dial <= 3; dial++) {
+      const down = await c.next(isDown);
+      expect(down.reason).toContain("auth refused");
+      timers.advance(down.retryInMs!);
+    }
+    // the 4th dial would break the cap: it waits until the first dial is 5 minutes old
+    const capped = await c.next(isDown);
+    expect(capped.reason).toContain("3 connection attempts within 5 minutes");
+    expect(capped.final).toBe(false);
+    expect(capped.retryInMs!).toBeGreaterThan(299_000 - timers.now);
+    timers.advance(capped.retryInMs!);
+    expect((await c.next(isDown)).reason).toContain("auth refused");
     const text = JSON.stringify(c.events);
     expect(text).not.toContain(CREDS.apiKey);
     expect(text).not.toContain("wrong-secret-value");
-    expect(c.events.filter((e) => isDown(e) && !e.final)).toHaveLength(3);
   });
 });
 

@@ -67,6 +67,20 @@ describe("WardenMetrics", () => {
     await promtoolAccepts(text);
   });
 
+  test("warden_stream_state is 1 while every account with a stream reads from it, 0 as soon as one falls back", async () => {
+    const metrics = new WardenMetrics();
+    const state = async () => series((await metrics.exposition()).body).get("warden_stream_state");
+    const stream = (event: string, account: string) => metrics.emit({ ts: "", level: "info", component: "stream", event, account });
+    expect(await state()).toBe(0);
+    stream("stream.live", "main");
+    stream("stream.live", "mirror");
+    expect(await state()).toBe(1);
+    stream("stream.fallback", "mirror");
+    expect(await state()).toBe(0);
+    stream("stream.live", "mirror");
+    expect(await state()).toBe(1);
+  });
+
   test("counters only grow: REST totals are added as differences, unprotected time as position-seconds", async () => {
     const metrics = new WardenMetrics();
     const m = { ...makeMonitor(), protection: { state: "unprotected" as const, since: 1_000_000 } };
