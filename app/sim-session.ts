@@ -4,7 +4,7 @@
  * real code runs in the adapters, and the engine's clock is the simulator's virtual clock,
  * advanced one price step between cycles; request latency is real waiting.
  */
-import { scenarioRoster } from "./accounts.ts";
+import { aloneRoster, scenarioRoster } from "./accounts.ts";
 import type { Clock } from "../core/clock.ts";
 import type { AccountId } from "../core/domain/types.ts";
 import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
@@ -44,6 +44,8 @@ export interface SimSessionOptions {
   readonly legacyClient?: boolean;
   /** `run --dry-run`: the engine writes to paper exchanges over the adapters; the simulator sees reads only. */
   readonly dryRun?: boolean;
+  /** `run --account NAME`: compose this one account of the scenario alone (default: every account). */
+  readonly account?: AccountId;
 }
 
 export interface SimSession {
@@ -69,7 +71,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
   const clock: Clock = { now: () => sim.venue.now() };
   const budget = new RateBudget();
   const exchanges = new Map<AccountId, AccountExchange>();
-  for (const account of sim.venue.accounts()) {
+  for (const account of sim.venue.accounts().filter((a) => opts.account === undefined || a.id === opts.account)) {
     const adapter = createBybitAccount({
       account: account.id,
       apiKey: account.apiKey,
@@ -97,7 +99,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
     sink,
     config,
     budget,
-    roster: scenarioRoster(scenario),
+    roster: opts.account === undefined ? scenarioRoster(scenario) : aloneRoster(scenarioRoster(scenario), opts.account).roster,
   });
   await engine.start();
   return {

@@ -38,6 +38,7 @@ export const EVENT = {
   planApplied: "plan.applied",
   planEnded: "plan.ended",
   mirrorRatio: "mirror.ratio",
+  leaderNotRead: "leader.not-read",
   stateSetAside: "state.set-aside",
   rateBackoff: "rate.backoff",
   cycleCompleted: "cycle.completed",
@@ -116,6 +117,8 @@ export interface EventFields {
   /** A plan given for a position that is gone was removed: a later position on the symbol does not get it. */
   "plan.ended": { monitor: string; reason: string };
   "mirror.ratio": { ratio: number; from: string };
+  /** `run --account NAME` of a follower: its leader is not read by this process, so the leader's close is not followed here. */
+  "leader.not-read": { account: AccountName; leader: AccountName; message: string };
   "state.set-aside": { checkpoint: string; reason: string };
   "cycle.completed": {
     cycle: number;
