@@ -49,6 +49,39 @@ export const EVENT = {
 
 export type EventName = (typeof EVENT)[keyof typeof EVENT];
 
+/**
+ * The events about one account: each carries `account` (EVENTS.md, "Accounts"), and so does
+ * every other event that names a `monitor` (an `alert`, an `alert.*` delivery). The rest are
+ * the process's (run, cycle, reconcile, metrics, the instance tag, an IP-wide ban found by
+ * several accounts' reads at once).
+ */
+export const ACCOUNT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
+  EVENT.journalSettled,
+  EVENT.snapshotLoaded,
+  EVENT.cacheHit,
+  EVENT.fetchUncached,
+  EVENT.streamLive,
+  EVENT.streamFallback,
+  EVENT.streamAudit,
+  EVENT.orderPlaced,
+  EVENT.orderAmended,
+  EVENT.orderCancelled,
+  EVENT.orderFailed,
+  EVENT.fillDetected,
+  EVENT.ruleApplied,
+  EVENT.monitorAdopted,
+  EVENT.monitorClosed,
+  EVENT.mirrorDiverged,
+  EVENT.protectionChanged,
+  EVENT.readFailed,
+  EVENT.rateBackoff,
+  EVENT.choiceChanged,
+  EVENT.planApplied,
+  EVENT.planEnded,
+  EVENT.mirrorRatio,
+  EVENT.leaderNotRead,
+]);
+
 export type AccountName = "main" | "mirror" | (string & {});
 export type OrderRole = "entry" | "tp" | "sl" | (string & {});
 
@@ -78,7 +111,7 @@ export interface EventFields {
   "reconcile.completed": { adopted: number; retired: number; monitors: number };
   /** An intent left open in the journal by a crash, settled at start-up by looking its linkId up. */
   "lock.taken-over": { stateDir: string; holderPid?: number; holderCommand?: string; why: string };
-  "journal.settled": { linkId: string; kind: string; found: boolean; [detail: string]: unknown };
+  "journal.settled": { account: AccountName; monitor: string; linkId: string; kind: string; found: boolean; [detail: string]: unknown };
   "snapshot.loaded": { account: AccountName; positions: number; orders: number; calls: number; ms: number };
   "cache.hit": { account: AccountName; kind: string };
   /** A read made for one monitor alone, bypassing the account snapshot (the `--cache off` path). */
@@ -107,7 +140,7 @@ export interface EventFields {
   "alert.deduplicated": { kind?: string; monitor?: string; deduplicated: number };
   /** A monitor's protection as the exchange showed it changed (DESIGN, "Protection"). */
   "protection.changed": { monitor: string; state: string; was?: string; since: number; reason?: string };
-  "rate.backoff": { until: string | number; [detail: string]: unknown };
+  "rate.backoff": { account?: AccountName; until: string | number; [detail: string]: unknown };
   /** A read of one account failed; that account waits this cycle, the others go on. */
   "read.failed": { account?: AccountName; reason: string; [detail: string]: unknown };
   "instance.tagged": { instance: string };
@@ -116,7 +149,7 @@ export interface EventFields {
   "plan.applied": { monitor: string; at: number; [detail: string]: unknown };
   /** A plan given for a position that is gone was removed: a later position on the symbol does not get it. */
   "plan.ended": { monitor: string; reason: string };
-  "mirror.ratio": { ratio: number; from: string };
+  "mirror.ratio": { account: AccountName; leader: AccountName; ratio: number; from: string };
   /** `run --account NAME` of a follower: its leader is not read by this process, so the leader's close is not followed here. */
   "leader.not-read": { account: AccountName; leader: AccountName; message: string };
   "state.set-aside": { checkpoint: string; reason: string };

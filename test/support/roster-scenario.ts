@@ -16,7 +16,12 @@ export const ROSTER = [
 const SIZES: Record<string, number> = { "desk-lead": 1, "fam-1": 0.5, "fund-b-2": 0.25 };
 
 /** Writes `roster.json` (the scenario) and `warden.json` (the config with its `accounts`) into `dir`; returns their paths. */
-export function writeRosterScenario(dir: string, keys: Readonly<Record<string, { apiKey: string; secret: string }>> = {}): { scenario: string; config: string } {
+export function writeRosterScenario(
+  dir: string,
+  keys: Readonly<Record<string, { apiKey: string; secret: string }>> = {},
+  /** The scenario's `faults` (fixtures/scenarios/README.md). */
+  faults: readonly unknown[] = [],
+): { scenario: string; config: string } {
   const accounts = Object.fromEntries(
     ROSTER.map((a) => [
       a.name,
@@ -39,6 +44,7 @@ export function writeRosterScenario(dir: string, keys: Readonly<Record<string, {
     positions,
     orders: [],
     interventions: [{ step: 3, action: "close-position", account: "desk-lead", symbol: "BTCUSDT" }],
+    faults,
     prices: {
       BTCUSDT: [60000, 60100, 60200, 60300, 60250, 60200, 60150, 60100],
       ETHUSDT: [3000, 2995, 2990, 2985, 2990, 2995, 2992, 2990],
