@@ -56,7 +56,6 @@ export type EventName = (typeof EVENT)[keyof typeof EVENT];
  * several accounts' reads at once).
  */
 export const ACCOUNT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
-  EVENT.journalSettled,
   EVENT.snapshotLoaded,
   EVENT.cacheHit,
   EVENT.fetchUncached,
@@ -111,7 +110,7 @@ export interface EventFields {
   "reconcile.completed": { adopted: number; retired: number; monitors: number };
   /** An intent left open in the journal by a crash, settled at start-up by looking its linkId up. */
   "lock.taken-over": { stateDir: string; holderPid?: number; holderCommand?: string; why: string };
-  "journal.settled": { account: AccountName; monitor: string; linkId: string; kind: string; found: boolean; [detail: string]: unknown };
+  "journal.settled": { linkId: string; kind: string; found: boolean; [detail: string]: unknown };
   "snapshot.loaded": { account: AccountName; positions: number; orders: number; calls: number; ms: number };
   "cache.hit": { account: AccountName; kind: string };
   /** A read made for one monitor alone, bypassing the account snapshot (the `--cache off` path). */
