@@ -23,3 +23,13 @@ export function configRoster(config: EngineConfig, keyed: readonly AccountId[]):
   if (config.accounts !== undefined) return new Roster(config.accounts);
   return defaultRoster(keyed.filter((a) => a === "main" || a === "mirror"), config.mirror?.ratio);
 }
+
+/**
+ * `run --account NAME`: the roster of that one account alone. A follower alone is composed as a
+ * leader of nothing: its leader is not read by this process, so its leader's close cannot be
+ * followed here (the caller says so once); `leader` names it.
+ */
+export function aloneRoster(roster: Roster, name: AccountId): { readonly roster: Roster; readonly leader?: AccountId } {
+  const leader = roster.leaderOf(name);
+  return { roster: new Roster([{ name }]), ...(leader !== undefined ? { leader } : {}) };
+}

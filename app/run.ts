@@ -8,9 +8,10 @@
  * pause between cycles at once: that account's monitors are due (engine.wake) and a cycle
  * runs, bursts coalesced (wake-signal.ts).
  */
-import { configRoster, configuredAccounts } from "./accounts.ts";
+import { aloneRoster, configRoster, configuredAccounts, scenarioRoster } from "./accounts.ts";
 import { keyVariables } from "../core/domain/accounts.ts";
 import { systemClock } from "../core/clock.ts";
+import type { Monitor } from "../core/domain/monitor.ts";
 import type { AccountId } from "../core/domain/types.ts";
 import { InputError } from "../core/errors.ts";
 import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
@@ -59,12 +60,15 @@ export interface RunOptions {
   readonly dryRun?: boolean;
   /** How accounts are read: `polling` (the `warden` snapshots, default) or `stream` (the private WebSocket drives the cycles, REST audits; `run --stream`). */
   readonly read?: "polling" | "stream";
+  /** `run --account NAME`: compose this one account alone (its keys only; a follower without its leader). */
+  readonly account?: AccountId;
 }
 
 export async function runWarden(opts: RunOptions): Promise<RunSummary> {
   const dryRun = opts.dryRun === true;
-  const stateDir = opts.stateDir ?? defaultStateDir(opts.exchange, opts.exchange === "sim" ? opts.scenario : hostOf(opts), undefined, dryRun);
+  const stateDir = opts.stateDir ?? defaultStateDir(opts.exchange, opts.exchange === "sim" ? opts.scenario : hostOf(opts), undefined, dryRun, opts.account);
   const store = new FileStateStore(stateDir);
+  if (opts.account !== undefined && opts.exchange === "bybit" && !dryRun) await refuseOthersMonitors(store, opts.account);
   const lock = await store.lock(opts.once ? "run --once" : "run");
   const metrics = opts.metrics === undefined ? undefined : new WardenMetrics();
   const tally = new TallySink(metrics === undefined ? opts.sink : new TeeSink(opts.sink, metrics), systemClock.now);
@@ -110,7 +114,8 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       const { loadScenario } = await import("../core/sim/scenario.ts");
       const { openSimSession } = await import("./sim-session.ts");
       const scenario = loadScenario(opts.scenario);
-      emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, read: stream ? "stream" : "polling", checkpoint: checkpoint.id, dryRun });
+      emit("info", "run.started", { exchange: "sim", scenario: scenario.name, stateDir, cache: settings.cache, strategy, read: stream ? "stream" : "polling", checkpoint: checkpoint.id, dryRun, ...(opts.account !== undefined ? { account: opts.account } : {}) });
+      if (opts.account !== undefined) announceAlone(emit, opts.account, aloneRoster(scenarioRoster(scenario), opts.account).leader);
       const session = await openSimSession(scenario, {
         strategy,
         store,
@@ -119,6 +124,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         dryRun,
         stream,
         ...(opts.latency !== undefined ? { latency: opts.latency } : {}),
+        ...(opts.account !== undefined ? { account: opts.account } : {}),
       });
       closeReadPath = () => void session.close();
       engine = session.engine;
@@ -135,7 +141,9 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       const budget = new RateBudget();
       const clock = systemClock;
       exchanges = paperIf(dryRun, liveExchanges(opts, budget), clock.now);
-      emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, read: opts.read ?? "polling", checkpoint: checkpoint.id, dryRun });
+      emit("info", "run.started", { exchange: "bybit", baseUrl: opts.baseUrl ?? (opts.testnet ? "testnet" : "mainnet"), stateDir, cache: settings.cache, strategy, read: opts.read ?? "polling", checkpoint: checkpoint.id, dryRun, ...(opts.account !== undefined ? { account: opts.account } : {}) });
+      const roster = configRoster(opts.config, [...exchanges.keys()]);
+      if (opts.account !== undefined) announceAlone(emit, opts.account, configRoster(opts.config, configuredAccounts(opts.config).names).leaderOf(opts.account));
       const wakes = new WakeSignal();
       if (stream) {
         const streamPath = streamReadPath(exchanges, clock, opts.config, openStreams(opts), emitter(tally, "stream", clock.now));
@@ -153,7 +161,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
         sink: tally,
         config: opts.config,
         budget,
-        roster: configRoster(opts.config, [...exchanges.keys()]),
+        roster: opts.account === undefined ? roster : aloneRoster(roster, opts.account).roster,
       });
       await engine.start();
       advance = () => true;
@@ -178,7 +186,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
       reports.push(report);
       metrics?.observe(report, engine);
       if (readPath instanceof SnapshotReadPath) await store.writeCacheStats({ ...toStatsFile(readPath.cacheStats(), report.cycle, Date.now()) });
-      await store.writeStatus(statusOf(engine, report, tally, opts, readPath.name === "stream" ? "stream" : "polling"));
+      await store.writeStatus(statusOf(engine, report, tally, opts, readPath.name === "stream" ? "stream" : "polling", [...exchanges.keys()]));
       await lock.refresh();
       if (limit !== undefined && reports.length >= limit) {
         stopped = opts.once ? "once" : "cycles";
@@ -216,7 +224,7 @@ export async function runWarden(opts: RunOptions): Promise<RunSummary> {
 }
 
 /** What `warden status` reads: the monitors and the engine after this cycle (wall-clock figures over the last minute and hour). */
-function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: RunOptions, readMode: "polling" | "stream"): JsonObject {
+function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: RunOptions, readMode: "polling" | "stream", accounts: readonly AccountId[]): JsonObject {
   const now = systemClock.now();
   return buildStatus({
     monitors: engine.monitors(),
@@ -234,6 +242,7 @@ function statusOf(engine: Engine, report: CycleReport, tally: TallySink, opts: R
       alertsLastHour: tally.alertsSince(now - 60 * 60_000),
     },
     dryRun: opts.dryRun === true,
+    accounts,
     now,
   });
 }
@@ -259,9 +268,31 @@ function openStreams(opts: RunOptions): OpenStream {
   };
 }
 
+/** `run --account NAME` of a follower: said once at start, as a warning, since a close of its leader goes unfollowed. */
+function announceAlone(emit: ReturnType<typeof emitter>, account: AccountId, leader: AccountId | undefined): void {
+  if (leader === undefined) return;
+  emit("warn", "leader.not-read", {
+    account,
+    leader,
+    message: `${account} runs alone: its leader ${leader} is not read by this process, so a close of ${leader} is not followed on ${account} here (its own positions stay protected); run both in one process for that`,
+  });
+}
+
+/**
+ * A one-account run keeps to a state dir of its own: one that holds another account's active
+ * monitors (the whole roster's, from a run of every account) would leave those monitors
+ * unwatched but shown, and their stops unfollowed. Refused before anything is written.
+ */
+async function refuseOthersMonitors(store: FileStateStore, account: AccountId): Promise<void> {
+  const others = [...new Set((await store.loadMonitors<Monitor>()).filter((m) => m.status === "active" && m.account !== account).map((m) => m.account))];
+  if (others.length === 0) return;
+  throw new InputError("STATE_OTHER_ACCOUNTS", `state dir ${store.location} holds monitors of ${others.sort().join(", ")}: run --account ${account} needs a state dir of its own (leave out --state-dir for the default one, or give another)`);
+}
+
 function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, AccountExchange> {
   const exchanges = new Map<AccountId, AccountExchange>();
-  for (const account of configuredAccounts(opts.config).names) {
+  const names = opts.account !== undefined ? [opts.account] : configuredAccounts(opts.config).names;
+  for (const account of names) {
     const creds = opts.credentials[account];
     if (creds === undefined) continue;
     exchanges.set(
@@ -276,7 +307,7 @@ function liveExchanges(opts: RunOptions, budget: RateBudget): Map<AccountId, Acc
       }),
     );
   }
-  const missing = configuredAccounts(opts.config).required.filter((a) => !exchanges.has(a));
+  const missing = (opts.account !== undefined ? [opts.account] : configuredAccounts(opts.config).required).filter((a) => !exchanges.has(a));
   if (missing.length > 0) throw new InputError("RUN_NO_KEYS", `no keys for ${missing.join(", ")}: set ${missing.map((a) => keyVariables(a).key).join(", ")} and their _SECRET`);
   return exchanges;
 }

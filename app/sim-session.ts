@@ -9,7 +9,7 @@
  * (core/sim/in-process-socket.ts), the same client code that talks to `sim serve`, with the
  * scenario's stream faults.
  */
-import { scenarioRoster } from "./accounts.ts";
+import { aloneRoster, scenarioRoster } from "./accounts.ts";
 import type { Clock } from "../core/clock.ts";
 import type { AccountId } from "../core/domain/types.ts";
 import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
@@ -64,6 +64,8 @@ export interface SimSessionOptions {
   readonly dryRun?: boolean;
   /** Read the accounts from the simulator's private stream (`run --stream`); needs the `warden` strategy. */
   readonly stream?: boolean | SimStreamOptions;
+  /** `run --account NAME`: compose this one account of the scenario alone (default: every account). */
+  readonly account?: AccountId;
 }
 
 export interface SimSession {
@@ -95,7 +97,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
   const clock: Clock = { now: () => sim.venue.now() };
   const budget = new RateBudget();
   const exchanges = new Map<AccountId, AccountExchange>();
-  for (const account of sim.venue.accounts()) {
+  for (const account of sim.venue.accounts().filter((a) => opts.account === undefined || a.id === opts.account)) {
     const adapter = createBybitAccount({
       account: account.id,
       apiKey: account.apiKey,
@@ -141,7 +143,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
     sink,
     config,
     budget,
-    roster: scenarioRoster(scenario),
+    roster: opts.account === undefined ? scenarioRoster(scenario) : aloneRoster(scenarioRoster(scenario), opts.account).roster,
   });
   await engine.start();
   // The first cycle reads each account from the stream: wait until it is up (or refused).

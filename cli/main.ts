@@ -7,7 +7,7 @@
 import process from "node:process";
 import { cac, type CAC } from "cac";
 import { UsageError, WardenError, exitCodeOf } from "../core/errors.ts";
-import { argv, env, exit, runtimeVersion, writeStderr, writeStdout } from "../core/runtime.ts";
+import { argv, env, envNames, exit, runtimeVersion, writeStderr, writeStdout } from "../core/runtime.ts";
 import pkg from "../package.json" with { type: "json" };
 import { commands } from "./commands/index.ts";
 import { joinNegativeValues } from "./options.ts";
@@ -38,7 +38,8 @@ function isCacError(error: unknown): error is Error {
 /** The last guard at the exit boundary: no key or secret from the environment in an error line. */
 function withoutSecrets(line: string): string {
   let out = line;
-  const names = ["MAIN", "MIRROR"].flatMap((account) => ["KEY", "SECRET"].map((kind) => `WARDEN_${account}_API_${kind}`));
+  // every account's keys (WARDEN_<NAME>_API_KEY / _SECRET, any roster), not only main's and mirror's
+  const names = envNames().filter((name) => /^WARDEN_[A-Z0-9_]+_API_(KEY|SECRET)$/.test(name));
   for (const name of [...names, "WARDEN_TELEGRAM_BOT_TOKEN"]) {
     const value = env(name);
     if (value === undefined || value.length < 4) continue;

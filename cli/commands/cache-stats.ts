@@ -3,6 +3,7 @@
  * cache's statistics the engine writes each cycle (`<stateDir>/cache-stats.json`), per
  * account and kind, over the last cycle and since start. No statistics yet: one line, exit 2.
  * Default state dir: `sim-demo-30` under the state root when it exists, else the only one there.
+ * `--account NAME`: that account's figures only; a name the file has none of is one line, exit 2.
  */
 import type { CAC } from "cac";
 import { InputError, UsageError } from "../../core/errors.ts";
@@ -16,6 +17,7 @@ interface CacheStatsFlags {
   json?: unknown;
   prometheus?: unknown;
   watch?: unknown;
+  account?: unknown;
 }
 
 export function register(cli: CAC): void {
@@ -25,6 +27,7 @@ export function register(cli: CAC): void {
     .option("--json", "Print the statistics file as JSON")
     .option("--prometheus", "Print the Prometheus text exposition format")
     .option("--watch", "Redraw every 2 s until Ctrl-C")
+    .option("--account <name>", "That account's figures only (one the file has figures for)")
     .example("warden cache-stats --state-dir ~/.local/state/warden/sim-demo-30")
     .example("warden cache-stats --prometheus > /var/lib/node_exporter/warden.prom")
     .action((flags: CacheStatsFlags) => cacheStats(flags));
@@ -38,7 +41,7 @@ async function cacheStats(flags: CacheStatsFlags): Promise<number> {
   const dir = await readableStateDir(stringFlag("state-dir", flags.stateDir));
   const { writeStdout } = await import("../../core/runtime.ts");
   const render = async (): Promise<string> => {
-    const file = await readStats(dir);
+    const file = await readStats(dir, flags.account);
     if (json) return `${JSON.stringify({ stateDir: dir, ...file }, null, 2)}\n`;
     if (prometheus) return (await import("../../core/cache/stats-format.ts")).renderPrometheus(file);
     return (await import("../../core/cache/stats-format.ts")).renderStatsTable(file, Date.now(), dir);
@@ -51,7 +54,8 @@ async function cacheStats(flags: CacheStatsFlags): Promise<number> {
   return watchLoop(first, render);
 }
 
-async function readStats(dir: string): Promise<CacheStatsFile> {
+/** The statistics file, or its view for `--account` (checked against the accounts it has figures for). */
+async function readStats(dir: string, accountRaw: unknown): Promise<CacheStatsFile> {
   const { readCacheStats, CACHE_STATS_FILE } = await import("../../core/store/cache-stats-file.ts");
   const { join } = await import("node:path");
   const file = join(dir, CACHE_STATS_FILE);
@@ -60,5 +64,9 @@ async function readStats(dir: string): Promise<CacheStatsFile> {
   const { statsFileProblem } = await import("../../core/cache/stats.ts");
   const problem = statsFileProblem(raw);
   if (problem !== undefined) throw new InputError("CACHE_STATS_CORRUPT", `${file}: ${problem}`);
-  return raw as unknown as CacheStatsFile;
+  const stats = raw as unknown as CacheStatsFile;
+  const { statsAccounts, statsOfAccount } = await import("../../core/cache/stats.ts");
+  const { accountFlag } = await import("../account-flag.ts");
+  const account = accountFlag(accountRaw, statsAccounts(stats), file);
+  return account === undefined ? stats : statsOfAccount(stats, account);
 }

@@ -1,7 +1,7 @@
 /**
- * `warden plan SYMBOL [--side long|short] [--account main|mirror] [--stop PRICE|PCT%]
+ * `warden plan SYMBOL [--side long|short] [--account NAME] [--config FILE] [--stop PRICE|PCT%]
  * [--tp P1,P2,...|PCT%,...] [--ladder 85,5,5,5] [--trail AFTER_TP:PCT%] [--state-dir DIR]
- * [--json]`, and `warden plan --list`: the plan of one open position, which
+ * [--json]`, and `warden plan --list [--account NAME]`: the plan of one open position, which
  * wins over the config's plans and what was inferred from the orders. A running engine applies
  * it within one cycle and amends the orders in place; the next `run --once` does the same.
  * An inconsistent plan (a stop that would trigger at once, TPs on the wrong side, a ladder that
@@ -16,11 +16,13 @@ import type { Settings } from "../../core/store/settings.ts";
 import { InputError, UsageError } from "../../core/errors.ts";
 import { writeStdout } from "../../core/runtime.ts";
 import { boolFlag, enumFlag, stringFlag } from "../options.ts";
+import { accountFlag } from "../account-flag.ts";
 import { level, shares, tpLevels } from "../plan-flags.ts";
 
 interface PlanFlags {
   side?: unknown;
   account?: unknown;
+  config?: unknown;
   stop?: unknown;
   tp?: unknown;
   ladder?: unknown;
@@ -34,7 +36,8 @@ export function register(cli: CAC): void {
   cli
     .command("plan [symbol]", "Set the plan of one open position (stop, TPs, ladder, trail), or --list every plan and its source")
     .option("--side <long|short>", "The position's side (default: the only one open on the symbol)")
-    .option("--account <main|mirror>", "The account (default main)")
+    .option("--account <name>", "The account, a name of the roster (the config's accounts, else main or mirror; default: the first); with --list, that account's plans only")
+    .option("--config <file>", "Engine settings (JSON) whose accounts --account is checked against")
     .option("--stop [price|pct%]", "The stop: a price, or a distance from the average entry like 2%")
     .option("--no-stop", "Run this position without a stop by choice (as `warden no-stop`)")
     .option("--tp <prices|pcts>", "TPs nearest first: prices like 61000,62000, or distances like 1%,2%,3%")
@@ -51,14 +54,17 @@ export function register(cli: CAC): void {
 
 async function plan(symbol: string | undefined, flags: PlanFlags): Promise<number> {
   const json = boolFlag(flags.json);
+  const { configuredNames } = await import("../account-flag.ts");
+  const roster = await configuredNames(stringFlag("config", flags.config));
+  const only = accountFlag(flags.account, roster.names, roster.where);
   const { existingStateDir } = await import("../../core/store/state-dir.ts");
   const { FileStateStore } = await import("../../core/store/file-state-store.ts");
   const dir = await existingStateDir(stringFlag("state-dir", flags.stateDir));
   const store = new FileStateStore(dir);
   const monitors = (await store.loadMonitors<Monitor>()).filter((m) => m.status === "active");
-  if (boolFlag(flags.list)) return list(monitors, await store.positionPlans(), json);
+  if (boolFlag(flags.list)) return list(monitors.filter((m) => only === undefined || m.account === only), await store.positionPlans(), json);
   if (symbol === undefined) throw new UsageError("USAGE_PLAN", "plan needs a SYMBOL (or --list)");
-  const account = enumFlag("account", flags.account, ["main", "mirror"] as const) ?? "main";
+  const account = only ?? roster.names[0]!;
   const side = enumFlag("side", flags.side, ["long", "short"] as const);
   const candidates = monitors.filter((m) => m.account === account && m.symbol === symbol.toUpperCase() && (side === undefined || m.side === side));
   if (candidates.length === 0) throw new InputError("PLAN_NO_POSITION", `${dir}: Warden has no open position ${account}:${symbol.toUpperCase()}${side !== undefined ? `:${side}` : ""}`);

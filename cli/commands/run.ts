@@ -1,7 +1,8 @@
 /**
  * `warden run`: the engine. On the built-in simulator by default (no keys needed); live
  * with `--exchange bybit` and keys from WARDEN_MAIN_API_KEY/_SECRET (and WARDEN_MIRROR_...).
- * Flags and config are validated before any network call (exit 2).
+ * Flags and config are validated before any network call (exit 2). `--account NAME` runs that
+ * one account of the roster alone (its keys only, its own default state dir).
  */
 import type { CAC } from "cac";
 import { UsageError } from "../../core/errors.ts";
@@ -30,6 +31,7 @@ interface RunFlags {
   dryRun?: unknown;
   read?: unknown;
   stream?: unknown;
+  account?: unknown;
 }
 
 export function register(cli: CAC): void {
@@ -52,12 +54,14 @@ export function register(cli: CAC): void {
     .option("--metrics-host <host>", "Address the metrics server binds (with --metrics-port; default 127.0.0.1)")
     .option("--stream", "Read accounts from the private WebSocket stream (the simulator's, or Bybit's): a fill is acted on at once, REST audits (config stream.enabled)")
     .option("--read <polling|stream>", "How accounts are read: polling (REST snapshots) or stream (the same as --stream); default: config stream.enabled, else polling")
+    .option("--account <name>", "Run this one account of the roster alone (the config's accounts, else main or mirror; the scenario's on sim): its keys only, state dir <default>@<name>")
     .option("--dry-run", "Decide and announce every order write, send none (paper orders; state dir gets a -dry-run suffix)")
     .example("warden run")
     .example("warden run --exchange bybit --base-url http://127.0.0.1:8080 --once")
     .example("warden run --exchange bybit --metrics-port 9464")
     .example("warden run --exchange bybit --dry-run")
     .example("warden run --stream")
+    .example("warden run --exchange bybit --config warden.json --account follower-1")
     .action((flags: RunFlags) => run(flags));
 }
 
@@ -93,7 +97,14 @@ async function run(flags: RunFlags): Promise<number> {
   const read = streamFlag ? "stream" : (readFlag ?? (config.stream.enabled ? "stream" : "polling"));
   const { configuredAccounts } = await import("../../app/accounts.ts");
   const keyed = configuredAccounts(config);
-  const credentials = exchange === "bybit" ? liveCredentials(keyed.names, keyed.required) : {};
+  const { accountFlag } = await import("../account-flag.ts");
+  const account =
+    exchange === "bybit"
+      ? accountFlag(flags.account, keyed.names, config.accounts !== undefined ? `the accounts of ${configPath}` : "the default roster (no accounts in the config)")
+      : flags.account === undefined
+        ? undefined
+        : accountFlag(flags.account, await scenarioAccounts(scenario), `scenario ${scenario}`);
+  const credentials = exchange === "bybit" ? (account !== undefined ? liveCredentials([account], [account]) : liveCredentials(keyed.names, keyed.required)) : {};
   const { telegramToken } = await import("../telegram-token.ts");
   const token = telegramToken(config.alerts);
   // the webhook's URL may carry a secret in its path (Slack-style): never in any output
@@ -145,6 +156,7 @@ async function run(flags: RunFlags): Promise<number> {
       ...(metrics !== undefined ? { metrics } : {}),
       dryRun,
       read,
+      ...(account !== undefined ? { account } : {}),
     });
     await alerts?.flush(config.alerts.flushMs); // before the summary, which stays the last line
     closeSink(); // the live status line ends before the summary
@@ -158,6 +170,12 @@ async function run(flags: RunFlags): Promise<number> {
     await alerts?.flush(config.alerts.flushMs); // after a fault too; at once when done already
     closeSink();
   }
+}
+
+/** The accounts of a simulator scenario (`run --exchange sim --account`), read before anything is written. */
+async function scenarioAccounts(scenario: string): Promise<string[]> {
+  const { loadScenario } = await import("../../core/sim/scenario.ts");
+  return Object.keys(loadScenario(scenario).accounts);
 }
 
 /** The parts of a webhook URL that may be secret: its path and query (and the whole URL). */

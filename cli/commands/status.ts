@@ -6,6 +6,8 @@
  * mode, REST calls per minute, alerts in the last hour. `--check` prints one line and exits
  * 0 when every position is protected (no-stop and stand-by count as ok) and the engine is
  * alive, 1 otherwise. No status yet, or a corrupt one: one line naming the file, exit 2.
+ * `--account NAME`: that account's positions only (and `--check` judges those), NAME one of the
+ * accounts the run that wrote the file composed; another name is one line, exit 2.
  */
 import type { CAC } from "cac";
 import { InputError, UsageError } from "../../core/errors.ts";
@@ -20,6 +22,7 @@ interface StatusFlags {
   watch?: unknown;
   check?: unknown;
   maxAge?: unknown;
+  account?: unknown;
 }
 
 export function register(cli: CAC): void {
@@ -29,9 +32,11 @@ export function register(cli: CAC): void {
     .option("--json", "Print the status as JSON (each position's \"protection\": protected, unprotected, stand-by or no-stop)")
     .option("--watch", "Redraw every 2 s until Ctrl-C")
     .option("--check", "One line; exit 0 when every position is protected and the engine is alive, 1 otherwise")
+    .option("--account <name>", "That account's positions only (one of the accounts the run composed)")
     .option("--max-age <s>", "The engine is alive when its last cycle is at most S seconds old (default: 3 intervals)")
     .example("warden status --state-dir ~/.local/state/warden/bybit-api.bybit.com")
     .example("warden status --check --max-age 120   # after cron's run --once every minute")
+    .example("warden status --account follower-1 --json")
     .action((flags: StatusFlags) => status(flags));
 }
 
@@ -46,12 +51,12 @@ async function status(flags: StatusFlags): Promise<number> {
   const { writeStdout, useColor } = await import("../../core/runtime.ts");
   const { checkStatus, freshness } = await import("../../core/status/check.ts");
   if (check) {
-    const verdict = checkStatus(await readStatusDoc(dir), Date.now(), maxAgeMs);
+    const verdict = checkStatus(await readStatusDoc(dir, flags.account), Date.now(), maxAgeMs);
     writeStdout(json ? `${JSON.stringify({ stateDir: dir, ok: verdict.ok, reasons: verdict.reasons, line: verdict.line })}\n` : `${verdict.line}\n`);
     return verdict.ok ? 0 : 1;
   }
   const render = async (): Promise<string> => {
-    const doc = await readStatusDoc(dir);
+    const doc = await readStatusDoc(dir, flags.account);
     const fresh = freshness(doc, Date.now(), maxAgeMs);
     const lock = await lockHolder(dir);
     if (json) {
@@ -69,7 +74,8 @@ async function status(flags: StatusFlags): Promise<number> {
   return watchLoop(first, render);
 }
 
-async function readStatusDoc(dir: string): Promise<StatusDoc> {
+/** The status file, or its view for `--account` (checked against the accounts the file knows). */
+async function readStatusDoc(dir: string, accountRaw: unknown): Promise<StatusDoc> {
   const { readStatus, STATUS_FILE } = await import("../../core/store/status-file.ts");
   const { join } = await import("node:path");
   const file = join(dir, STATUS_FILE);
@@ -81,7 +87,10 @@ async function readStatusDoc(dir: string): Promise<StatusDoc> {
     const { corruptFile } = await import("../../core/store/state-json.ts");
     throw corruptFile("STATUS_CORRUPT", file, read.problem);
   }
-  return read.doc;
+  const { statusAccounts, statusOfAccount } = await import("../../core/status/status-doc.ts");
+  const { accountFlag } = await import("../account-flag.ts");
+  const account = accountFlag(accountRaw, statusAccounts(read.doc), file);
+  return account === undefined ? read.doc : statusOfAccount(read.doc, account);
 }
 
 /** The engine runs while a live `run` holds the state dir's lock. */

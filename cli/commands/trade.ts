@@ -1,16 +1,19 @@
 /**
  * `warden trade SYMBOL long|short --qty Q [--entries P1,P2,P3 | --market] [--stop PRICE|PCT%]
- * [--tp P1,P2,...|PCT%,...] [--ladder 85,5,5,5] [--account main|mirror] [--state-dir DIR]
+ * [--tp P1,P2,...|PCT%,...] [--ladder 85,5,5,5] [--account NAME] [--config FILE] [--state-dir DIR]
  * [--json] [--base-url URL] [--testnet]`: records the plan in the state dir (plans.json, as
  * `warden plan` does), then places the entries with Warden's orderLinkIds: limit orders split
  * evenly over the prices on the lot grid, or one market order. The running engine (or the next
  * `run --once`) places the stop and the TPs as soon as a position exists and follows the plan.
- * An inconsistent plan or an unknown symbol: every problem on one line, exit 2, nothing placed.
+ * An inconsistent plan, an unknown symbol or an account not in the roster (the config's `accounts`,
+ * or main and mirror): one line, exit 2, nothing placed. The account's keys come from
+ * WARDEN_<NAME>_API_KEY / _SECRET.
  */
 import type { CAC } from "cac";
 import type { Level, PositionPlan } from "../../core/domain/position-plan.ts";
 import { InputError, RuntimeFault, UsageError } from "../../core/errors.ts";
 import { writeStdout } from "../../core/runtime.ts";
+import { accountFlag } from "../account-flag.ts";
 import { liveCredentials } from "../credentials.ts";
 import { boolFlag, enumFlag, numberFlag, stringFlag } from "../options.ts";
 
@@ -22,6 +25,7 @@ interface TradeFlags {
   tp?: unknown;
   ladder?: unknown;
   account?: unknown;
+  config?: unknown;
   stateDir?: unknown;
   json?: unknown;
   baseUrl?: unknown;
@@ -37,7 +41,8 @@ export function register(cli: CAC): void {
     .option("--stop <price|pct%>", "The stop: a price beyond every entry, or a distance from the average entry like 2%")
     .option("--tp <prices|pcts>", "TPs nearest first: prices, or distances from the average entry like 1%,2%,3%")
     .option("--ladder <shares>", "% of the position per TP, summing to 100 (default 100 for one TP, 85/5/5/5 for four)")
-    .option("--account <main|mirror>", "The account (default main)")
+    .option("--account <name>", "The account, a name of the roster (the config's accounts, else main or mirror; default: the first)")
+    .option("--config <file>", "Engine settings (JSON) whose accounts --account is checked against")
     .option("--state-dir <dir>", "State directory the running engine uses (default: bybit-<host> under the state root)")
     .option("--base-url <url>", "Bybit-compatible REST URL (testnet, demo, or `warden sim serve`)")
     .option("--testnet", "Bybit's testnet")
@@ -52,7 +57,9 @@ async function trade(symbolArg: string, sideArg: string, flags: TradeFlags): Pro
   const side = enumFlag("side", sideArg, ["long", "short"] as const);
   if (side === undefined) throw new UsageError("USAGE_BAD_ARGUMENT", `side must be long or short, got "${sideArg}"`);
   const symbol = symbolArg.toUpperCase();
-  const account = enumFlag("account", flags.account, ["main", "mirror"] as const) ?? "main";
+  const { configuredNames } = await import("../account-flag.ts");
+  const roster = await configuredNames(stringFlag("config", flags.config));
+  const account = accountFlag(flags.account, roster.names, roster.where) ?? roster.names[0]!;
   const qty = numberFlag("qty", flags.qty, { min: 0 });
   if (qty === undefined) throw new UsageError("USAGE_BAD_FLAG", "trade needs --qty");
   const entriesText = stringFlag("entries", flags.entries);
@@ -73,8 +80,7 @@ async function trade(symbolArg: string, sideArg: string, flags: TradeFlags): Pro
 
   const baseUrl = stringFlag("base-url", flags.baseUrl);
   const testnet = boolFlag(flags.testnet);
-  const credentials = liveCredentials()[account];
-  if (credentials === undefined) throw new UsageError("USAGE_KEYS", `no ${account} account keys: set WARDEN_${account.toUpperCase()}_API_KEY and WARDEN_${account.toUpperCase()}_API_SECRET`);
+  const credentials = liveCredentials([account], [account])[account]!;
   const { createBybitAccount } = await import("../../core/exchange/ccxt-adapter.ts");
   const exchange = createBybitAccount({ account, apiKey: credentials.apiKey, secret: credentials.secret, testnet, ...(baseUrl !== undefined ? { baseUrl } : {}) });
   const instrument = (await exchange.instruments()).get(symbol);

@@ -26,6 +26,7 @@ export function renderStatus(v: StatusView, opts: { color: boolean }): string {
   const lines = [
     kleur.bold(`Warden status of ${v.stateDir}`) + (doc.dryRun === true ? `  ${kleur.yellow().bold("DRY RUN")}: orders and protection shown are paper, nothing was written to the exchange` : ""),
     `  engine       ${running}, ${e.exchange}, every ${seconds(e.intervalMs)}, read mode ${e.readMode}`,
+    ...(doc.accounts !== undefined ? [`  accounts     ${doc.accounts.join(", ")}`] : []),
     `  last cycle   ${e.cycle}, written ${clock(doc.writtenAt)} UTC (${cycleAge}), took ${e.cycleDurationMs} ms, ${e.cycleRestCalls} REST calls`,
     `  REST calls   ${e.restCallsPerMinute} in the last minute`,
     `  alerts       ${e.alertsLastHour === 0 ? "none" : kleur.yellow(String(e.alertsLastHour))} in the last hour`,

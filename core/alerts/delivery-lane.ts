@@ -156,9 +156,10 @@ export class DeliveryLane {
 }
 
 /** What an event about an alert says about the alert it carries. */
-export function subject(event: WardenEvent): { kind?: string; monitor?: string } {
+export function subject(event: WardenEvent): { kind?: string; account?: string; monitor?: string } {
   return {
     ...(typeof event["kind"] === "string" ? { kind: event["kind"] } : {}),
+    ...(typeof event["account"] === "string" ? { account: event["account"] } : {}),
     ...(typeof event["monitor"] === "string" ? { monitor: event["monitor"] } : {}),
   };
 }

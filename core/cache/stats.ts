@@ -56,6 +56,17 @@ export function hitRate(s: Pick<KindStats, "hits" | "misses" | "coalesced">): nu
   return reads === 0 ? undefined : (s.hits + s.coalesced) / reads;
 }
 
+/** The accounts a statistics file has figures for. */
+export function statsAccounts(file: CacheStatsFile): string[] {
+  return [...new Set([...Object.keys(file.sinceStart.accounts), ...Object.keys(file.lastCycle.accounts)])].sort();
+}
+
+/** The file with one account's figures only (`cache-stats --account`). */
+export function statsOfAccount(file: CacheStatsFile, account: string): CacheStatsFile {
+  const only = (w: CacheStats): CacheStats => ({ accounts: Object.fromEntries(Object.entries(w.accounts).filter(([a]) => a === account)) });
+  return { ...file, lastCycle: only(file.lastCycle), sinceStart: only(file.sinceStart) };
+}
+
 export function toStatsFile(windows: CacheStatsWindows, cycle: number, writtenAt: number): CacheStatsFile {
   return { writtenAt, cycle, lastCycle: windows.lastCycle, sinceStart: windows.sinceStart };
 }

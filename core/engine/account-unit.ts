@@ -191,7 +191,8 @@ export class AccountUnit {
     if (acted.length === 0) return false;
     const next = new Map(this.#monitors.map((m) => [m.id, m]));
     const writes = new Map<string, WriteAction[]>();
-    for (const { monitor, actions } of acted) this.#apply(next.get(monitor.id), monitor, actions, next, writes, now, false);
+    // a monitor that traded to follow (an exit, a size trade) is looked at again next cycle: its stop follows the fill
+    for (const { monitor, actions } of acted) this.#apply(next.get(monitor.id), actions.some(isWrite) ? { ...monitor, nextDueAt: now } : monitor, actions, next, writes, now, false);
     await this.#carryOut(writes, next);
     this.#monitors = [...next.values()];
     return true;

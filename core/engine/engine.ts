@@ -337,7 +337,7 @@ export class Engine {
         const leader = this.#roster.leaderOf(unit.account);
         if (leader !== undefined) {
           await done.get(leader)?.catch(() => undefined);
-          const { acted } = this.#handover.take(unit.account, unit.monitors(), own.loaded, this.#instruments, clock.now(), this.#rules.instance);
+          const { acted } = this.#handover.take(unit.account, unit.monitors(), own.failed, this.#instruments, clock.now(), this.#rules.instance);
           if (await unit.follow(acted, clock.now())) followed = true;
         }
         if (this.#roster.isLeader(unit.account)) this.#handover.post({ leader: unit.account, monitors: unit.monitors(), closed: own.closed, fresh: own.loaded });

@@ -125,7 +125,7 @@ export class Executor {
     if (outcome.status === "rate-limited") budget.backOff(action.account, this.#wall(outcome.retryAt));
     if (outcome.status === "ip-banned") {
       budget.ban(this.#wall(outcome.until));
-      emit("error", "alert", { level: "error", kind: "ip-ban", message: "IP banned by the exchange: all writes stopped", until: new Date(outcome.until).toISOString() });
+      emit("error", "alert", { level: "error", kind: "ip-ban", account: action.account, message: "IP banned by the exchange: all writes stopped", until: new Date(outcome.until).toISOString() });
     }
     await journal.outcome({
       id,

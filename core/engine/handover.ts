@@ -2,14 +2,16 @@
  * The hand-over between a leader's unit and its followers' (README "Accounts"): the one way
  * an account's cycle learns about another's. After its cycle a leader posts its news (its
  * monitors as they stand, and those that went flat by other means); each follower takes what
- * concerns it after its own cycle: its twins linked at its ratio, its leader's closes (queued
- * until the follower has been read: a follower whose read failed follows on the cycle it
- * is read again), and with `follow: "size"` its leader's size. The decisions are the domain's
+ * concerns it after its own cycle: its twins linked at its ratio, its leader's closes, and with
+ * `follow: "size"` its leader's size. A leader's close stays queued for a follower until that
+ * position of the follower is closed (a follower whose read failed, or whose exit the
+ * exchange refused, follows again next time), and never reaches a later lifetime of it. The decisions are the domain's
  * (mirror.ts); this only carries the news, so a later step can carry it between processes.
  */
 import type { Action } from "../domain/action.ts";
 import type { Roster } from "../domain/accounts.ts";
 import { followLeaderSize, followMainClose, linkTwin } from "../domain/mirror.ts";
+import { lifetimeKey } from "../domain/link-id.ts";
 import type { Monitor } from "../domain/monitor.ts";
 import { monitorId, type AccountId, type Instrument } from "../domain/types.ts";
 
@@ -30,8 +32,8 @@ export interface FollowerActs {
 
 export class Handover {
   readonly #roster: Roster;
-  /** Per follower, leader closes not yet followed. */
-  readonly #closes = new Map<AccountId, Monitor[]>();
+  /** Per follower, leader closes not yet followed to the end; `life`: the twin's lifetime they apply to, once seen. */
+  readonly #closes = new Map<AccountId, { readonly main: Monitor; life?: string }[]>();
   /** Per leader, its latest news. */
   readonly #latest = new Map<AccountId, LeaderNews>();
 
@@ -43,14 +45,14 @@ export class Handover {
   post(news: LeaderNews): void {
     this.#latest.set(news.leader, news);
     if (news.closed.length === 0) return;
-    for (const follower of this.#roster.followersOf(news.leader)) this.#closes.set(follower, [...(this.#closes.get(follower) ?? []), ...news.closed]);
+    for (const follower of this.#roster.followersOf(news.leader)) this.#closes.set(follower, [...(this.#closes.get(follower) ?? []), ...news.closed.map((main) => ({ main }))]);
   }
 
   /**
-   * What `follower` does now, given its monitors after its own cycle (`read`: it was read this
-   * cycle). Its leader's queued closes are taken only when it was read.
+   * What `follower` does now, given its monitors after its own cycle (`failed`: its read failed
+   * this cycle, so it writes nothing now; its leader's closes wait).
    */
-  take(follower: AccountId, monitors: readonly Monitor[], read: boolean, instruments: ReadonlyMap<string, Instrument>, now: number, instance?: string): FollowerActs {
+  take(follower: AccountId, monitors: readonly Monitor[], failed: boolean, instruments: ReadonlyMap<string, Instrument>, now: number, instance?: string): FollowerActs {
     const leader = this.#roster.leaderOf(follower);
     if (leader === undefined) return { acted: [] };
     const news = this.#latest.get(leader);
@@ -67,16 +69,20 @@ export class Handover {
         if (linked !== undefined) acted.set(linked.id, { monitor: linked, actions: [] });
       }
     }
-    if (!read) return { acted: [...acted.values()] };
+    if (failed) return { acted: [...acted.values()] };
     // the leader went flat by hand (or liquidation), here or while Warden was not looking
-    const closes = this.#closes.get(follower) ?? [];
-    this.#closes.delete(follower);
-    for (const main of closes) {
-      const twin = current(monitorId(follower, main.symbol, main.side));
-      if (twin === undefined || twin.mirrorOf !== main.id) continue;
-      const followed = followMainClose(twin, main, now, instance);
+    const pending = (this.#closes.get(follower) ?? []).filter((close) => {
+      const twin = current(monitorId(follower, close.main.symbol, close.main.side));
+      if (twin === undefined || twin.status !== "active" || twin.mirrorOf !== close.main.id) return false;
+      const life = lifetimeKey(twin);
+      if (close.life !== undefined && close.life !== life) return false; // a later position: not the one that followed
+      close.life = life;
+      const followed = followMainClose(twin, close.main, now, instance);
       if (followed.actions.length > 0) merge(acted, followed);
-    }
+      return true;
+    });
+    if (pending.length > 0) this.#closes.set(follower, pending);
+    else this.#closes.delete(follower);
     if (this.#roster.followMode(follower) === "size" && news?.fresh === true) {
       for (const lead of news.monitors) {
         const twin = current(monitorId(follower, lead.symbol, lead.side));

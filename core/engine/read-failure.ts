@@ -13,24 +13,27 @@ import type { RateBudget } from "./rate-budget.ts";
 export function absorbReadFailure(error: unknown, ctx: { budget: RateBudget; accounts: Iterable<AccountId>; emit: Emit; now: number; level?: Level }): boolean {
   if (!(error instanceof ExchangeReadError)) return false;
   const level = ctx.level ?? "warn";
+  // the account whose read this was, when it was one account's (the ban and back-off still reach every account they name)
+  const accounts = [...ctx.accounts];
+  const about = accounts.length === 1 ? { account: accounts[0] } : {};
   // retryAt comes on the engine's clock; the budget runs on the wall clock
   const wall = (at: number | undefined, fallbackMs: number) => ctx.budget.now() + (at === undefined ? fallbackMs : Math.max(0, at - ctx.now));
   switch (error.readKind) {
     case "rate-limited": {
       const until = wall(error.retryAt, 1_000);
-      for (const account of ctx.accounts) ctx.budget.backOff(account, until);
-      ctx.emit(level, "rate.backoff", { until: new Date(until).toISOString(), endpoint: error.endpoint });
+      for (const account of accounts) ctx.budget.backOff(account, until);
+      ctx.emit(level, "rate.backoff", { ...about, until: new Date(until).toISOString(), endpoint: error.endpoint });
       return true;
     }
     case "ip-banned": {
       const until = wall(error.retryAt, IP_BAN_MS);
       ctx.budget.ban(until);
-      ctx.emit("error", "alert", { level: "error", kind: "ip-ban", message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
+      ctx.emit("error", "alert", { level: "error", kind: "ip-ban", ...about, message: "IP banned by the exchange (HTTP 403): all writes stopped for 10 minutes", until: new Date(until).toISOString() });
       return true;
     }
     case "retryable":
     case "clock-skew":
-      ctx.emit(level, "read.failed", { endpoint: error.endpoint, code: error.code, reason: error.failure.reason });
+      ctx.emit(level, "read.failed", { ...about, endpoint: error.endpoint, code: error.code, reason: error.failure.reason });
       return true;
     default:
       return false;

@@ -141,7 +141,7 @@ async function settleIntents({ exchanges, store, emit }: StartUpInput): Promise<
       detail: landed === undefined ? "settled at start-up; the next evaluation converges" : landed ? "found at start-up" : "absent at start-up",
       ...(found !== undefined ? { orderId: found.id } : {}),
     });
-    emit("info", "journal.settled", { linkId: intent.action.linkId, kind: intent.action.kind, found: found !== undefined });
+    emit("info", "journal.settled", { account: intent.action.account, monitor: intent.monitor, linkId: intent.action.linkId, kind: intent.action.kind, found: found !== undefined });
   }
   return open.length;
 }

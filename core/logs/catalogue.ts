@@ -38,6 +38,7 @@ export const EVENT = {
   planApplied: "plan.applied",
   planEnded: "plan.ended",
   mirrorRatio: "mirror.ratio",
+  leaderNotRead: "leader.not-read",
   stateSetAside: "state.set-aside",
   rateBackoff: "rate.backoff",
   cycleCompleted: "cycle.completed",
@@ -47,6 +48,38 @@ export const EVENT = {
 } as const;
 
 export type EventName = (typeof EVENT)[keyof typeof EVENT];
+
+/**
+ * The events about one account: each carries `account` (EVENTS.md, "Accounts"), and so does
+ * every other event that names a `monitor` (an `alert`, an `alert.*` delivery). The rest are
+ * the process's (run, cycle, reconcile, metrics, the instance tag, an IP-wide ban found by
+ * several accounts' reads at once).
+ */
+export const ACCOUNT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
+  EVENT.snapshotLoaded,
+  EVENT.cacheHit,
+  EVENT.fetchUncached,
+  EVENT.streamLive,
+  EVENT.streamFallback,
+  EVENT.streamAudit,
+  EVENT.orderPlaced,
+  EVENT.orderAmended,
+  EVENT.orderCancelled,
+  EVENT.orderFailed,
+  EVENT.fillDetected,
+  EVENT.ruleApplied,
+  EVENT.monitorAdopted,
+  EVENT.monitorClosed,
+  EVENT.mirrorDiverged,
+  EVENT.protectionChanged,
+  EVENT.readFailed,
+  EVENT.rateBackoff,
+  EVENT.choiceChanged,
+  EVENT.planApplied,
+  EVENT.planEnded,
+  EVENT.mirrorRatio,
+  EVENT.leaderNotRead,
+]);
 
 export type AccountName = "main" | "mirror" | (string & {});
 export type OrderRole = "entry" | "tp" | "sl" | (string & {});
@@ -106,7 +139,7 @@ export interface EventFields {
   "alert.deduplicated": { kind?: string; monitor?: string; deduplicated: number };
   /** A monitor's protection as the exchange showed it changed (DESIGN, "Protection"). */
   "protection.changed": { monitor: string; state: string; was?: string; since: number; reason?: string };
-  "rate.backoff": { until: string | number; [detail: string]: unknown };
+  "rate.backoff": { account?: AccountName; until: string | number; [detail: string]: unknown };
   /** A read of one account failed; that account waits this cycle, the others go on. */
   "read.failed": { account?: AccountName; reason: string; [detail: string]: unknown };
   "instance.tagged": { instance: string };
@@ -115,7 +148,9 @@ export interface EventFields {
   "plan.applied": { monitor: string; at: number; [detail: string]: unknown };
   /** A plan given for a position that is gone was removed: a later position on the symbol does not get it. */
   "plan.ended": { monitor: string; reason: string };
-  "mirror.ratio": { ratio: number; from: string };
+  "mirror.ratio": { account: AccountName; leader: AccountName; ratio: number; from: string };
+  /** `run --account NAME` of a follower: its leader is not read by this process, so the leader's close is not followed here. */
+  "leader.not-read": { account: AccountName; leader: AccountName; message: string };
   "state.set-aside": { checkpoint: string; reason: string };
   "cycle.completed": {
     cycle: number;

@@ -76,6 +76,8 @@ export const statusDocSchema = z.object({
   engine: engineSchema,
   /** Written by `run --dry-run`: the orders shown are paper, none is on the exchange. Absent in files written before dry runs existed. */
   dryRun: z.boolean().optional(),
+  /** The accounts the run composed (all of the roster, or the one of `run --account`). Absent in files written before accounts were data. */
+  accounts: z.array(z.string()).optional(),
   positions: z.array(positionSchema),
 });
 
@@ -94,10 +96,12 @@ export interface StatusInput {
   readonly now: number;
   /** `run --dry-run`: what the engine would have done, with paper orders. */
   readonly dryRun?: boolean;
+  /** The accounts the run composed: only their monitors are shown (a state dir may keep others' from an earlier run). */
+  readonly accounts?: readonly string[];
 }
 
 export function buildStatus(input: StatusInput): StatusDoc {
-  const active = input.monitors.filter((m) => m.status === "active");
+  const active = input.monitors.filter((m) => m.status === "active" && (input.accounts === undefined || input.accounts.includes(m.account)));
   const positions = active
     .filter((m) => m.size > 0)
     .map((m) => positionStatus(m, input))
@@ -116,8 +120,25 @@ export function buildStatus(input: StatusInput): StatusDoc {
       waiting: active.length - positions.length,
     },
     dryRun: input.dryRun === true,
+    ...(input.accounts !== undefined ? { accounts: [...input.accounts] } : {}),
     positions,
   };
+}
+
+/** The accounts a status document knows: those the run composed, or (older files) those with a position. */
+export function statusAccounts(doc: StatusDoc): string[] {
+  return doc.accounts ?? [...new Set(doc.positions.map((p) => p.account))].sort();
+}
+
+/**
+ * The document as seen for one account (`status --account`): its positions only, and the
+ * unprotected count of those positions (the engine's own figure counts every account's, plus
+ * positions on instruments it could not load, which name no monitor). The engine's other
+ * figures (cycle, calls, alerts, failed accounts) are the process's and stay as they are.
+ */
+export function statusOfAccount(doc: StatusDoc, account: string): StatusDoc {
+  const positions = doc.positions.filter((p) => p.account === account);
+  return { ...doc, accounts: [account], engine: { ...doc.engine, unprotected: positions.filter((p) => p.protection === "unprotected").length }, positions };
 }
 
 function positionStatus(m: Monitor, input: StatusInput): PositionStatus {

@@ -33,8 +33,13 @@ function segment(s: string): string {
 /** Appended to a dry run's default state dir, so a dry run never leaves monitors a real run would trust. */
 export const DRY_RUN_SUFFIX = "-dry-run";
 
-export function defaultStateDir(exchange: "sim" | "bybit", scenarioOrHost: string, root = stateRoot(), dryRun = false): string {
-  return join(root, `${exchange}-${segment(scenarioOrHost)}${dryRun ? DRY_RUN_SUFFIX : ""}`);
+/**
+ * `account`: a run of that one account alone (`run --account NAME`) gets a state dir of its own,
+ * `<exchange>-<host>@<name>`, so that processes running accounts apart never share a lock or
+ * monitors (account names are `[a-z0-9-]`, safe in a path).
+ */
+export function defaultStateDir(exchange: "sim" | "bybit", scenarioOrHost: string, root = stateRoot(), dryRun = false, account?: string): string {
+  return join(root, `${exchange}-${segment(scenarioOrHost)}${account !== undefined ? `@${segment(account)}` : ""}${dryRun ? DRY_RUN_SUFFIX : ""}`);
 }
 
 /** Creates the state dir (and its parents); a file in the way is bad input named in one line, not a raw EEXIST. */

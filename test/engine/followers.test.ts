@@ -132,7 +132,7 @@ describe("hand-over", () => {
     return a;
   }
 
-  test("a leader's close is queued for a follower not read this cycle and taken when it is", async () => {
+  test("a leader's close stays queued for a follower until its position is closed: not while its read fails, not twice while its exit works, again when the exit was refused", async () => {
     const lead = await monitorsOf("lead", 0.2);
     const follower = await monitorsOf("f-close", 0.1);
     const w = await startWarden(clock, [lead, follower], { roster: new Roster([{ name: "lead" }, { name: "f-close", follows: "lead", ratio: 0.5 }]) });
@@ -141,11 +141,18 @@ describe("hand-over", () => {
     const handover = new Handover(new Roster([{ name: "lead" }, { name: "f-close", follows: "lead", ratio: 0.5 }]));
     const closed = { ...leadMonitor, status: "closed" as const, closeReason: "flat" as const };
     handover.post({ leader: "lead", monitors: [closed], closed: [closed], fresh: true });
-    expect(handover.take("f-close", mine, false, w.engine.instruments(), clock.now()).acted.flatMap((a) => a.actions)).toEqual([]);
-    const taken = handover.take("f-close", mine, true, w.engine.instruments(), clock.now()).acted;
-    expect(taken.flatMap((a) => a.actions.filter((x) => x.kind === "place").map((x) => x.kind === "place" && [x.role, x.qty, x.reduceOnly]))).toEqual([["exit", 0.1, true]]);
-    // taken once
+    // its read failed: nothing now
     expect(handover.take("f-close", mine, true, w.engine.instruments(), clock.now()).acted.flatMap((a) => a.actions)).toEqual([]);
+    const taken = handover.take("f-close", mine, false, w.engine.instruments(), clock.now()).acted;
+    const exits = (acted: typeof taken) => acted.flatMap((a) => a.actions.filter((x) => x.kind === "place").map((x) => x.kind === "place" && [x.role, x.qty, x.reduceOnly]));
+    expect(exits(taken)).toEqual([["exit", 0.1, true]]);
+    // its exit working: not sent twice
+    expect(exits(handover.take("f-close", [taken[0]!.monitor], false, w.engine.instruments(), clock.now()).acted)).toEqual([]);
+    // the exit refused (taken back): sent again, the close is still queued
+    expect(exits(handover.take("f-close", mine, false, w.engine.instruments(), clock.now()).acted)).toEqual([["exit", 0.1, true]]);
+    // the follower's position closed: the close leaves the queue, and a later position of it is left alone
+    handover.take("f-close", [{ ...mine[0]!, status: "closed", closeReason: "flat" }], false, w.engine.instruments(), clock.now());
+    expect(exits(handover.take("f-close", mine, false, w.engine.instruments(), clock.now()).acted)).toEqual([]);
   });
 
   test("a follower position with no link is linked to the leader's twin at the follower's ratio, and given its targets when it has none", async () => {
@@ -157,7 +164,7 @@ describe("hand-over", () => {
     const { mirrorOf: _m, ratio: _r, stopPrice: _s, ...loose } = w.engine.monitors().find((m) => m.account === "f1")!;
     const handover = new Handover(roster);
     handover.post({ leader: "lead", monitors: [leadMonitor], closed: [], fresh: true });
-    const [linked] = handover.take("f1", [loose], true, w.engine.instruments(), clock.now()).acted;
+    const [linked] = handover.take("f1", [loose], false, w.engine.instruments(), clock.now()).acted;
     expect([linked?.monitor.mirrorOf, linked?.monitor.ratio, linked?.monitor.stopPrice]).toEqual(["lead:BTCUSDT:long", 0.5, leadMonitor.stopPrice]);
   });
 });

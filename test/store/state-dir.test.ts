@@ -39,6 +39,13 @@ describe("state dir", () => {
     expect(defaultStateDir("sim", "demo-30", "/r", false)).toBe("/r/sim-demo-30");
   });
 
+  test("a run of one account alone (run --account) gets its own default dir, so processes of different accounts never share a lock", () => {
+    expect(defaultStateDir("bybit", "https://api.bybit.com", "/r", false, "fam-1")).toBe("/r/bybit-api.bybit.com@fam-1");
+    expect(defaultStateDir("bybit", "https://api.bybit.com", "/r", true, "fam-1")).toBe("/r/bybit-api.bybit.com@fam-1-dry-run");
+    expect(defaultStateDir("sim", "demo-30", "/r", false, "mirror")).toBe("/r/sim-demo-30@mirror");
+    expect(defaultStateDir("sim", "demo-30", "/r", false, "mirror")).not.toBe(defaultStateDir("sim", "demo-30", "/r", false, "main"));
+  });
+
   test("a maintenance command uses the only state dir, or asks which one", async () => {
     const root = await mkdtemp(join(tmpdir(), "warden-dirs-"));
     try {
