@@ -20,9 +20,9 @@ import { toLots } from "../domain/units.ts";
 import { revertWrite } from "../domain/write-outcome.ts";
 import type { AccountExchange } from "../exchange/port.ts";
 import type { Emit } from "../logs/event.ts";
-import { cpuMicros } from "../runtime.ts";
 import type { Announcer } from "./announcer.ts";
 import type { EngineConfig } from "./config.ts";
+import { CpuMeter } from "./cpu-meter.ts";
 import { withDeadline } from "./deadline.ts";
 import { Decider, isLook, type Look } from "./decider.ts";
 import { succeeded, type ExecutedWrite, type Executor } from "./executor.ts";
@@ -117,15 +117,8 @@ export class AccountUnit {
    */
   async cycle(now: number, first: boolean): Promise<UnitCycle> {
     const ctx = this.#ctx;
-    let engineCpu = 0;
-    const timed = <T>(work: () => T): T => {
-      const c0 = cpuMicros();
-      try {
-        return work();
-      } finally {
-        engineCpu += cpuMicros() - c0;
-      }
-    };
+    const cpu = new CpuMeter();
+    const timed = <T>(work: () => T): T => cpu.time(work);
     const isDueNow = (m: Monitor) => isDue(m, now) || sweepDue(m, now);
     const dueBefore = this.#monitors.filter(isDueNow);
     const wholeDue = this.#unplaced || now - this.#lastLoaded >= ctx.config.urgency.activeEveryMs;
@@ -179,7 +172,7 @@ export class AccountUnit {
     });
     if (await this.#carryOut(writes, next)) dirty = true;
     this.#monitors = [...next.values()];
-    return { account: this.account, loaded: true, failed: false, due: due.length, actions, lookups, dirty, noInstrument: discovery.noInstrument, closed, engineCpuMicros: engineCpu, adopted: discovery.adopted };
+    return { account: this.account, loaded: true, failed: false, due: due.length, actions, lookups, dirty, noInstrument: discovery.noInstrument, closed, engineCpuMicros: cpu.micros, adopted: discovery.adopted };
   }
 
   /**

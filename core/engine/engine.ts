@@ -19,6 +19,7 @@ import { emitter, type Emit, type EventSink } from "../logs/event.ts";
 import { cpuMicros } from "../runtime.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { EngineConfig } from "./config.ts";
+import { CpuMeter } from "./cpu-meter.ts";
 import { AccountUnit, type UnitContext, type UnitCycle } from "./account-unit.ts";
 import { Announcer } from "./announcer.ts";
 import { Executor } from "./executor.ts";
@@ -345,15 +346,8 @@ export class Engine {
       })());
     }
     const units = await Promise.all(done.values());
-    let engineCpu = units.reduce((sum, u) => sum + u.engineCpuMicros, 0);
-    const timed = <T>(work: () => T): T => {
-      const c0 = cpuMicros();
-      try {
-        return work();
-      } finally {
-        engineCpu += cpuMicros() - c0;
-      }
-    };
+    const engineCpu = new CpuMeter(units.reduce((sum, u) => sum + u.engineCpuMicros, 0));
+    const timed = <T>(work: () => T): T => engineCpu.time(work);
     const monitors = this.monitors();
     const diverging = timed(() => this.#announcer.divergence(monitors, this.#instruments));
     for (const m of monitors) {
@@ -370,7 +364,7 @@ export class Engine {
     if (first || followed || units.some((u) => u.dirty)) {
       const saveCpu0 = cpuMicros();
       await store.saveMonitors(monitors);
-      engineCpu += cpuMicros() - saveCpu0;
+      engineCpu.micros += cpuMicros() - saveCpu0;
     }
     const urgencyNow = timed(() => this.#urgencyBreakdown(monitors));
 
@@ -385,7 +379,7 @@ export class Engine {
       due: units.reduce((sum, u) => sum + u.due, 0),
       durationMs: performance.now() - t0,
       cpuMicros: cpuMicros() - cpu0,
-      engineCpuMicros: engineCpu,
+      engineCpuMicros: engineCpu.micros,
       restCalls: this.restCalls() - calls0,
       read,
       lookups,

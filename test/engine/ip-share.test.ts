@@ -2,6 +2,7 @@
  * The per-IP window shared by many accounts (core/engine/ip-share.ts through RateBudget), on a
  * virtual clock with timers: 50 accounts that each want far more than 600 requests per 5 s.
  */
+import { seededRng } from "../../core/rng.ts";
 import { describe, expect, test } from "bun:test";
 import { bybitLimits, RateBudget, type RateLimits, type RequestClass } from "../../core/engine/rate-budget.ts";
 import { VirtualTimers } from "../support/virtual-timers.ts";
@@ -14,17 +15,6 @@ interface Grant {
   readonly at: number;
 }
 
-/** Seeded, so every run sees the same round trips. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeRig(limits: RateLimits = bybitLimits) {
   const clock = new VirtualTimers();
@@ -43,7 +33,7 @@ function makeRig(limits: RateLimits = bybitLimits) {
    * each followed by a 5-50 ms round trip; and, with `writeEveryMs`, a write loop.
    */
   const heavy = (account: string, until: number, seed: number, o: { loops?: number; writeEveryMs?: number } = {}) => {
-    const rng = mulberry32(seed);
+    const rng = seededRng(seed);
     for (let i = 0; i < (o.loops ?? 8); i++) {
       void (async () => {
         while (clock.now() < until) {

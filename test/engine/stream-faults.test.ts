@@ -8,6 +8,7 @@
  * No fixed sleeps: the tests wait on events, on the in-process stream's deliveries, or on
  * manual timers.
  */
+import { Arrivals } from "../support/arrivals.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { openSimSession, SIM_BASE_URL, type SimSession, type SimStreamOptions } from "../../app/sim-session.ts";
 import { defaultEngineConfig } from "../../core/engine/config.ts";
@@ -28,39 +29,12 @@ afterEach(async () => {
 
 /** Events as they come, with a waiter that hands each one out once. */
 function eventLog() {
-  const items: WardenEvent[] = [];
-  const taken = new Set<WardenEvent>();
-  const watchers = new Set<() => void>();
+  const arrivals = new Arrivals<WardenEvent>();
   return {
-    items,
-    sink: {
-      emit(e: WardenEvent) {
-        items.push(e);
-        for (const w of [...watchers]) w();
-      },
-    },
-    next(name: string, timeoutMs = 10_000): Promise<WardenEvent> {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const found = items.find((i) => !taken.has(i) && i.event === name);
-          if (found === undefined) return;
-          taken.add(found);
-          done();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`no ${name} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const done = (): void => {
-          clearTimeout(timer);
-          watchers.delete(check);
-        };
-        watchers.add(check);
-        check();
-      });
-    },
-    since: (i: number, name: string) => items.slice(i).filter((e) => e.event === name),
+    items: arrivals.items,
+    sink: { emit: (e: WardenEvent) => arrivals.push(e) },
+    next: (name: string, timeoutMs = 10_000): Promise<WardenEvent> => arrivals.next((i) => i.event === name, timeoutMs, `no ${name}`),
+    since: (i: number, name: string) => arrivals.items.slice(i).filter((e) => e.event === name),
   };
 }
 

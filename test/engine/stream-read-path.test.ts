@@ -5,6 +5,7 @@
  * back to polling and comes back through a fresh snapshot. An engine on it runs steady cycles
  * with zero REST requests and reacts to a fill pushed on the stream.
  */
+import { Arrivals } from "../support/arrivals.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { SnapshotCache } from "../../core/cache/snapshot-cache.ts";
 import type { Clock } from "../../core/clock.ts";
@@ -34,39 +35,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Resolves with the first item pushed to `list` (now or later) that matches. */
-function waiter<T>() {
-  const items: T[] = [];
-  const taken = new Set<T>();
-  const watchers = new Set<() => void>();
-  return {
-    items,
-    push(item: T) {
-      items.push(item);
-      for (const w of [...watchers]) w();
-    },
-    next(match: (item: T) => boolean, timeoutMs = 5_000): Promise<T> {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const found = items.find((i) => !taken.has(i) && match(i));
-          if (found === undefined) return;
-          taken.add(found);
-          done();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`nothing matching within ${timeoutMs} ms; got ${JSON.stringify(items).slice(0, 2000)}`));
-        }, timeoutMs);
-        const done = (): void => {
-          clearTimeout(timer);
-          watchers.delete(check);
-        };
-        watchers.add(check);
-        check();
-      });
-    },
-  };
+/** Resolves with the first item pushed (now or later) that matches. */
+function waiter<T>(): Arrivals<T> {
+  return new Arrivals<T>();
 }
 
 interface Rig {
