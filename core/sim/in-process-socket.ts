@@ -84,6 +84,12 @@ export function inProcessStream(venue: Venue, opts: PrivateStreamOptions = {}): 
       const q = url.indexOf("?");
       deliveries.post(() => {
         if (this.readyState !== 0) return;
+        if (!hub.admits()) {
+          // Bybit's connection-rate limit: the handshake fails, as a browser WebSocket reports it
+          this.dispatchEvent(event("error"));
+          this.#closed(ABNORMAL_CLOSURE, "");
+          return;
+        }
         this.#conn = hub.open(
           {
             send: (text) => deliveries.post(() => this.#deliver(text)),

@@ -90,10 +90,12 @@ const faultSchema = z.strictObject({
  * pong, no data, ever); for its next `count` push frames of `topic` "drop-frame" (never
  * sent), "duplicate" (sent twice), "delay" (sent `delayMs` later), "reorder" (sent after the
  * connection's next push frame); for its next `count` auth or subscribe requests
- * "refuse-auth" / "refuse-subscribe" (`success: false`).
+ * "refuse-auth" / "refuse-subscribe" (`success: false`); for the next `count` connection attempts
+ * from anyone (the limit is per IP: no account) "refuse-connect", Bybit's connection-rate limit
+ * (the upgrade answered HTTP 429; the in-process socket fails to open, close code 1006).
  */
 const streamFaultSchema = z.strictObject({
-  kind: z.enum(["close", "drop", "stall", "drop-frame", "duplicate", "delay", "reorder", "refuse-auth", "refuse-subscribe"]),
+  kind: z.enum(["close", "drop", "stall", "drop-frame", "duplicate", "delay", "reorder", "refuse-auth", "refuse-subscribe", "refuse-connect"]),
   atStep: z.number().int().nonnegative(),
   account: account.optional(),
   /** Frame faults: the topic whose frames it hits (either form, `order` or `order.linear`). */

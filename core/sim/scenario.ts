@@ -172,6 +172,7 @@ export function crossCheck(s: Scenario): string | undefined {
     const at = `streamFaults[${i}]`;
     if (unknown(f.account)) return `${at}.account: ${f.account} is not in accounts`;
     if (f.atStep >= steps) return `${at}.atStep: ${f.atStep} is beyond the price path (${steps} steps, 0-${steps - 1})`;
+    if (f.kind === "refuse-connect" && f.account !== undefined) return `${at}.account: refuse-connect is Bybit's per-IP connection limit: it takes no account`;
     const framed = f.kind === "drop-frame" || f.kind === "duplicate" || f.kind === "delay" || f.kind === "reorder";
     if (framed && f.topic === undefined) return `${at}.topic: required for ${f.kind}`;
     if (!framed && f.topic !== undefined) return `${at}.topic: only drop-frame, duplicate, delay and reorder take a topic`;

@@ -8,7 +8,9 @@
  *   and used up by the next `count` push frames of their topic, on whichever connection of
  *   that account;
  * - request faults ("refuse-auth", "refuse-subscribe") are armed and used up by the next
- *   `count` auth or subscribe requests with that account's valid credentials.
+ *   `count` auth or subscribe requests with that account's valid credentials;
+ * - "refuse-connect" (Bybit's per-IP connection-rate limit) is armed and used up by the next
+ *   `count` connection attempts, whoever makes them.
  * Each fault fires once; `fired()` says how often each one has acted (connections, frames or
  * requests).
  */
@@ -83,6 +85,15 @@ export class StreamFaults {
       default:
         return SEND;
     }
+  }
+
+  /** True when an armed refuse-connect fault takes this connection attempt. */
+  refusesConnect(): boolean {
+    const a = this.#armed.find((x) => x.left > 0 && x.fault.kind === "refuse-connect");
+    if (a === undefined) return false;
+    a.left -= 1;
+    this.#fired[a.index]! += 1;
+    return true;
   }
 
   /** True when an armed refuse-auth / refuse-subscribe fault takes this request of `account`. */

@@ -36,6 +36,8 @@ export interface PrivateStreamOptions {
 export interface PrivateStreamStats {
   /** Connections accepted since start. */
   readonly connections: number;
+  /** Connection attempts refused by the connection-rate limit ("refuse-connect"). */
+  readonly refused: number;
   readonly open: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
@@ -122,6 +124,7 @@ export class PrivateHub {
   /** The venue records changes only while someone listens: listen only while a connection is open. */
   #offVenue: (() => void) | undefined;
   #accepted = 0;
+  #refused = 0;
   #messagesIn = 0;
   #messagesOut = 0;
 
@@ -136,6 +139,16 @@ export class PrivateHub {
     });
     // Frame and request faults of step 0 are armed from the start (the first connection's sign-in).
     this.#faults.atStep(0, []);
+  }
+
+  /**
+   * Whether a connection attempt is let in: false while a "refuse-connect" fault (Bybit's
+   * per-IP connection-rate limit) has attempts left; the transport then refuses the upgrade.
+   */
+  admits(): boolean {
+    if (!this.#faults.refusesConnect()) return true;
+    this.#refused++;
+    return false;
   }
 
   /** A new connection over `wire`; `query` is the URL's query string (max_active_time). */
@@ -156,7 +169,7 @@ export class PrivateHub {
   }
 
   stats(): PrivateStreamStats {
-    return { connections: this.#accepted, open: this.#connections.size, messagesIn: this.#messagesIn, messagesOut: this.#messagesOut, faultsFired: this.#faults.fired() };
+    return { connections: this.#accepted, refused: this.#refused, open: this.#connections.size, messagesIn: this.#messagesIn, messagesOut: this.#messagesOut, faultsFired: this.#faults.fired() };
   }
 
   /** Closes every connection (close frame 1001) and stops listening to the venue. */

@@ -42,6 +42,11 @@ export function attachPrivateStream(server: Server, venue: Venue, opts: PrivateS
       socket.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       return;
     }
+    if (!hub.admits()) {
+      // Bybit's connection-rate limit: the upgrade is refused
+      socket.end("HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n\r\ntoo many requests");
+      return;
+    }
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
     socket.setNoDelay(true);
     const c = hub.open(

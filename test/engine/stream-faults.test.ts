@@ -152,6 +152,18 @@ describe("stream faults, in process", () => {
     });
   }
 
+  test("refuse-connect (Bybit's connection-rate limit): dials refused at the handshake, Warden polls from the first cycle, stays protected, and goes live when a dial is let in", async () => {
+    const r = await rig([{ kind: "refuse-connect", atStep: 0, count: 3 }]);
+    const fallback = await r.events.next("stream.fallback");
+    expect(fallback["account"]).toBe("main");
+    const first = await r.s.runCycle();
+    expect(first.restCalls).toBeGreaterThan(0);
+    await backLive(r);
+    expect(r.s.stream!.socket.stats().refused).toBe(3);
+    await traderAdds(r);
+    await untilProtected(r);
+  });
+
   test("connection-rate limit: at the cap on dials the client waits out the 5-minute window while Warden polls, then returns", async () => {
     const timers = new ManualTimers();
     const r = await rig([{ kind: "refuse-auth", atStep: 0, account: "main", count: 4 }], { client: { timers, now: () => Date.now() + timers.now, maxAttemptsPer5Min: 3, random: () => 0 } });

@@ -64,6 +64,22 @@ describe("stream faults", () => {
     await again.waitFor(isTopic("order"));
   });
 
+  test("refuse-connect: Bybit's connection-rate limit answers the next upgrades 429, then lets one in", async () => {
+    const r = await rig([{ kind: "refuse-connect", atStep: 0, count: 2 }]);
+    const attempt = () =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(privateUrl(r.server.url));
+        ws.onopen = () => {
+          ws.close();
+          resolve("open");
+        };
+        ws.onerror = () => resolve("refused");
+      });
+    expect([await attempt(), await attempt(), await attempt()]).toEqual(["refused", "refused", "open"]);
+    const state = (await (await fetch(`${r.server.url}/__sim/state`)).json()) as { websocket: { refused: number; faultsFired: number[] } };
+    expect([state.websocket.refused, state.websocket.faultsFired]).toEqual([2, [2]]);
+  });
+
   test("drop: the socket ends with no close frame", async () => {
     const r = await rig([{ kind: "drop", atStep: 1 }]);
     const probe = await r.connect();
