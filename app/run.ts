@@ -33,7 +33,7 @@ import { toStatsFile } from "../core/cache/stats.ts";
 import { readPathFor, streamReadPath } from "../core/engine/read-paths.ts";
 import type { OpenStream } from "../core/engine/stream-read-path.ts";
 import { WakeSignal } from "../core/engine/wake-signal.ts";
-import { BybitPrivateStream, privateStreamUrl } from "../core/exchange/bybit-stream.ts";
+import { BybitPrivateStream, linkTimings, privateStreamUrl } from "../core/exchange/bybit-stream.ts";
 import { callFigures, hitRate, protectionFigures, TallySink, writeRequests, type RunSummary } from "../core/engine/run-summary.ts";
 import { buildStatus } from "../core/status/status-doc.ts";
 import { TeeSink } from "../core/logs/tee-sink.ts";
@@ -264,7 +264,7 @@ function openStreams(opts: RunOptions): OpenStream {
   return (account, onEvent) => {
     const credentials = opts.credentials[account];
     if (credentials === undefined) throw new InputError("RUN_NO_KEYS", `no keys for the ${account} account's stream`);
-    return new BybitPrivateStream({ url, credentials, onEvent });
+    return new BybitPrivateStream({ url, credentials, onEvent, ...linkTimings(opts.intervalMs ?? opts.config.intervalMs) });
   };
 }
 

@@ -29,6 +29,19 @@ export const STREAM_DEFAULTS = {
 
 const WINDOW_MS = 300_000;
 
+/**
+ * The heartbeat for a run that polls every `intervalMs` when the stream is down: a ping at
+ * least every half interval (at most Bybit's recommended 20 s) and a link silent for one
+ * interval (at least two pings, at most the default) declared dead, so a stalled stream
+ * (open socket, no pongs, no data) is found and the account polls again within about one
+ * interval, as a closed one is.
+ */
+export function linkTimings(intervalMs: number): { readonly pingEveryMs: number; readonly deadAfterMs: number } {
+  const pingEveryMs = Math.max(250, Math.min(STREAM_DEFAULTS.pingEveryMs, Math.floor(intervalMs / 2)));
+  const deadAfterMs = Math.min(STREAM_DEFAULTS.deadAfterMs, Math.max(intervalMs, 2 * pingEveryMs));
+  return { pingEveryMs, deadAfterMs };
+}
+
 export type StreamRow = Record<string, unknown>;
 
 export type StreamEvent =

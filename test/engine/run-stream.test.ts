@@ -87,6 +87,23 @@ describe("run --read stream on sim serve", () => {
     await dir.remove();
   }, 60_000);
 
+  test("a silent stall of sim serve's stream is found within about one interval: the account polls, then goes live again on a new connection", async () => {
+    const server = spawnWarden(["sim", "serve", "--port", "0", "--latency", "zero", "--stream-fault", "stall@1,account=main"], { env: DEMO_KEYS, server: true });
+    const url = (await server.waitForLine((l) => l.startsWith("listening on "), 20_000)).slice("listening on ".length).trim();
+    const dir = await tempDir("run-stream-stall");
+    const run = spawnWarden(["run", "--exchange", "bybit", "--base-url", url, "--state-dir", dir.path, "--interval", "1000", "--stream", "--json"], { env: DEMO_KEYS });
+    const isMain = (name: string) => (l: string): boolean => isEvent(name)(l) && l.includes('"account":"main"');
+    await run.waitForLine(isMain("stream.live"), 30_000);
+    const n = run.lines.length;
+    expect((await fetch(`${url}/__sim/step?n=1`, { method: "POST" })).ok).toBe(true);
+    const fallback = eventsOf([await run.waitForLine((l) => run.lines.indexOf(l) >= n && isMain("stream.fallback")(l), 30_000)])[0]!;
+    // ping every 500 ms, dead after 1 s of silence (linkTimings(1000)): not the 45 s default
+    expect(String(fallback["why"])).toContain("silent for 1000 ms");
+    await run.waitForLine((l) => run.lines.indexOf(l) >= n && isMain("stream.live")(l), 30_000);
+    await run.kill("SIGTERM");
+    await dir.remove();
+  }, 60_000);
+
   test("--stream reacts to a TP1 fill pushed on the stream at once, not at the next interval (60 s): the stop goes to breakeven", async () => {
     const env = { WARDEN_MAIN_API_KEY: "sim-main-key", WARDEN_MAIN_API_SECRET: "sim-main-secret" };
     const dir = await tempDir("run-stream-fill");

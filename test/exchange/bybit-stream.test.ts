@@ -4,6 +4,7 @@
  * it reconnects after the server closes or drops the link, and after a silent stall (the
  * dead-link timeout); a refused sign-in is reported without the keys; dials are capped.
  */
+import { linkTimings } from "../../core/exchange/bybit-stream.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { backoffMs, BybitPrivateStream, privateStreamUrl, type BybitStreamOptions, type StreamEvent } from "../../core/exchange/bybit-stream.ts";
 import type { ScenarioInput } from "../../core/sim/scenario-schema.ts";
@@ -277,5 +278,13 @@ describe("BybitPrivateStream timers (a stub socket and manual timers)", () => {
     stream.stop();
     ws.reply({ id: "4", topic: "order", creationTime: 8, data: [{}] });
     expect(events).toHaveLength(3);
+  });
+});
+
+describe("link timings for a run's interval", () => {
+  test("a stall is found within about one interval: ping every half interval (at most 20 s), dead after one interval (at least two pings, at most 45 s)", () => {
+    expect(linkTimings(2_000)).toEqual({ pingEveryMs: 1_000, deadAfterMs: 2_000 });
+    expect(linkTimings(60_000)).toEqual({ pingEveryMs: 20_000, deadAfterMs: 45_000 });
+    expect(linkTimings(100)).toEqual({ pingEveryMs: 250, deadAfterMs: 500 });
   });
 });
