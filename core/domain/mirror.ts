@@ -66,6 +66,12 @@ export function followMainClose(mirror: Monitor, main: Monitor, now: number, ins
   return edit.finish();
 }
 
+/** A follower's ratio read off one pair of twins at first sight: follower size / leader size, 4 significant digits. */
+export function firstSightRatio(follower: Monitor, leader: Monitor): number | undefined {
+  if (!(follower.size > 0) || !(leader.size > 0)) return undefined;
+  return Number((follower.size / leader.size).toPrecision(4));
+}
+
 /**
  * A follower's monitor linked to its leader's twin at `ratio` (the twin's stop and TP targets
  * given to it when it has none); undefined when it is linked so already.

@@ -14,6 +14,7 @@
  * (at the stop target, or `defaultStopPct` from entry when it has none).
  */
 import { adoptPosition } from "./adoption.ts";
+import { firstSightRatio } from "./mirror.ts";
 import { trackedFrom } from "./evaluate.ts";
 import { isOwnLinkId, lifetimeKey, parseLinkId } from "./link-id.ts";
 import { orderKey, type Monitor } from "./monitor.ts";
@@ -34,6 +35,7 @@ export type ReconcileChange =
   | { readonly kind: "retired"; readonly monitor: MonitorId }
   | { readonly kind: "orders-attached"; readonly monitor: MonitorId; readonly linkIds: readonly string[] }
   | { readonly kind: "mirror-linked"; readonly monitor: MonitorId; readonly mirrorOf: MonitorId; readonly ratio: number }
+  | { readonly kind: "mirror-unlinked"; readonly monitor: MonitorId; readonly was: MonitorId }
   | { readonly kind: "no-instrument"; readonly symbol: string };
 
 export interface Reconciliation {
@@ -113,11 +115,21 @@ function attachOwn(monitor: Monitor, snapshot: AccountSnapshot, changes: Reconci
 function linkFollowers(byId: Map<MonitorId, Monitor>, roster: Roster, changes: ReconcileChange[]): void {
   for (const monitor of byId.values()) {
     const leader = roster.leaderOf(monitor.account);
-    if (leader === undefined || monitor.status !== "active") continue;
+    if (monitor.status !== "active") continue;
+    if (monitor.mirrorOf !== undefined && (leader === undefined || !monitor.mirrorOf.startsWith(`${leader}:`))) {
+      // the roster no longer has this account follow that leader: the old link goes
+      const { mirrorOf: _was, ratio: _ratio, ...unlinked } = monitor;
+      byId.set(monitor.id, unlinked);
+      changes.push({ kind: "mirror-unlinked", monitor: monitor.id, was: monitor.mirrorOf });
+      if (leader === undefined) continue;
+    }
+    if (leader === undefined) continue;
     const mainId = monitorId(leader, monitor.symbol, monitor.side);
     const main = byId.get(mainId);
     if (main === undefined || main.status !== "active") continue;
-    const wanted = roster.spec(monitor.account)?.ratio ?? monitor.ratio ?? 1;
+    // configured, else kept with the monitor, else read off this pair at first sight
+    const wanted = roster.spec(monitor.account)?.ratio ?? monitor.ratio ?? firstSightRatio(monitor, main);
+    if (wanted === undefined) continue;
     if (monitor.mirrorOf === mainId && monitor.ratio === wanted) continue;
     const linked: Monitor = {
       ...monitor,

@@ -111,17 +111,27 @@ export class AccountUnit {
   }
 
   /**
-   * One cycle of this account: read it when a monitor is due or it was not loaded for
-   * `activeEveryMs`, adopt positions opened meanwhile, decide, write. A read that fails (or
+   * One cycle of this account: read it when a monitor is due, it was not loaded for
+   * `activeEveryMs`, or `force`; adopt positions opened meanwhile, decide, write. A read that fails (or
    * does not answer within the deadline) skips this account's decisions alone.
    */
-  async cycle(now: number, first: boolean): Promise<UnitCycle> {
+  /** Whether this account is read this cycle on its own account: a monitor due, or a whole load due (discovery, a position on an unknown instrument). */
+  wantsRead(now: number): boolean {
+    return this.#wholeDue(now) || this.#monitors.some((m) => isDue(m, now) || sweepDue(m, now));
+  }
+
+  #wholeDue(now: number): boolean {
+    return this.#unplaced || now - this.#lastLoaded >= this.#ctx.config.urgency.activeEveryMs;
+  }
+
+  async cycle(now: number, first: boolean, force = false): Promise<UnitCycle> {
     const ctx = this.#ctx;
     const cpu = new CpuMeter();
     const timed = <T>(work: () => T): T => cpu.time(work);
     const isDueNow = (m: Monitor) => isDue(m, now) || sweepDue(m, now);
     const dueBefore = this.#monitors.filter(isDueNow);
-    const wholeDue = this.#unplaced || now - this.#lastLoaded >= ctx.config.urgency.activeEveryMs;
+    // `force`: read whole with its leader or size follower (engine.ts #readTogether)
+    const wholeDue = force || this.#wholeDue(now);
     const idle: UnitCycle = { account: this.account, loaded: false, failed: false, due: 0, actions: 0, lookups: 0, dirty: false, noInstrument: 0, closed: [], engineCpuMicros: 0, adopted: false };
     if (dueBefore.length === 0 && !wholeDue) return idle;
     if (!(await this.#prepare(dueBefore, now))) return { ...idle, failed: true };

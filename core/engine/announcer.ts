@@ -52,8 +52,11 @@ export class Announcer {
   divergence(monitors: readonly Monitor[], instruments: ReadonlyMap<string, Instrument>): Map<string, Extract<Action, { kind: "alert" }>> {
     const now = new Map<string, Extract<Action, { kind: "alert" }>>();
     const byId = new Map(monitors.map((m) => [m.id, m]));
+    const active = new Set(monitors.filter((m) => m.status === "active").map((m) => m.id));
     for (const mirror of monitors) {
-      if (mirror.mirrorOf === undefined || mirror.status !== "active") continue;
+      if (mirror.mirrorOf === undefined) continue;
+      // a follower flat by other means while its leader still holds diverges too (size 0); one reopened is judged as active
+      if (mirror.status !== "active" && (mirror.closeReason === undefined || active.has(mirror.id))) continue;
       if (mirror.orders.some((o) => o.state === "working" && (o.role === "exit" || (o.role === "entry" && o.index === 9)))) continue;
       const main = byId.get(mirror.mirrorOf);
       const instrument = instruments.get(mirror.symbol);

@@ -331,14 +331,16 @@ export class Engine {
     // protection never waits for it); a leader posts once its own unit is done.
     const first = cycle === 1;
     let followed = false;
+    const together = this.#readTogether(now);
     const done = new Map<AccountId, Promise<UnitCycle>>();
     for (const unit of this.#units) {
       done.set(unit.account, (async () => {
-        const own = await unit.cycle(now, first);
+        const own = await unit.cycle(now, first, together.has(unit.account));
         const leader = this.#roster.leaderOf(unit.account);
         if (leader !== undefined) {
           await done.get(leader)?.catch(() => undefined);
-          const { acted } = this.#handover.take(unit.account, unit.monitors(), own.failed, this.#instruments, clock.now(), this.#rules.instance);
+          const { acted, ratioFixed } = this.#handover.take(unit.account, unit.monitors(), own, this.#instruments, clock.now(), this.#rules.instance);
+          if (ratioFixed !== undefined) this.#emit("info", "mirror.ratio", { account: unit.account, leader, ratio: ratioFixed, from: "first pair of twins" });
           if (await unit.follow(acted, clock.now())) followed = true;
         }
         if (this.#roster.isLeader(unit.account)) this.#handover.post({ leader: unit.account, monitors: unit.monitors(), closed: own.closed, fresh: own.loaded });
@@ -408,6 +410,24 @@ export class Engine {
       ...(report.failedAccounts > 0 ? { failedAccounts: report.failedAccounts } : {}),
     });
     return report;
+  }
+
+  /**
+   * A size follower compares its size with its leader's: both are read in the same cycle (when
+   * either is), so the two sizes are of one moment, never a fresh one against a stale one.
+   */
+  #readTogether(now: number): Set<AccountId> {
+    const together = new Set<AccountId>();
+    const wants = new Map(this.#units.map((u) => [u.account, u.wantsRead(now)]));
+    for (const unit of this.#units) {
+      const leader = this.#roster.leaderOf(unit.account);
+      if (leader === undefined || this.#roster.followMode(unit.account) !== "size" || !wants.has(leader)) continue;
+      if (wants.get(unit.account) === true || wants.get(leader) === true) {
+        together.add(unit.account);
+        together.add(leader);
+      }
+    }
+    return together;
   }
 
   async #reloadInstruments(account: AccountId): Promise<void> {

@@ -125,6 +125,8 @@ describe("one account, one unit of work", () => {
 });
 
 describe("hand-over", () => {
+  const READ = { failed: false, loaded: true };
+  const FAILED = { failed: true, loaded: false };
   const clock = new VirtualClock(START);
   async function monitorsOf(name: string, size: number) {
     const a = account(name, clock, { BTCUSDT: 60_000 });
@@ -142,17 +144,17 @@ describe("hand-over", () => {
     const closed = { ...leadMonitor, status: "closed" as const, closeReason: "flat" as const };
     handover.post({ leader: "lead", monitors: [closed], closed: [closed], fresh: true });
     // its read failed: nothing now
-    expect(handover.take("f-close", mine, true, w.engine.instruments(), clock.now()).acted.flatMap((a) => a.actions)).toEqual([]);
-    const taken = handover.take("f-close", mine, false, w.engine.instruments(), clock.now()).acted;
+    expect(handover.take("f-close", mine, FAILED, w.engine.instruments(), clock.now()).acted.flatMap((a) => a.actions)).toEqual([]);
+    const taken = handover.take("f-close", mine, READ, w.engine.instruments(), clock.now()).acted;
     const exits = (acted: typeof taken) => acted.flatMap((a) => a.actions.filter((x) => x.kind === "place").map((x) => x.kind === "place" && [x.role, x.qty, x.reduceOnly]));
     expect(exits(taken)).toEqual([["exit", 0.1, true]]);
     // its exit working: not sent twice
-    expect(exits(handover.take("f-close", [taken[0]!.monitor], false, w.engine.instruments(), clock.now()).acted)).toEqual([]);
+    expect(exits(handover.take("f-close", [taken[0]!.monitor], READ, w.engine.instruments(), clock.now()).acted)).toEqual([]);
     // the exit refused (taken back): sent again, the close is still queued
-    expect(exits(handover.take("f-close", mine, false, w.engine.instruments(), clock.now()).acted)).toEqual([["exit", 0.1, true]]);
+    expect(exits(handover.take("f-close", mine, READ, w.engine.instruments(), clock.now()).acted)).toEqual([["exit", 0.1, true]]);
     // the follower's position closed: the close leaves the queue, and a later position of it is left alone
-    handover.take("f-close", [{ ...mine[0]!, status: "closed", closeReason: "flat" }], false, w.engine.instruments(), clock.now());
-    expect(exits(handover.take("f-close", mine, false, w.engine.instruments(), clock.now()).acted)).toEqual([]);
+    handover.take("f-close", [{ ...mine[0]!, status: "closed", closeReason: "flat" }], READ, w.engine.instruments(), clock.now());
+    expect(exits(handover.take("f-close", mine, READ, w.engine.instruments(), clock.now()).acted)).toEqual([]);
   });
 
   test("a follower position with no link is linked to the leader's twin at the follower's ratio, and given its targets when it has none", async () => {
@@ -164,7 +166,7 @@ describe("hand-over", () => {
     const { mirrorOf: _m, ratio: _r, stopPrice: _s, ...loose } = w.engine.monitors().find((m) => m.account === "f1")!;
     const handover = new Handover(roster);
     handover.post({ leader: "lead", monitors: [leadMonitor], closed: [], fresh: true });
-    const [linked] = handover.take("f1", [loose], false, w.engine.instruments(), clock.now()).acted;
+    const [linked] = handover.take("f1", [loose], READ, w.engine.instruments(), clock.now()).acted;
     expect([linked?.monitor.mirrorOf, linked?.monitor.ratio, linked?.monitor.stopPrice]).toEqual(["lead:BTCUSDT:long", 0.5, leadMonitor.stopPrice]);
   });
 });
