@@ -23,6 +23,8 @@ export interface BenchFlags {
   gate?: unknown;
   quick?: unknown;
   legacyClient?: unknown;
+  accounts?: unknown;
+  positions?: unknown;
 }
 
 export interface BenchArgs {
@@ -38,6 +40,10 @@ export interface BenchArgs {
   readonly quick: boolean;
   /** naive/ttl with ccxt's throttle on (the old system's client; default) or off. */
   readonly legacyThrottle?: boolean;
+  /** `--accounts N[,N...]`: the many-accounts bench (core/bench/accounts-bench.ts) at each size instead. */
+  readonly accounts?: number[];
+  /** Positions per account with --accounts. */
+  readonly positions?: number;
 }
 
 const STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden"];
@@ -66,6 +72,14 @@ export function benchArgs(flags: BenchFlags): BenchArgs {
     if (!m) throw new UsageError("USAGE_BAD_FLAG", `--latency must be recorded, zero or fixed:MS, got "${latencyText}"`);
     latency = latencyText as LatencyProfile;
   }
+  const accounts = listFlag("accounts", flags.accounts)?.map((m) => intFlag("accounts", m, { min: 1, max: 1_000 }) as number);
+  if (accounts && accounts.some((m, i) => i > 0 && m <= (accounts[i - 1] as number))) throw new UsageError("USAGE_BAD_FLAG", "--accounts: a sweep's sizes must increase, e.g. 1,10,50");
+  const positions = intFlag("positions", flags.positions, { min: 1, max: 10_000 });
+  if (positions !== undefined && accounts === undefined) throw new UsageError("USAGE_BAD_FLAG", "--positions goes with --accounts");
+  if (accounts !== undefined) {
+    const clash = (["scenario", "monitors", "strategies", "report", "legacyClient"] as const).find((k) => flags[k] !== undefined);
+    if (clash !== undefined) throw new UsageError("USAGE_BAD_FLAG", `--accounts runs warden on a generated roster scenario; it excludes --${clash === "legacyClient" ? "legacy-client" : clash}`);
+  }
   const scenario = stringFlag("scenario", flags.scenario);
   if (scenario !== undefined && monitors !== undefined) throw new UsageError("USAGE_BAD_FLAG", "--scenario and --monitors exclude each other (--monitors generates the scenario)");
   const report = stringFlag("report", flags.report);
@@ -92,6 +106,8 @@ export function benchArgs(flags: BenchFlags): BenchArgs {
     gate,
     quick: boolFlag(flags.quick),
     ...(legacyClient !== undefined ? { legacyThrottle: legacyClient === "throttled" } : {}),
+    ...(accounts ? { accounts } : {}),
+    ...(positions !== undefined ? { positions } : {}),
   };
 }
 
@@ -102,6 +118,8 @@ export function register(cli: CAC): void {
     .option("--strategies <list>", "Comma-separated: naive,ttl,warden (default all)")
     .option("--cycles <n>", "Cycles per strategy (default 60; --quick: warden 40, ttl 8, naive 4)")
     .option("--monitors <n|list>", "Generate a demo-30-shaped scenario of N monitors; a list (30,100,300,1000) runs the scaling sweep")
+    .option("--accounts <n|list>", "Many accounts: 1 leader and N-1 followers on one engine (warden only); a list (1,10,50) runs a sweep")
+    .option("--positions <m>", "Positions per account with --accounts (default 30)")
     .option("--latency <profile>", "recorded, zero or fixed:MS (default: the scenario's)")
     .option("--seed <n>", "Seed for latency draws and generated scenarios")
     .option("--json", "Print one JSON document")
@@ -112,6 +130,7 @@ export function register(cli: CAC): void {
     .example("warden bench --gate --quick")
     .example("warden bench --monitors 30,100,300,1000 --report bench.html")
     .example("warden bench --latency zero --monitors 1000 --strategies warden")
+    .example("warden bench --accounts 1,10,50")
     .action(async (flags: BenchFlags) => {
       const args = benchArgs(flags);
       const { openBenchSession } = await import("../../core/bench/sim-bench-session.ts");
@@ -139,8 +158,9 @@ export async function runBenchCommand(args: BenchArgs, deps: BenchCommandDeps): 
     // Refuse before minutes of benchmarking, not after.
     if (!existsSync(dirname(args.report))) throw new InputError("BENCH_REPORT_UNWRITABLE", `--report ${args.report}: no such directory ${dirname(args.report)}`);
   }
-  const { runBench } = await import("../../core/bench/bench.ts");
   const progress = deps.progress ?? (deps.stderr === undefined && isTTY("stderr"));
+  if (args.accounts !== undefined) return runAccountsCommand(args, args.accounts, { stdout, stderr, progress });
+  const { runBench } = await import("../../core/bench/bench.ts");
   const doc = await runBench({
     ...args,
     open: deps.open,
@@ -166,6 +186,26 @@ export async function runBenchCommand(args: BenchArgs, deps: BenchCommandDeps): 
   if (!args.gate) return 0;
   const { allPass } = await import("../../core/bench/document.ts");
   return allPass(doc) ? 0 : 1;
+}
+
+async function runAccountsCommand(args: BenchArgs, accounts: readonly number[], io: { stdout: (t: string) => void; stderr: (t: string) => void; progress: boolean }): Promise<number> {
+  const { runAccountsBench } = await import("../../core/bench/accounts-bench.ts");
+  const doc = await runAccountsBench({
+    accounts,
+    quick: args.quick,
+    ...(args.positions !== undefined ? { positions: args.positions } : {}),
+    ...(args.cycles !== undefined ? { cycles: args.cycles } : {}),
+    ...(args.latency !== undefined ? { latency: args.latency } : {}),
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    ...(io.progress ? { onProgress: (line: string) => io.stderr(`\r\x1b[K${line}`) } : {}),
+  });
+  if (io.progress) io.stderr("\r\x1b[K");
+  if (args.json) io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+  else {
+    const { renderAccountsTable } = await import("../../core/bench/accounts-table.ts");
+    io.stdout(colour(renderAccountsTable(doc)));
+  }
+  return !args.gate || doc.gates.every((g) => g.pass) ? 0 : 1;
 }
 
 function colour(text: string): string {

@@ -100,6 +100,9 @@ export class AccountUnit {
     return this.#monitors;
   }
 
+  /** While a request of this account waits in Warden's own rate budget, its reads' deadline waits too. */
+  readonly #paced = (): boolean => this.#ctx.budget.holding(this.account);
+
   /** Its view changed (a stream row): its active monitors are due now. Between cycles. */
   wake(now: number): void {
     this.#monitors = this.#monitors.map((m) => (m.status === "active" && m.nextDueAt > now ? { ...m, nextDueAt: now } : m));
@@ -159,7 +162,8 @@ export class AccountUnit {
       ...due.map((m) => this.decider.look(m, readPath.view(key(m)), instruments.get(m.symbol), now)),
       ...changed.map((m) => this.decider.look(m, readPath.view(key(m)), instruments.get(m.symbol), now, false)),
     ].filter((l) => l !== undefined));
-    const answers = await Promise.all(looks.map((l) => (isLook(l) && l.missing.length > 0 ? this.#lookup(l) : Promise.resolve(new Map<string, ExchangeOrder | null>()))));
+    const batch = await this.#lookupBatch(looks.filter(isLook).flatMap((l) => l.missing));
+    const answers = await Promise.all(looks.map((l) => (isLook(l) && l.missing.length > 0 ? this.#lookup(l, batch) : Promise.resolve(new Map<string, ExchangeOrder | null>()))));
     const decided = timed(() =>
       looks.flatMap((l, i) => {
         if (!isLook(l)) return [l];
@@ -225,7 +229,7 @@ export class AccountUnit {
   async #prepare(due: readonly Monitor[], now: number): Promise<boolean> {
     const ctx = this.#ctx;
     try {
-      await withDeadline(ctx.readPath.prepare(uniqueKeys(due), { accounts: [this.account] }), ctx.config.protection.deadlineMs, `reading account ${this.account}`);
+      await withDeadline(ctx.readPath.prepare(uniqueKeys(due), { accounts: [this.account] }), ctx.config.protection.deadlineMs, `reading account ${this.account}`, this.#paced);
       const snapshot = ctx.readPath.accountSnapshots?.().get(this.account);
       if (snapshot !== undefined) checkSnapshot(snapshot);
       this.watch.readSucceeded(this.account, now);
@@ -359,14 +363,32 @@ export class AccountUnit {
     this.watch.observe(monitor, next, [], now, false);
   }
 
+  /**
+   * Orders that vanished from the listing on several monitors at once (a stop hit on every
+   * position of a symbol, TPs filled in a run) are looked up together: a few pages of the
+   * account's order history instead of one or two calls per order, so a burst of them stays
+   * within the per-IP budget and the deadline. What the batch does not find is looked up alone.
+   */
+  async #lookupBatch(keys: readonly string[]): Promise<ReadonlyMap<string, ExchangeOrder>> {
+    const ctx = this.#ctx;
+    const wanted = keys.filter((k) => ctx.readPath.knownOrder?.(this.account, k) === undefined);
+    if (wanted.length < 2 || ctx.exchange.lookupOrders === undefined) return new Map();
+    try {
+      return await withDeadline(ctx.exchange.lookupOrders(wanted), ctx.config.protection.deadlineMs, `looking up ${wanted.length} orders`, this.#paced);
+    } catch (error) {
+      this.#absorb(error);
+      return new Map();
+    }
+  }
+
   /** Answers a look's lookups by orderLinkId; undefined when the exchange did not answer for now (decide next cycle). */
-  async #lookup(look: Look): Promise<Map<string, ExchangeOrder | null> | undefined> {
+  async #lookup(look: Look, batch: ReadonlyMap<string, ExchangeOrder>): Promise<Map<string, ExchangeOrder | null> | undefined> {
     const found = new Map<string, ExchangeOrder | null>();
     try {
       for (const linkId of look.missing) {
         // the stream read path knows the final state of the orders it saw close: no REST call
-        const known = this.#ctx.readPath.knownOrder?.(this.account, linkId);
-        found.set(linkId, known ?? (await withDeadline(this.#ctx.exchange.lookupOrder(look.monitor.symbol, linkId), this.#ctx.config.protection.deadlineMs, `looking up ${linkId}`)) ?? null);
+        const known = this.#ctx.readPath.knownOrder?.(this.account, linkId) ?? batch.get(linkId);
+        found.set(linkId, known ?? (await withDeadline(this.#ctx.exchange.lookupOrder(look.monitor.symbol, linkId), this.#ctx.config.protection.deadlineMs, `looking up ${linkId}`, this.#paced)) ?? null);
       }
       return found;
     } catch (error) {

@@ -13,11 +13,19 @@ export class DeadlineExceeded extends Error {
   }
 }
 
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * `extendWhile`: while it holds when the deadline falls (a request of the account still waits
+ * in Warden's own rate budget, not on the exchange), the deadline moves on by `ms`: pacing
+ * under the per-IP limit is not an exchange that does not answer.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string, extendWhile?: () => boolean): Promise<T> {
   if (!(ms > 0) || !Number.isFinite(ms)) return work;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(what, ms)), ms);
+    const arm = (): void => {
+      timer = setTimeout(() => (extendWhile?.() === true ? arm() : reject(new DeadlineExceeded(what, ms))), ms);
+    };
+    arm();
   });
   work.catch(() => {}); // a late failure after the deadline is not unhandled
   return Promise.race([work, expiry]).finally(() => clearTimeout(timer));

@@ -102,6 +102,11 @@ export class RateBudget {
     this.#ip = new IpWindow(this.#limits.ipPer5s, 5_000 + MARGIN_MS);
   }
 
+  /** Whether a request of this account waits in the budget now (its delay is Warden's pacing, not the exchange's). */
+  holding(account: AccountId): boolean {
+    return this.#waiting.some((w) => w.account === account);
+  }
+
   /** Waits until one request of this class on this account and endpoint fits, and its turn for the IP window comes; then takes it. */
   acquire(account: AccountId, endpoint: string, kind: RequestClass): Promise<void> {
     const window = this.#window(account, endpoint, kind);

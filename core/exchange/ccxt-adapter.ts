@@ -220,6 +220,25 @@ class BybitAccount implements AccountExchange {
     return past === undefined ? undefined : toExchangeOrder(this.#ex.parseOrder(past));
   }
 
+  async lookupOrders(keys: readonly string[]): Promise<Map<string, ExchangeOrder>> {
+    await this.#markets();
+    const wanted = new Set(keys);
+    const found = new Map<string, ExchangeOrder>();
+    let cursor: string | undefined;
+    // newest first: the orders that just vanished from the open listing are on the first pages
+    for (let page = 0; page < Math.min(4, Math.ceil(wanted.size / 50) + 1); page++) {
+      const q = { category: "linear", limit: 50, ...(cursor !== undefined ? { cursor } : {}) };
+      const history = await this.#read("/v5/order/history", () => this.#ex.privateGetV5OrderHistory(q));
+      for (const record of history.result?.list ?? []) {
+        const order = toExchangeOrder(this.#ex.parseOrder(record));
+        for (const key of [order.linkId, `#${order.id}`]) if (wanted.has(key) && !found.has(key)) found.set(key, order);
+      }
+      cursor = history.result?.nextPageCursor || undefined;
+      if (found.size === wanted.size || cursor === undefined) break;
+    }
+    return found;
+  }
+
   place(order: PlaceOrder): Promise<WriteOutcome> {
     return this.#write("create", async () => {
       const symbol = this.#ex.market(order.symbol).symbol;

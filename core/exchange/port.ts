@@ -95,6 +95,13 @@ export interface AccountExchange {
    * cancel, an order placed without an orderLinkId (by hand) is named `#<orderId>` (orderKey).
    */
   lookupOrder(symbol: string, linkId: string): Promise<ExchangeOrder | undefined>;
+  /**
+   * Many orders at once (keys as in lookupOrder): the account's order history, newest first,
+   * a few pages of 50 (/v5/order/history, any symbol), instead of one or two calls per order.
+   * Keys it does not find (older, or not in the history yet: Bybit's history may lag) are
+   * absent from the answer; the caller looks those up one by one.
+   */
+  lookupOrders?(keys: readonly string[]): Promise<Map<string, ExchangeOrder>>;
   place(order: PlaceOrder): Promise<WriteOutcome>;
   amend(order: AmendOrder): Promise<WriteOutcome>;
   cancel(symbol: string, linkId: string): Promise<WriteOutcome>;

@@ -5,7 +5,7 @@
  *
  * where payload is the raw query string for GET and the raw body for POST, byte for byte as
  * sent. Refusals use Bybit's codes and messages: 10003 unknown key, 10002 timestamp outside
- * the receive window, 10004 bad signature.
+ * the receive window (or a key revoked by a scenario's `revoke-keys`), 10004 bad signature.
  *
  * Time: the receive-window check compares the client's timestamp with the REAL wall clock
  * (plus any clock-skew fault), never with the venue's virtual clock. ccxt signs with the
@@ -49,7 +49,7 @@ function sameHex(a: string, b: string): boolean {
  */
 export function authenticate(req: SimRequest, accounts: readonly SimAccount[], serverNow: number): SimAccount {
   const account = accountOfKey(req, accounts);
-  if (account === undefined) throw new SimError(10003, "API key is invalid.");
+  if (account === undefined || account.revoked === true) throw new SimError(10003, "API key is invalid.");
   const timestamp = req.headers["x-bapi-timestamp"] ?? "";
   const recvWindowText = req.headers["x-bapi-recv-window"] ?? String(DEFAULT_RECV_WINDOW);
   const ts = Number(timestamp);

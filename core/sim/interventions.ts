@@ -1,7 +1,8 @@
 /**
  * What a person does by hand on the website at a scenario step: cancel an order by its
  * orderLinkId, or close a whole position with a reduce-only market order (no orderLinkId);
- * in hedge mode the side named, or both sides, each with its own positionIdx.
+ * in hedge mode the side named, or both sides, each with its own positionIdx; or delete an
+ * account's API key (`revoke-keys`: the venue marks the account, auth.ts refuses it).
  * Each one is recorded with its outcome in the venue's state.
  */
 import type { AccountState } from "./account.ts";
@@ -13,6 +14,7 @@ export type InterventionOutcome = Intervention & { outcome: string };
 
 export function intervene(iv: Intervention, st: AccountState | undefined, now: number, placeOrder: (body: Params) => void): InterventionOutcome {
   if (!st) return { ...iv, outcome: "no such account" };
+  if (iv.action === "revoke-keys") return { ...iv, outcome: "revoked" }; // the venue refuses the key from now on
   if (iv.action === "cancel-order") {
     const o = st.orders.findOpen({ orderLinkId: iv.orderLinkId });
     if (!o || o.symbol !== iv.symbol) return { ...iv, outcome: "order not open" };

@@ -46,6 +46,16 @@ export const IP_LIMIT: EndpointLimit = { limit: 600, windowMs: 5_000 };
 /** Bybit: after a 403 "wait for at least 10 minutes. The ban will be lifted automatically." */
 export const IP_BAN_MS = 600_000;
 
+/** What the per-IP limit saw so far, over all IPs (every account's requests from one IP share its window). */
+export interface IpLimitStats {
+  readonly limit: number;
+  readonly windowMs: number;
+  /** The most requests any IP had inside one window (allowed ones; at most `limit`). */
+  readonly peak: number;
+  /** Requests refused with HTTP 403 by the limit or the ban that follows it. */
+  readonly refused: number;
+}
+
 export interface LimitVerdict {
   readonly allowed: boolean;
   /** `X-Bapi-Limit`, `X-Bapi-Limit-Status`, `X-Bapi-Limit-Reset-Timestamp`. */
@@ -84,6 +94,8 @@ export class RateLimiter {
   readonly #ipWindows = new Map<string, RollingWindow>();
   readonly #bannedUntil = new Map<string, number>();
   readonly #ipBanMs: number;
+  #ipPeak = 0;
+  #ipRefused = 0;
 
   /** `ipBanMs`: how long an IP stays refused after it broke the IP limit (at least until its window has room again); Bybit's 10 minutes by default. */
   constructor(opts: { now?: () => number; ipBanMs?: number } = {}) {
@@ -101,14 +113,25 @@ export class RateLimiter {
   allowIp(ip: string): boolean {
     const now = this.#now();
     const banned = this.#bannedUntil.get(ip);
-    if (banned !== undefined && now < banned) return false;
+    if (banned !== undefined && now < banned) {
+      this.#ipRefused++;
+      return false;
+    }
     const w = RateLimiter.#window(this.#ipWindows, ip);
-    if (w.count(now, IP_LIMIT.windowMs) < IP_LIMIT.limit) {
+    const used = w.count(now, IP_LIMIT.windowMs);
+    if (used < IP_LIMIT.limit) {
       w.add(now);
+      this.#ipPeak = Math.max(this.#ipPeak, used + 1);
       return true;
     }
+    this.#ipRefused++;
     this.#bannedUntil.set(ip, Math.max(w.resetAt(now, IP_LIMIT.windowMs), now + this.#ipBanMs));
     return false;
+  }
+
+  /** The per-IP limit's peak window and refusals so far. */
+  ipStats(): IpLimitStats {
+    return { limit: IP_LIMIT.limit, windowMs: IP_LIMIT.windowMs, peak: this.#ipPeak, refused: this.#ipRefused };
   }
 
   /** Counts one request of `account` to `path`. Endpoints without a limit are always allowed (no headers). */

@@ -9,6 +9,7 @@
  * wander), so a run sees entries fill, TPs fill, stops trigger and positions stay open.
  * Deterministic in (monitors, seed, steps).
  */
+import type { AccountId } from "../domain/types.ts";
 import { seededRng, type Rng } from "../rng.ts";
 import { recordedInstruments, specOf, syntheticRecord, type InstrumentSpec } from "./instruments.ts";
 import { parseScenario } from "./scenario.ts";
@@ -24,8 +25,8 @@ export interface GenerateOptions {
   readonly interventions?: boolean;
 }
 
-type Outcome = "tp" | "stop" | "entry-tp" | "entry" | "wander";
-const OUTCOMES: readonly Outcome[] = ["tp", "wander", "stop", "entry-tp", "entry", "tp", "wander", "entry-tp", "stop", "entry"];
+export type Outcome = "tp" | "stop" | "entry-tp" | "entry" | "wander";
+export const OUTCOMES: readonly Outcome[] = ["tp", "wander", "stop", "entry-tp", "entry", "tp", "wander", "entry-tp", "stop", "entry"];
 
 /** Waypoints (fraction of the path, move relative to the entry for a long). */
 const SHAPES: Record<Outcome, readonly [number, number][]> = {
@@ -46,7 +47,7 @@ const CLASSES: readonly [number, string, string][] = [
   [150, "0.01", "0.1"], [35, "0.001", "0.1"], [12, "0.001", "0.1"], [5, "0.0001", "1"], [1.2, "0.0001", "1"], [0.05, "0.000001", "10"],
 ];
 
-interface Market {
+export interface Market {
   readonly spec: InstrumentSpec;
   readonly base: number;
   readonly record?: Record<string, unknown>;
@@ -65,15 +66,15 @@ function syntheticMarket(i: number, rng: Rng): Market {
   return { spec, base: onTick(spec, price * (0.8 + 0.4 * rng())), record };
 }
 
-function onTick(spec: InstrumentSpec, price: number): number {
+export function onTick(spec: InstrumentSpec, price: number): number {
   return Number((Math.max(1, Math.round(price / spec.tickSize)) * spec.tickSize).toFixed(spec.priceDecimals));
 }
 
-function qty(spec: InstrumentSpec, lots: number): number {
+export function qty(spec: InstrumentSpec, lots: number): number {
   return Number((lots * spec.qtyStep).toFixed(spec.qtyDecimals));
 }
 
-function pricePath(m: Market, outcome: Outcome, sign: 1 | -1, steps: number, rng: Rng): number[] {
+export function pricePath(m: Market, outcome: Outcome, sign: 1 | -1, steps: number, rng: Rng): number[] {
   const shape = SHAPES[outcome];
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
@@ -89,9 +90,9 @@ function pricePath(m: Market, outcome: Outcome, sign: 1 | -1, steps: number, rng
   return out;
 }
 
-type OrderInput = NonNullable<ScenarioInput["orders"]>[number];
+export type OrderInput = NonNullable<ScenarioInput["orders"]>[number];
 
-function planOrders(account: "main" | "mirror", m: Market, conservative: boolean, long: boolean, lots: number): OrderInput[] {
+export function planOrders(account: AccountId, m: Market, conservative: boolean, long: boolean, lots: number): OrderInput[] {
   const { spec, base } = m;
   const sign = long ? 1 : -1;
   const exit = long ? "Sell" : "Buy";
@@ -116,19 +117,25 @@ function planOrders(account: "main" | "mirror", m: Market, conservative: boolean
   ];
 }
 
+/** `count` markets: the recorded linear instruments first, then synthetic ones (drawn from `rng`). */
+export function marketsFor(count: number, rng: Rng): Market[] {
+  const recorded = recordedInstruments();
+  const markets: Market[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = recorded[i];
+    if (r) markets.push({ spec: specOf(r), base: RECORDED_BASE[String(r.symbol)] ?? 1 });
+    else markets.push(syntheticMarket(i - recorded.length, rng));
+  }
+  return markets;
+}
+
 export function generateScenario(opts: GenerateOptions): Scenario {
   const monitors = Math.max(1, Math.floor(opts.monitors));
   const steps = opts.steps ?? 180;
   const rng = seededRng(opts.seed);
   const mirrorCount = Math.floor(monitors / 3);
   const mainCount = monitors - mirrorCount;
-  const recorded = recordedInstruments();
-  const markets: Market[] = [];
-  for (let i = 0; i < mainCount; i++) {
-    const r = recorded[i];
-    if (r) markets.push({ spec: specOf(r), base: RECORDED_BASE[String(r.symbol)] ?? 1 });
-    else markets.push(syntheticMarket(i - recorded.length, rng));
-  }
+  const markets = marketsFor(mainCount, rng);
   const offset = Math.floor(rng() * OUTCOMES.length);
   const positions: NonNullable<ScenarioInput["positions"]> = [];
   const orders: OrderInput[] = [];

@@ -65,6 +65,8 @@ const interventionSchema = z.discriminatedUnion("action", [
   z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("cancel-order"), account, symbol, orderLinkId: z.string() }),
   /** Closes the symbol's position; in hedge mode `side` closes that side only, both sides when absent. */
   z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("close-position"), account, symbol, side: z.enum(["long", "short"]).optional() }),
+  /** The account's API key is deleted on the website: from this step on its REST requests and stream sign-ins are refused (retCode 10003). */
+  z.strictObject({ step: z.number().int().nonnegative(), action: z.literal("revoke-keys"), account }),
 ]);
 
 const faultSchema = z.strictObject({

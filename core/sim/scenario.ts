@@ -161,7 +161,7 @@ export function crossCheck(s: Scenario): string | undefined {
   for (const [i, iv] of s.interventions.entries()) {
     const at = `interventions[${i}]`;
     if (unknown(iv.account)) return `${at}.account: ${iv.account} is not in accounts`;
-    if (!specs.has(iv.symbol)) return `${at}.symbol: ${iv.symbol} is not in instruments or syntheticInstruments`;
+    if ("symbol" in iv && !specs.has(iv.symbol)) return `${at}.symbol: ${iv.symbol} is not in instruments or syntheticInstruments`;
     if (iv.step >= steps) return `${at}.step: ${iv.step} is beyond the price path (${steps} steps, 0-${steps - 1})`;
   }
   for (const [i, f] of s.faults.entries()) {

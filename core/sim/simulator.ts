@@ -19,7 +19,7 @@ import { accountOfKey, authenticate } from "./auth.ts";
 import { FaultInjector, type FaultKind, type FaultSpec } from "./faults.ts";
 import type { SimLogEntry, SimRequest, SimResponse, SimulatorApi } from "./http-types.ts";
 import { LatencyModel, parseLatencyProfile, type LatencyProfile } from "./latency.ts";
-import { RateLimiter } from "./rate-limit.ts";
+import { RateLimiter, type IpLimitStats } from "./rate-limit.ts";
 import { accountRoutes } from "./rest-account.ts";
 import { marketRoutes } from "./rest-market.ts";
 import type { Route, RouteTable } from "./rest-route.ts";
@@ -50,6 +50,8 @@ export interface Simulator extends SimulatorApi {
   readonly latency: LatencyProfile;
   /** Requests served per endpoint path, since start (never trimmed). */
   requestCounts(): Record<string, number>;
+  /** The per-IP limit (600 per 5 s, shared by every account): its peak window and its 403 refusals so far. */
+  ipLimit(): IpLimitStats;
 }
 
 export const ROUTES: RouteTable = { ...marketRoutes, ...accountRoutes, ...tradingRoutes };
@@ -193,6 +195,7 @@ export function simulatorOn(venue: Venue, opts: SimulatorOptions = {}): Simulato
     state,
     log,
     requestCounts: () => Object.fromEntries(counts),
+    ipLimit: () => limiter.ipStats(),
   };
 }
 

@@ -25,6 +25,8 @@ export interface SimAccount {
   readonly id: AccountId;
   readonly apiKey: string;
   readonly apiSecret: string;
+  /** The key was revoked (a `revoke-keys` intervention): every signed request is refused with 10003. */
+  readonly revoked?: boolean;
 }
 
 export interface Venue {

@@ -47,6 +47,8 @@ export class SimVenue implements Venue {
   readonly #paths = new Map<string, readonly number[]>();
   readonly #marks = new Map<string, number>();
   readonly #accounts = new Map<AccountId, AccountState>();
+  /** Accounts whose key a `revoke-keys` intervention deleted. */
+  readonly #revoked = new Set<AccountId>();
   readonly #interventions = new Map<number, Intervention[]>();
   readonly #outcomes: InterventionOutcome[] = [];
   readonly #length: number;
@@ -104,7 +106,7 @@ export class SimVenue implements Venue {
   }
 
   accounts(): readonly SimAccount[] {
-    return [...this.#accounts.values()].map((a) => a.account);
+    return [...this.#accounts.values()].map((a) => (this.#revoked.has(a.account.id) ? { ...a.account, revoked: true } : a.account));
   }
 
   /**
@@ -416,6 +418,7 @@ export class SimVenue implements Venue {
     for (const iv of this.#interventions.get(this.#step) ?? []) {
       const st = this.#accounts.get(iv.account);
       const outcome = intervene(iv, st, this.now(), (body) => this.createOrder(iv.account, body));
+      if (iv.action === "revoke-keys" && st !== undefined) this.#revoked.add(iv.account);
       this.#outcomes.push(outcome);
       // A cancel by hand is an order write too: Bybit pushes the position row after it.
       if (this.#events.active && st !== undefined && iv.action === "cancel-order" && outcome.outcome === "cancelled") {

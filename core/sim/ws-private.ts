@@ -146,7 +146,7 @@ export class PrivateSession {
     if (typeof apiKey !== "string" || typeof signature !== "string" || !/^\d+$/.test(expiresText)) return this.#reply(req, "auth", false, AUTH_REFUSED.params);
     if (Number(expiresText) <= this.#opts.now()) return this.#reply(req, "auth", false, AUTH_REFUSED.params);
     const account = this.#opts.accounts().find((a) => a.apiKey === apiKey);
-    if (account === undefined || signPayload(account.apiSecret, `GET/realtime${expiresText}`) !== signature.toLowerCase()) {
+    if (account === undefined || account.revoked === true || signPayload(account.apiSecret, `GET/realtime${expiresText}`) !== signature.toLowerCase()) {
       return this.#reply(req, "auth", false, AUTH_REFUSED.unauthorized);
     }
     if (this.#opts.refuses?.("auth", account) === true) return this.#reply(req, "auth", false, AUTH_REFUSED.unauthorized);

@@ -23,6 +23,8 @@ describe("warden bench flags", () => {
     [["--scenario", "basic"], { scenario: "basic" }],
     [["--legacy-client", "unthrottled"], { legacyThrottle: false }],
     [["--legacy-client", "throttled"], { legacyThrottle: true }],
+    [["--accounts", "1,10,50"], { accounts: [1, 10, 50] }],
+    [["--accounts", "21", "--positions", "30", "--gate", "--quick"], { accounts: [21], positions: 30, gate: true, quick: true }],
   ] as [string[], Record<string, unknown>][])("%p parses", (argv, expected) => {
     expect(benchArgs(parse(argv))).toMatchObject(expected);
   });
@@ -38,6 +40,10 @@ describe("warden bench flags", () => {
     [["--report", "out.txt"], "--report expects a FILE.html"],
     [["--gate", "--strategies", "warden"], "--gate needs naive and warden"],
     [["--legacy-client", "fast"], "--legacy-client must be throttled or unthrottled"],
+    [["--accounts", "10,1"], "--accounts: a sweep's sizes must increase"],
+    [["--positions", "30"], "--positions goes with --accounts"],
+    [["--accounts", "10", "--monitors", "30"], "it excludes --monitors"],
+    [["--accounts", "10", "--strategies", "naive,warden"], "it excludes --strategies"],
   ] as [string[], string][])("%p is refused with one line naming the flag", (argv, message) => {
     expect(() => benchArgs(parse(argv))).toThrow(UsageError);
     expect(() => benchArgs(parse(argv))).toThrow(message);

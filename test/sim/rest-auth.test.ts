@@ -100,3 +100,25 @@ describe("signatures", () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe("a revoke-keys intervention", () => {
+  test("from its step on, the account's signed requests are refused with 10003 and logged under it; other accounts are unaffected", async () => {
+    const mirror = { apiKey: "sim-mirror-key", apiSecret: "sim-mirror-secret" };
+    const sim = createSimulator(
+      buildScenario({
+        fields: {
+          accounts: { main: { ...main, balance: 10_000 }, mirror: { ...mirror, balance: 10_000 } },
+          interventions: [{ step: 2, action: "revoke-keys", account: "mirror" }],
+        },
+      }),
+      { latency: "zero" },
+    );
+    const code = async (who: typeof main) => envelopeOf(await sim.handle(signedGet(who, "/v5/position/list", positions))).retCode;
+    sim.step(1);
+    expect([await code(main), await code(mirror)]).toEqual([0, 0]);
+    sim.step(1);
+    expect([await code(main), await code(mirror)]).toEqual([0, 10003]);
+    expect(sim.log.at(-1)).toMatchObject({ account: "mirror", retCode: 10003 });
+    expect((sim.state() as { interventions: { action: string; outcome: string }[] }).interventions).toContainEqual(expect.objectContaining({ action: "revoke-keys", account: "mirror", outcome: "revoked" }));
+  });
+});

@@ -104,6 +104,28 @@ describe("per-IP limit", () => {
     expect((await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"))).status).toBe(200);
   });
 
+  test("every account's signed requests from one IP share its window: 50 accounts x 12 requests fill it, the next from any of them gets 403, and ipLimit() reports the peak and the refusals", async () => {
+    const clock = { now: 1_800_000_000_000 };
+    const keys = Array.from({ length: 50 }, (_, i) => ({ apiKey: `sim-a${i}-key`, apiSecret: `sim-a${i}-secret` }));
+    const scenario = buildScenario({ fields: { accounts: { main: { ...main, balance: 10_000 }, ...Object.fromEntries(keys.map((k, i) => [`a${i}`, { ...k, balance: 10_000 }])) } } });
+    const sim = createSimulator(scenario, { latency: "zero", wallClock: () => clock.now });
+    const q = { category: "linear", settleCoin: "USDT" };
+    const codes = new Set<number>();
+    for (let round = 0; round < 12; round++) {
+      for (const k of keys) {
+        clock.now += 1; // 600 requests over 0.6 s: far under each account's 50/s per endpoint
+        const res = await sim.handle(signedGet(k, round % 2 === 0 ? "/v5/position/list" : "/v5/order/realtime", q, { timestamp: clock.now }));
+        codes.add(res.status * 100_000 + envelopeOf(res).retCode);
+      }
+    }
+    expect([...codes]).toEqual([200 * 100_000]);
+    expect(sim.ipLimit()).toEqual({ limit: 600, windowMs: 5_000, peak: 600, refused: 0 });
+    const refused = await sim.handle(signedGet(keys[49]!, "/v5/position/list", q, { timestamp: clock.now }));
+    expect(refused.status).toBe(403);
+    expect(sim.ipLimit()).toMatchObject({ peak: 600, refused: 1 });
+    expect(sim.log.filter((e) => e.status === 403).map((e) => e.account)).toEqual(["a49"]);
+  });
+
   test("by default the IP stays banned for Bybit's 10 minutes", async () => {
     const { sim, clock } = makeSim();
     for (let i = 0; i < 601; i++) await sim.handle(publicGet("/v5/market/time", "", "10.0.0.1"));
