@@ -23,6 +23,11 @@
  * cycle after the last intervention or fault touching that account and symbol (`touch`).
  * `duplicate-order` and `stop-loosened` are breaches at once. A condition that lasts is one
  * breach (at the check where it crosses the bound), not one per cycle.
+ *
+ * Stream mode: a stream fault that hid rows from Warden (a dropped, delayed or held-back
+ * frame, a silent link) leaves the account `blind` until Warden can know: its next audit or
+ * its fall back to polling. No bounded invariant is a breach on a blind account and symbol;
+ * `see` ends the blindness and the bound counts from the cycle it gives, as after a touch.
  */
 import { parseLinkId } from "../domain/link-id.ts";
 import type { OrderRole } from "../domain/action.ts";
@@ -30,9 +35,10 @@ import type { Monitor } from "../domain/monitor.ts";
 import type { Side } from "../domain/types.ts";
 import type { SymbolSpec, VenueOrder, VenuePosition, VenueView } from "./venue-read.ts";
 
-export type InvariantName = "flat-order" | "duplicate-order" | "tp-above-size" | "stop-loosened" | "unprotected" | "engine-error";
+export type InvariantName = "flat-order" | "duplicate-order" | "tp-above-size" | "stop-loosened" | "unprotected" | "engine-error" | "fill-after-audit" | "fill-counted-twice";
 
-export const INVARIANTS: readonly InvariantName[] = ["flat-order", "duplicate-order", "tp-above-size", "stop-loosened", "unprotected", "engine-error"];
+/** The last two are checked in stream mode only (stream-invariants.ts). */
+export const INVARIANTS: readonly InvariantName[] = ["flat-order", "duplicate-order", "tp-above-size", "stop-loosened", "unprotected", "engine-error", "fill-after-audit", "fill-counted-twice"];
 
 /** An order a monitor of the engine tracks as working, by `account:orderLinkId`. */
 export interface ManagedOrder {
@@ -146,6 +152,8 @@ export class InvariantChecker {
   readonly #touched = new Map<string, number>();
   readonly #lastTouch = new Map<string, string>();
   readonly #held = new Map<string, Held>();
+  readonly #blind = new Set<string>();
+  #maskedByBlind = 0;
   readonly #episodes = new Map<string, number>();
   /** Warden stops working right before the cycle: linkId -> trigger, and per monitor lifetime the tightest. */
   #stopsBefore = new Map<string, { order: VenueOrder; side: Side; monitor: string }>();
@@ -164,6 +172,26 @@ export class InvariantChecker {
     const key = touchKey(account, symbol);
     this.#touched.set(key, Math.max(fromCycle, this.#touched.get(key) ?? -Infinity));
     if (why !== undefined) this.#lastTouch.set(key, `before cycle ${fromCycle}: ${why}`);
+  }
+
+  /** A stream fault hid rows of this account and symbol from Warden: no bounded breach until `see`. */
+  blind(account: string, symbol: string): void {
+    this.#blind.add(touchKey(account, symbol));
+  }
+
+  /** Warden can know again (an audit, polling): the repair bound counts from `fromCycle`. */
+  see(account: string, symbol: string, fromCycle: number, why: string): void {
+    if (!this.#blind.delete(touchKey(account, symbol))) return;
+    this.touch(account, symbol, fromCycle, why);
+  }
+
+  isBlind(account: string, symbol: string): boolean {
+    return this.#blind.has(touchKey(account, symbol));
+  }
+
+  /** Conditions that reached their bound while their account and symbol were blind (not breaches, but the price of the blindness). */
+  get maskedByBlind(): number {
+    return this.#maskedByBlind;
   }
 
   /** The venue right before the engine's cycle (after the trader and the price moved). */
@@ -188,6 +216,11 @@ export class InvariantChecker {
       if (held === undefined) this.#held.set(key, (held = { since: cycle, breached: false }));
       if (held.breached) return;
       const from = Math.max(held.since, this.#touched.get(touchKey(account, symbol)) ?? -Infinity);
+      if (invariant !== "duplicate-order" && this.#blind.has(touchKey(account, symbol))) {
+        // counted once, at the check where it would have crossed the bound
+        if (cycle - from === bound - 1) this.#maskedByBlind++;
+        return;
+      }
       if (cycle - from >= bound - 1) {
         held.breached = true;
         breaches.push({ cycle, invariant, monitor, what });
