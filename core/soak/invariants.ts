@@ -200,7 +200,8 @@ export class InvariantChecker {
     for (const o of view.orders) {
       const w = wardenOrder(o, managed);
       if (w?.role !== "sl" || o.triggerPrice === undefined) continue;
-      this.#stopsBefore.set(o.linkId, { order: o, side: w.side, monitor: `${o.account}:${o.symbol}:${w.side}#${w.lifetime}` });
+      // by account and linkId: two accounts may hold the same orderLinkId (a scenario's seeded stops)
+      this.#stopsBefore.set(`${o.account}:${o.linkId}`, { order: o, side: w.side, monitor: `${o.account}:${o.symbol}:${w.side}#${w.lifetime}` });
     }
   }
 
@@ -297,7 +298,7 @@ export class InvariantChecker {
 
   #loosened(cycle: number, view: VenueView, open: ReadonlyMap<string, VenuePosition>, managed: ReadonlyMap<string, ManagedOrder>): Breach[] {
     const breaches: Breach[] = [];
-    const after = new Map(view.orders.map((o) => [o.linkId, o]));
+    const after = new Map(view.orders.map((o) => [`${o.account}:${o.linkId}`, o]));
     // the tightest Warden stop of each monitor lifetime after the cycle
     const tightestAfter = new Map<string, VenueOrder>();
     for (const o of view.orders) {
@@ -308,10 +309,11 @@ export class InvariantChecker {
       if (best === undefined || tightening(w.side, best.triggerPrice!, o.triggerPrice) > 0) tightestAfter.set(monitor, o);
     }
     const reported = new Set<string>();
-    for (const [linkId, { order: was, side, monitor }] of this.#stopsBefore) {
+    for (const [key, { order: was, side, monitor }] of this.#stopsBefore) {
       const id = monitor.split("#")[0]!;
+      const linkId = was.linkId;
       if (!open.has(id)) continue; // the position went flat: nothing to loosen
-      const now = after.get(linkId);
+      const now = after.get(key);
       if (now?.triggerPrice !== undefined) {
         if (tightening(side, was.triggerPrice!, now.triggerPrice) < 0) {
           breaches.push({ cycle, invariant: "stop-loosened", monitor: id, what: `Warden moved stop ${linkId} from ${was.triggerPrice} to ${now.triggerPrice}` });
