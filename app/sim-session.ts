@@ -12,7 +12,7 @@
 import { aloneRoster, scenarioRoster } from "./accounts.ts";
 import type { Clock } from "../core/clock.ts";
 import type { AccountId } from "../core/domain/types.ts";
-import { createBybitAccount } from "../core/exchange/ccxt-adapter.ts";
+import { createBybitAccount, type BybitAccountOptions } from "../core/exchange/ccxt-adapter.ts";
 import { PaperExchange } from "../core/exchange/paper-exchange.ts";
 import type { AccountExchange } from "../core/exchange/port.ts";
 import { emitter, nullSink, type EventSink } from "../core/logs/event.ts";
@@ -20,7 +20,8 @@ import type { LatencyProfile } from "../core/sim/latency.ts";
 import { simHandlers } from "../core/sim/msw.ts";
 import { mswFetch } from "../core/sim/msw-fetch.ts";
 import type { Scenario } from "../core/sim/scenario-schema.ts";
-import { createSimulator, type Simulator } from "../core/sim/simulator.ts";
+import type { SimRequest, SimResponse, SimulatorApi } from "../core/sim/http-types.ts";
+import { createSimulator, type Simulator, type SimulatorOptions } from "../core/sim/simulator.ts";
 import { MemoryStateStore } from "../core/store/memory-state-store.ts";
 import type { StateStore } from "../core/store/state-store.ts";
 import { RateBudget } from "../core/engine/rate-budget.ts";
@@ -28,7 +29,7 @@ import { defaultEngineConfig, type EngineConfig } from "../core/engine/config.ts
 import { createEngine, type CycleReport, type Engine } from "../core/engine/engine.ts";
 import type { ReadPath, StrategyName } from "../core/engine/read-path.ts";
 import { readPathFor, streamReadPath } from "../core/engine/read-paths.ts";
-import type { StreamReadPath } from "../core/engine/stream-read-path.ts";
+import type { StreamReadPath, StreamReadPathOptions } from "../core/engine/stream-read-path.ts";
 import { WakeSignal } from "../core/engine/wake-signal.ts";
 import { BybitPrivateStream, type BybitStreamOptions } from "../core/exchange/bybit-stream.ts";
 import { inProcessStream, type InProcessStream } from "../core/sim/in-process-socket.ts";
@@ -42,7 +43,9 @@ export const SIM_STREAM_URL = "wss://stream.bybit.sim.invalid/v5/private";
 /** `stream: true`, or the client's and the simulated stream's settings (tests: short dead-link timeouts, idle cuts). */
 export interface SimStreamOptions {
   readonly client?: Partial<Pick<BybitStreamOptions, "pingEveryMs" | "deadAfterMs" | "requestTimeoutMs" | "backoffBaseMs" | "backoffMaxMs" | "maxAttemptsPer5Min" | "timers" | "now" | "random">>;
-  readonly server?: Pick<PrivateStreamOptions, "idleMs">;
+  readonly server?: Pick<PrivateStreamOptions, "idleMs" | "timers" | "wallClock">;
+  /** Timers for the read path's expectation deadlines (default the runtime's, unref'd). */
+  readonly deadlines?: StreamReadPathOptions["timers"];
 }
 
 export interface SimSessionOptions {
@@ -66,6 +69,16 @@ export interface SimSessionOptions {
   readonly stream?: boolean | SimStreamOptions;
   /** `run --account NAME`: compose this one account of the scenario alone (default: every account). */
   readonly account?: AccountId;
+  /** The simulator's REST faults and rate limits (the soak: injected faults, Bybit's limits off). */
+  readonly simulator?: Pick<SimulatorOptions, "faults" | "rateLimits">;
+  /** Sees every REST request and its answer (the soak attributes faults to accounts and symbols). */
+  readonly observe?: (req: SimRequest, res: SimResponse) => void;
+  /** The adapters' request timeout and read retries (the soak: short, and retries that do not wait). */
+  readonly adapter?: Pick<BybitAccountOptions, "timeoutMs" | "readRetry">;
+  /** The rate budget the adapters gate on (default one on the runtime's clock). */
+  readonly budget?: RateBudget;
+  /** Called with the simulator as soon as it exists, before anything reads it (the soak keys its clocks to it). */
+  readonly onSimulator?: (sim: Simulator) => void;
 }
 
 export interface SimSession {
@@ -75,6 +88,7 @@ export interface SimSession {
   /** What the engine talks to: the adapters, or paper exchanges over them in a dry run. */
   readonly exchanges: ReadonlyMap<AccountId, AccountExchange>;
   readonly clock: Clock;
+  readonly budget: RateBudget;
   /** The stream read path and its in-process stream, with `stream`. */
   readonly stream?: { readonly readPath: StreamReadPath; readonly socket: InProcessStream; readonly wakes: WakeSignal };
   /** Resolves once the simulator's stream has delivered everything it sent (at once without a stream). */
@@ -91,11 +105,25 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
   const sim = createSimulator(scenario, {
     ...(opts.latency !== undefined ? { latency: opts.latency } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...opts.simulator,
   });
-  const direct = mswFetch(simHandlers(sim, SIM_BASE_URL));
+  opts.onSimulator?.(sim);
+  const observe = opts.observe;
+  const served: SimulatorApi =
+    observe === undefined
+      ? sim
+      : {
+          ...sim,
+          handle: async (req) => {
+            const res = await sim.handle(req);
+            observe(req, res);
+            return res;
+          },
+        };
+  const direct = mswFetch(simHandlers(served, SIM_BASE_URL));
   const transport = opts.fetch !== undefined ? opts.fetch(direct) : direct;
   const clock: Clock = { now: () => sim.venue.now() };
-  const budget = new RateBudget();
+  const budget = opts.budget ?? new RateBudget();
   const exchanges = new Map<AccountId, AccountExchange>();
   for (const account of sim.venue.accounts().filter((a) => opts.account === undefined || a.id === opts.account)) {
     const adapter = createBybitAccount({
@@ -108,6 +136,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
       ccxtThrottle: opts.legacyClient === true,
       // retryAt and ban ends come on the engine's (virtual) clock, as the engine reads them
       clock,
+      ...opts.adapter,
     });
     exchanges.set(account.id, opts.dryRun === true ? new PaperExchange(adapter, { now: clock.now }) : adapter);
   }
@@ -127,7 +156,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
       const credentials = keys.get(account);
       if (credentials === undefined) throw new RangeError(`the simulator has no ${account} account`);
       return new BybitPrivateStream({ url: SIM_STREAM_URL, credentials, onEvent, webSocket: socket.WebSocket, ...settings.client });
-    }, emitter(sink, "stream", clock.now));
+    }, emitter(sink, "stream", clock.now), settings.deadlines);
     const wakes = new WakeSignal();
     streamPath.onChange((account) => wakes.notify(account));
     stream = { readPath: streamPath, socket, wakes };
@@ -160,6 +189,7 @@ export async function openSimSession(scenario: Scenario, opts: SimSessionOptions
     readPath,
     exchanges,
     clock,
+    budget,
     ...(stream !== undefined ? { stream } : {}),
     settle,
     wakeChanged,

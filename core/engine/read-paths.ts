@@ -12,7 +12,7 @@ import type { Emit } from "../logs/event.ts";
 import type { EngineConfig } from "./config.ts";
 import type { ReadPath, StrategyName } from "./read-path.ts";
 import { SnapshotReadPath } from "./snapshot-read-path.ts";
-import { StreamReadPath, type OpenStream } from "./stream-read-path.ts";
+import { StreamReadPath, type OpenStream, type StreamReadPathOptions } from "./stream-read-path.ts";
 import { createStreamRowParser } from "../exchange/stream-rows.ts";
 
 export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig, emit?: Emit): ReadPath {
@@ -30,7 +30,7 @@ export function readPathFor(strategy: StrategyName, exchanges: ReadonlyMap<Accou
 }
 
 /** The `stream` read path over the same snapshot cache as `warden` (its snapshots are the syncs, audits and the polling fallback). */
-export function streamReadPath(exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig, open: OpenStream, emit?: Emit): StreamReadPath {
+export function streamReadPath(exchanges: ReadonlyMap<AccountId, AccountExchange>, clock: Clock, config: EngineConfig, open: OpenStream, emit?: Emit, timers?: StreamReadPathOptions["timers"]): StreamReadPath {
   const { freshnessMs } = config.cache;
   const cache = new SnapshotCache([...exchanges.values()], { clock, ttlMs: freshnessMs, freshnessMs });
   const lookup = (account: AccountId, symbol: string, linkId: string) => {
@@ -38,5 +38,5 @@ export function streamReadPath(exchanges: ReadonlyMap<AccountId, AccountExchange
     return exchange === undefined ? Promise.resolve(undefined) : exchange.lookupOrder(symbol, linkId);
   };
   const { auditEveryMs, echoTimeoutMs } = config.stream;
-  return new StreamReadPath(cache, { clock, open, lookup, parser: createStreamRowParser(), freshnessMs, auditEveryMs, echoTimeoutMs, ...(emit !== undefined ? { emit } : {}) });
+  return new StreamReadPath(cache, { clock, open, lookup, parser: createStreamRowParser(), freshnessMs, auditEveryMs, echoTimeoutMs, ...(emit !== undefined ? { emit } : {}), ...(timers !== undefined ? { timers } : {}) });
 }

@@ -384,6 +384,13 @@ export class StreamReadPath implements ReadPath {
     return a.state.orderByLinkId(linkId);
   }
 
+  /** The account's view as its stream state holds it, and the trade executions it counted (duplicates dropped); undefined while not live. */
+  streamView(account: AccountId): { readonly view: AccountSnapshot; readonly fills: number } | undefined {
+    const a = this.#accounts.get(account);
+    if (a === undefined || !a.synced) return undefined;
+    return { view: a.state.snapshot(this.#o.clock.now()), fills: a.state.fills };
+  }
+
   accountSnapshots(): ReadonlyMap<AccountId, AccountSnapshot> {
     return this.#loaded;
   }

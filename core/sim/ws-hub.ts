@@ -31,7 +31,19 @@ export interface PrivateStreamOptions {
   readonly wallClock?: () => number;
   /** Stream faults to play as the venue's steps begin (a scenario's streamFaults). */
   readonly faults?: readonly StreamFault[];
+  /** Timers for the idle cut and delayed frames; default the runtime's (the soak: its virtual time). */
+  readonly timers?: HubTimers;
 }
+
+export interface HubTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const RUNTIME_TIMERS: HubTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 export interface PrivateStreamStats {
   /** Connections accepted since start. */
@@ -85,7 +97,7 @@ function connIdMaker(): () => string {
 
 class Connection implements HubConnection {
   readonly session: PrivateSession;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: unknown;
   closing = false;
   stalled = false;
   /** Frames a "reorder" fault holds back until the next push frame has gone. */
@@ -120,6 +132,7 @@ export class PrivateHub {
   readonly #connections = new Set<Connection>();
   readonly #newConnId = connIdMaker();
   readonly #faults: StreamFaults;
+  readonly #timers: HubTimers;
   readonly #offStep: (() => void) | undefined;
   /** The venue records changes only while someone listens: listen only while a connection is open. */
   #offVenue: (() => void) | undefined;
@@ -132,6 +145,7 @@ export class PrivateHub {
     this.#venue = venue;
     this.#now = opts.wallClock ?? Date.now;
     this.#idleMs = opts.idleMs ?? DEFAULT_IDLE_MS;
+    this.#timers = opts.timers ?? RUNTIME_TIMERS;
     this.#faults = new StreamFaults(opts.faults ?? []);
     this.#offStep = venue.onStep?.((step) => {
       const targets = [...this.#connections].map((c): FaultTarget => ({ account: c.session.account?.id, apply: (fault) => this.#applyFault(c, fault) }));
@@ -189,7 +203,7 @@ export class PrivateHub {
   }
 
   shut(c: Connection, code: number, reason: string): void {
-    if (c.timer !== undefined) clearTimeout(c.timer);
+    if (c.timer !== undefined) this.#timers.clearTimeout(c.timer);
     c.timer = undefined;
     if (c.closing) return;
     c.closing = true;
@@ -197,7 +211,7 @@ export class PrivateHub {
   }
 
   gone(c: Connection): void {
-    if (c.timer !== undefined) clearTimeout(c.timer);
+    if (c.timer !== undefined) this.#timers.clearTimeout(c.timer);
     c.timer = undefined;
     c.closing = true;
     this.#connections.delete(c);
@@ -214,8 +228,8 @@ export class PrivateHub {
   }
 
   #arm(c: Connection): void {
-    if (c.timer !== undefined) clearTimeout(c.timer);
-    c.timer = setTimeout(() => this.shut(c, HUB_CLOSE.normal, "idle"), c.idleMs);
+    if (c.timer !== undefined) this.#timers.clearTimeout(c.timer);
+    c.timer = this.#timers.setTimeout(() => this.shut(c, HUB_CLOSE.normal, "idle"), c.idleMs);
   }
 
   #applyFault(c: Connection, fault: ConnectionFault): void {
@@ -225,7 +239,7 @@ export class PrivateHub {
       c.wire.drop();
     } else {
       c.stalled = true;
-      if (c.timer !== undefined) clearTimeout(c.timer);
+      if (c.timer !== undefined) this.#timers.clearTimeout(c.timer);
       c.timer = undefined;
     }
   }
@@ -248,7 +262,7 @@ export class PrivateHub {
       return;
     }
     if (fate.kind === "delay") {
-      setTimeout(() => this.#send(c, frame), fate.ms);
+      this.#timers.setTimeout(() => this.#send(c, frame), fate.ms);
       return;
     }
     const held = c.held.splice(0);

@@ -23,6 +23,11 @@
  * cycle after the last intervention or fault touching that account and symbol (`touch`).
  * `duplicate-order` and `stop-loosened` are breaches at once. A condition that lasts is one
  * breach (at the check where it crosses the bound), not one per cycle.
+ *
+ * Stream mode: a stream fault that hid rows from Warden (a dropped, delayed or held-back
+ * frame, a silent link) leaves the account `blind` until Warden can know: its next audit or
+ * its fall back to polling. No bounded invariant is a breach on a blind account and symbol;
+ * `see` ends the blindness and the bound counts from the cycle it gives, as after a touch.
  */
 import { parseLinkId } from "../domain/link-id.ts";
 import type { OrderRole } from "../domain/action.ts";
@@ -30,9 +35,10 @@ import type { Monitor } from "../domain/monitor.ts";
 import type { Side } from "../domain/types.ts";
 import type { SymbolSpec, VenueOrder, VenuePosition, VenueView } from "./venue-read.ts";
 
-export type InvariantName = "flat-order" | "duplicate-order" | "tp-above-size" | "stop-loosened" | "unprotected" | "engine-error";
+export type InvariantName = "flat-order" | "duplicate-order" | "tp-above-size" | "stop-loosened" | "unprotected" | "engine-error" | "fill-after-audit" | "fill-counted-twice";
 
-export const INVARIANTS: readonly InvariantName[] = ["flat-order", "duplicate-order", "tp-above-size", "stop-loosened", "unprotected", "engine-error"];
+/** The last two are checked in stream mode only (stream-invariants.ts). */
+export const INVARIANTS: readonly InvariantName[] = ["flat-order", "duplicate-order", "tp-above-size", "stop-loosened", "unprotected", "engine-error", "fill-after-audit", "fill-counted-twice"];
 
 /** An order a monitor of the engine tracks as working, by `account:orderLinkId`. */
 export interface ManagedOrder {
@@ -146,6 +152,8 @@ export class InvariantChecker {
   readonly #touched = new Map<string, number>();
   readonly #lastTouch = new Map<string, string>();
   readonly #held = new Map<string, Held>();
+  readonly #blind = new Set<string>();
+  #maskedByBlind = 0;
   readonly #episodes = new Map<string, number>();
   /** Warden stops working right before the cycle: linkId -> trigger, and per monitor lifetime the tightest. */
   #stopsBefore = new Map<string, { order: VenueOrder; side: Side; monitor: string }>();
@@ -166,13 +174,34 @@ export class InvariantChecker {
     if (why !== undefined) this.#lastTouch.set(key, `before cycle ${fromCycle}: ${why}`);
   }
 
+  /** A stream fault hid rows of this account and symbol from Warden: no bounded breach until `see`. */
+  blind(account: string, symbol: string): void {
+    this.#blind.add(touchKey(account, symbol));
+  }
+
+  /** Warden can know again (an audit, polling): the repair bound counts from `fromCycle`. */
+  see(account: string, symbol: string, fromCycle: number, why: string): void {
+    if (!this.#blind.delete(touchKey(account, symbol))) return;
+    this.touch(account, symbol, fromCycle, why);
+  }
+
+  isBlind(account: string, symbol: string): boolean {
+    return this.#blind.has(touchKey(account, symbol));
+  }
+
+  /** Conditions that reached their bound while their account and symbol were blind (not breaches, but the price of the blindness). */
+  get maskedByBlind(): number {
+    return this.#maskedByBlind;
+  }
+
   /** The venue right before the engine's cycle (after the trader and the price moved). */
   before(view: VenueView, managed: ReadonlyMap<string, ManagedOrder> = new Map()): void {
     this.#stopsBefore = new Map();
     for (const o of view.orders) {
       const w = wardenOrder(o, managed);
       if (w?.role !== "sl" || o.triggerPrice === undefined) continue;
-      this.#stopsBefore.set(o.linkId, { order: o, side: w.side, monitor: `${o.account}:${o.symbol}:${w.side}#${w.lifetime}` });
+      // by account and linkId: two accounts may hold the same orderLinkId (a scenario's seeded stops)
+      this.#stopsBefore.set(`${o.account}:${o.linkId}`, { order: o, side: w.side, monitor: `${o.account}:${o.symbol}:${w.side}#${w.lifetime}` });
     }
   }
 
@@ -188,6 +217,11 @@ export class InvariantChecker {
       if (held === undefined) this.#held.set(key, (held = { since: cycle, breached: false }));
       if (held.breached) return;
       const from = Math.max(held.since, this.#touched.get(touchKey(account, symbol)) ?? -Infinity);
+      if (invariant !== "duplicate-order" && this.#blind.has(touchKey(account, symbol))) {
+        // counted once, at the check where it would have crossed the bound
+        if (cycle - from === bound - 1) this.#maskedByBlind++;
+        return;
+      }
       if (cycle - from >= bound - 1) {
         held.breached = true;
         breaches.push({ cycle, invariant, monitor, what });
@@ -264,7 +298,7 @@ export class InvariantChecker {
 
   #loosened(cycle: number, view: VenueView, open: ReadonlyMap<string, VenuePosition>, managed: ReadonlyMap<string, ManagedOrder>): Breach[] {
     const breaches: Breach[] = [];
-    const after = new Map(view.orders.map((o) => [o.linkId, o]));
+    const after = new Map(view.orders.map((o) => [`${o.account}:${o.linkId}`, o]));
     // the tightest Warden stop of each monitor lifetime after the cycle
     const tightestAfter = new Map<string, VenueOrder>();
     for (const o of view.orders) {
@@ -275,10 +309,11 @@ export class InvariantChecker {
       if (best === undefined || tightening(w.side, best.triggerPrice!, o.triggerPrice) > 0) tightestAfter.set(monitor, o);
     }
     const reported = new Set<string>();
-    for (const [linkId, { order: was, side, monitor }] of this.#stopsBefore) {
+    for (const [key, { order: was, side, monitor }] of this.#stopsBefore) {
       const id = monitor.split("#")[0]!;
+      const linkId = was.linkId;
       if (!open.has(id)) continue; // the position went flat: nothing to loosen
-      const now = after.get(linkId);
+      const now = after.get(key);
       if (now?.triggerPrice !== undefined) {
         if (tightening(side, was.triggerPrice!, now.triggerPrice) < 0) {
           breaches.push({ cycle, invariant: "stop-loosened", monitor: id, what: `Warden moved stop ${linkId} from ${was.triggerPrice} to ${now.triggerPrice}` });

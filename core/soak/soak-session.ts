@@ -1,38 +1,38 @@
 /**
- * One engine on one in-process simulator with faults, composed for a soak. It is
- * `openSimSession` (core/engine/sim-session.ts) with what a soak needs on top:
+ * One engine on one in-process simulator with faults, composed for a soak: the same
+ * composition as `run` and the bench (app/sim-session.ts, `openSimSession`, strategy
+ * `warden`), with what a soak needs on top:
  * - the soak's faults, and the simulator's own rate limits off (the run is far faster than
  *   real time, so Bybit's per-second limits would refuse for reasons no live run meets;
  *   10006 and 403 still come, as injected faults);
- * - the adapters on the engine's virtual clock (their retryAt and ban ends then mean the same
- *   clock the engine converts from), a short request timeout (a hung request, the
- *   timeout and lost-response faults, costs `timeoutMs` of real time) and read retries
- *   that do not wait;
+ * - a short request timeout (a hung request, the timeout and lost-response faults, costs
+ *   `timeoutMs` of real time) and read retries that do not wait;
  * - the rate budget on a clock of its own: the venue's virtual time plus the waits the budget
  *   itself asked for, which pass at once. A 10-minute IP ban then lasts 120 price steps of
  *   5 s, not 10 real minutes;
  * - every request's answer observed (`onAnswer`), so faults can be attributed to the account
- *   and symbol they hit.
+ *   and symbol they hit;
+ * - with `stream`, the accounts read from the simulator's private stream with its faults, and
+ *   every timer of the stream (the client's pings, dead-link timeout and redials, the
+ *   simulated stream's delayed frames, the read path's deadlines) on the virtual clock
+ *   (virtual-timers.ts): the soak fires them between cycles.
  */
 import type { Clock } from "../clock.ts";
 import type { AccountId } from "../domain/types.ts";
-import { defaultEngineConfig, type EngineConfig } from "../engine/config.ts";
-import { createEngine, type Engine } from "../engine/engine.ts";
+import type { EngineConfig } from "../engine/config.ts";
+import type { Engine } from "../engine/engine.ts";
 import { RateBudget } from "../engine/rate-budget.ts";
-import { readPathFor } from "../engine/read-paths.ts";
-import { scenarioRoster } from "../../app/accounts.ts";
-import { SIM_BASE_URL } from "../../app/sim-session.ts";
-import { createBybitAccount } from "../exchange/ccxt-adapter.ts";
-import type { AccountExchange } from "../exchange/port.ts";
-import { emitter, type EventSink } from "../logs/event.ts";
+import type { StreamReadPath } from "../engine/stream-read-path.ts";
+import type { EventSink } from "../logs/event.ts";
 import { accountOfKey } from "../sim/auth.ts";
 import type { FaultSpec } from "../sim/faults.ts";
-import type { SimRequest, SimResponse, SimulatorApi } from "../sim/http-types.ts";
-import { simHandlers } from "../sim/msw.ts";
-import { mswFetch } from "../sim/msw-fetch.ts";
+import type { SimRequest, SimResponse } from "../sim/http-types.ts";
+import type { InProcessStream } from "../sim/in-process-socket.ts";
 import type { Scenario } from "../sim/scenario-schema.ts";
-import { createSimulator, type Simulator } from "../sim/simulator.ts";
-import { MemoryStateStore } from "../store/memory-state-store.ts";
+import type { Simulator } from "../sim/simulator.ts";
+import { openSimSession, type SimSession } from "../../app/sim-session.ts";
+import { seededRng } from "../rng.ts";
+import { VirtualTimers } from "./virtual-timers.ts";
 
 export interface Answer {
   readonly account: AccountId | undefined;
@@ -51,6 +51,17 @@ export interface SoakSessionOptions {
   /** Real time a hung request waits before the client gives up (default 50 ms). */
   readonly timeoutMs?: number;
   readonly config?: EngineConfig;
+  /** Read the accounts from the private stream (the scenario's streamFaults play on it). */
+  readonly stream?: SoakStreamTimings;
+}
+
+/** The stream client's timings, virtual ms. */
+export interface SoakStreamTimings {
+  readonly pingEveryMs: number;
+  readonly deadAfterMs: number;
+  readonly requestTimeoutMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
 }
 
 export interface SoakSession {
@@ -58,6 +69,13 @@ export interface SoakSession {
   readonly sim: Simulator;
   readonly clock: Clock;
   readonly budget: RateBudget;
+  /** With `stream`: its read path, the in-process stream and the virtual timers. */
+  readonly stream?: { readonly readPath: StreamReadPath; readonly socket: InProcessStream; readonly timers: VirtualTimers };
+  /** Makes the monitors of the accounts the stream changed due (before a cycle); nothing without a stream. */
+  wakeChanged(): void;
+  /** Delivers what the stream sent, fires the virtual timers now due, and delivers again until quiet. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Venue time plus the waits the budget asked for, which pass without waiting. */
@@ -95,48 +113,55 @@ function symbolOf(req: SimRequest): string | undefined {
 }
 
 export async function openSoakSession(scenario: Scenario, opts: SoakSessionOptions): Promise<SoakSession> {
-  const sim = createSimulator(scenario, { latency: "zero", seed: opts.seed, faults: opts.faults, rateLimits: false });
-  const observed: SimulatorApi = {
-    ...sim,
-    handle: async (req) => {
-      const res = await sim.handle(req);
-      opts.onAnswer({ account: accountOfKey(req, sim.venue.accounts())?.id, symbol: symbolOf(req), path: req.path, fault: faultOf(res) });
-      return res;
-    },
-  };
-  const transport = mswFetch(simHandlers(observed, SIM_BASE_URL));
-  const clock: Clock = { now: () => sim.venue.now() };
+  let venueNow = (): number => 0;
+  const clock: Clock = { now: () => venueNow() };
   const budgetClock = new BudgetClock(clock);
   const budget = new RateBudget({ now: budgetClock.now, wait: budgetClock.wait });
-  const exchanges = new Map<AccountId, AccountExchange>();
-  for (const account of sim.venue.accounts()) {
-    exchanges.set(
-      account.id,
-      createBybitAccount({
-        account: account.id,
-        apiKey: account.apiKey,
-        secret: account.apiSecret,
-        baseUrl: SIM_BASE_URL,
-        fetch: transport,
-        clock,
-        timeoutMs: opts.timeoutMs ?? 50,
-        readRetry: { retries: 2, baseDelayMs: 0, sleep: () => Promise.resolve() },
-        beforeRequest: budget.gate(account.id),
-      }),
-    );
-  }
-  const config = opts.config ?? defaultEngineConfig();
-  const readPath = readPathFor("warden", exchanges, clock, config, emitter(opts.sink, "cache", clock.now));
-  const engine = createEngine({
-    exchanges,
-    readPath,
-    store: new MemoryStateStore({ clock }),
-    clock,
+  const timers = new VirtualTimers(clock.now);
+  let accounts: Simulator["venue"] | undefined;
+  const session: SimSession = await openSimSession(scenario, {
+    strategy: "warden",
+    latency: "zero",
+    seed: opts.seed,
     sink: opts.sink,
-    config,
+    simulator: { faults: opts.faults, rateLimits: false },
+    observe: (req: SimRequest, res: SimResponse) => {
+      opts.onAnswer({ account: accounts === undefined ? undefined : accountOfKey(req, accounts.accounts())?.id, symbol: symbolOf(req), path: req.path, fault: faultOf(res) });
+    },
+    adapter: { timeoutMs: opts.timeoutMs ?? 50, readRetry: { retries: 2, baseDelayMs: 0, sleep: () => Promise.resolve() } },
     budget,
-    roster: scenarioRoster(scenario),
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.stream !== undefined
+      ? {
+          stream: {
+            client: { ...opts.stream, maxAttemptsPer5Min: 20, timers, now: clock.now, random: seededRng(opts.seed ^ 0x51f0) },
+            server: { timers, wallClock: clock.now },
+            deadlines: timers,
+          },
+        }
+      : {}),
+    onSimulator: (sim) => {
+      accounts = sim.venue;
+      venueNow = () => sim.venue.now();
+    },
   });
-  await engine.start();
-  return { engine, sim, clock, budget };
+  const stream = session.stream;
+  const settle = async (): Promise<void> => {
+    if (stream === undefined) return;
+    for (let i = 0; i < 100; i++) {
+      await stream.socket.flushed();
+      if (timers.runDue() === 0) return;
+    }
+    throw new Error("the stream kept setting timers due at once");
+  };
+  return {
+    engine: session.engine,
+    sim: session.sim,
+    clock,
+    budget,
+    ...(stream !== undefined ? { stream: { readPath: stream.readPath, socket: stream.socket, timers } } : {}),
+    wakeChanged: () => session.wakeChanged(),
+    settle,
+    close: () => session.close(),
+  };
 }

@@ -9,17 +9,31 @@
  * it met to their account and symbol -> check -> the price path steps -> maybe one
  * intervention. A fault met in cycle c, or an intervention after it, touches its symbol
  * from cycle c + 1; an IP ban touches every symbol while Warden's writes are stopped.
+ *
+ * With `stream`, the engine reads the accounts from the simulator's private stream (REST
+ * audits it), with seeded stream faults (stream-fault-mix.ts) on top of the REST faults. The
+ * stream's timers run on the virtual clock and fire between cycles, so a cycle becomes:
+ * wake the accounts the stream changed -> engine cycle -> deliver what the stream sent ->
+ * check -> price step, intervention -> deliver, fire the timers now due (pings, dead-link
+ * timeouts, redials, delayed frames, the read path's deadlines), deliver. A fall back to
+ * polling touches the account's symbols from the next cycle; a stream fault that hid rows
+ * leaves the account blind (invariants.ts) until its next audit or fall back. Right after
+ * every audit the stream invariants (stream-invariants.ts) compare Warden's view with the
+ * venue's.
  */
 import type { AccountId } from "../domain/types.ts";
 import type { WardenEvent } from "../logs/event.ts";
 import { seededRng } from "../rng.ts";
 import type { FaultKind } from "../sim/faults.ts";
 import { faultMix } from "./fault-mix.ts";
+import { StreamFigures, type StreamSoakFigures } from "./stream-figures.ts";
+import { streamFaultMix } from "./stream-fault-mix.ts";
+import { StreamChecker } from "./stream-invariants.ts";
 import { INVARIANTS, InvariantChecker, managedOrders, type Breach, type InvariantName } from "./invariants.ts";
 import { soakScenario } from "./soak-scenario.ts";
-import { openSoakSession, type Answer } from "./soak-session.ts";
+import { openSoakSession, type Answer, type SoakSession, type SoakStreamTimings } from "./soak-session.ts";
 import { INTERVENTION_KINDS, Trader, type Intervention, type InterventionKind } from "./trader.ts";
-import { readVenue, specsOf } from "./venue-read.ts";
+import { readVenue, specsOf, venueAccount } from "./venue-read.ts";
 
 export interface SoakOptions {
   readonly cycles: number;
@@ -35,11 +49,22 @@ export interface SoakOptions {
   readonly timeoutMs?: number;
   /** Examples kept per invariant (default 5). */
   readonly examples?: number;
+  /** Read the accounts from the private stream, with stream faults (default false: polling). */
+  readonly stream?: boolean;
+  /** Stream mode: chance of one stream fault per step (default 0.03). */
+  readonly streamFaultRate?: number;
   /** Every engine event, every intervention and every breach as it happens (tracing a run). */
   readonly onTrace?: (cycle: number, what: WardenEvent | Intervention | Breach) => void;
 }
 
-export const SOAK_DEFAULTS = { cycles: 10_000, seed: 1, faultRate: 0.05, k: 3, monitors: 6, interventionRate: 0.25, examples: 5 } as const;
+export const SOAK_DEFAULTS = { cycles: 10_000, seed: 1, faultRate: 0.05, k: 3, monitors: 6, interventionRate: 0.25, examples: 5, streamFaultRate: 0.03 } as const;
+
+/**
+ * The stream client's timings in a soak, virtual ms: a ping every step and a link silent for
+ * 12 s (under three steps) is dead, so a stall is found within three cycles; redials from
+ * 0.5 s (the next step) up to 10 s.
+ */
+export const SOAK_STREAM_TIMINGS: SoakStreamTimings = { pingEveryMs: 5_000, deadAfterMs: 12_000, requestTimeoutMs: 5_000, backoffBaseMs: 500, backoffMaxMs: 10_000 };
 
 export interface SoakReport {
   readonly seed: number;
@@ -61,6 +86,8 @@ export interface SoakReport {
     readonly byInvariant: Readonly<Record<InvariantName, number>>;
     readonly examples: Readonly<Record<InvariantName, readonly Breach[]>>;
   };
+  /** Stream mode's figures (undefined when polling). */
+  readonly stream?: StreamSoakFigures;
   readonly wallMs: number;
 }
 
@@ -74,7 +101,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const ivRate = options.interventionRate ?? SOAK_DEFAULTS.interventionRate;
   const keep = options.examples ?? SOAK_DEFAULTS.examples;
 
-  const scenario = soakScenario({ monitors, steps: cycles + 2, seed });
+  const streamOn = options.stream === true;
+  const market = soakScenario({ monitors, steps: cycles + 2, seed });
+  const streamFaultRate = options.streamFaultRate ?? SOAK_DEFAULTS.streamFaultRate;
+  const scenario = streamOn ? { ...market, streamFaults: streamFaultMix({ rate: streamFaultRate, cycles, seed, accounts: Object.keys(market.accounts) }) } : market;
   const faults = faultMix({ rate: faultRate, cycles, seed });
   const answers: Answer[] = [];
   let reportedState = new Map<string, string>();
@@ -82,9 +112,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let unprotectedReported = 0;
   let current = 0;
   const trace = options.onTrace;
+  // what the stream events need, once the session is open
+  let onStreamEvent: ((e: WardenEvent) => void) | undefined;
   const sink = {
     emit(e: WardenEvent): void {
       trace?.(current, e);
+      if (e.event.startsWith("stream.")) onStreamEvent?.(e);
       if (e.event === "protection.changed" && typeof e.monitor === "string" && typeof e.state === "string") {
         protectionEvents++;
         reportedState.set(e.monitor, e.state);
@@ -93,7 +126,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
     },
   };
-  const session = await openSoakSession(scenario, { seed, faults, sink, onAnswer: (a) => answers.push(a), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+  const session: SoakSession = await openSoakSession(scenario, {
+    seed,
+    faults,
+    sink,
+    onAnswer: (a) => answers.push(a),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(streamOn ? { stream: SOAK_STREAM_TIMINGS } : {}),
+  });
   const venue = session.sim.venue;
   const specs = specsOf(venue);
   const checker = new InvariantChecker({ k, stepMs: scenario.stepMs, specs });
@@ -105,11 +145,43 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
 
   const breaches: Breach[] = [];
+  const figures = new StreamFigures(scenario.streamFaults);
+  const streamChecker = new StreamChecker();
+  const readPath = session.stream?.readPath;
+  if (readPath !== undefined) {
+    readPath.onRows((account, rows) => figures.rows(account, rows));
+    onStreamEvent = (e) => {
+      const account = typeof e.account === "string" ? e.account : undefined;
+      if (account === undefined) return;
+      const seen = figures.event(current, e);
+      if (e.event === "stream.audit") {
+        const state = readPath.streamView(account);
+        if (state !== undefined) {
+          figures.counted(account, state.fills);
+          const found = [...streamChecker.audit(current, state.view, venueAccount(venue, account)), ...streamChecker.fills(current, account, state.fills, figures.delivered(account))];
+          for (const b of found) trace?.(current, b);
+          breaches.push(...found);
+        }
+      }
+      if (e.event === "stream.fallback") touchAll(account, current + 1, `stream fallback: ${String(e.why)}`);
+      if (seen !== undefined) for (const symbol of specs.keys()) checker.see(account, symbol, current + 1, seen);
+    };
+  }
+  /** Delivers the stream and fires its due timers; a stream fault that hid rows makes its account blind. */
+  const settle = async (): Promise<void> => {
+    await session.settle();
+    for (const fault of figures.fired(session.stream?.socket.stats().faultsFired ?? [])) {
+      if (fault.account === undefined || !figures.hides(fault)) continue;
+      figures.blind(fault.account, current);
+      for (const symbol of specs.keys()) checker.blind(fault.account, symbol);
+    }
+  };
   const faultAnswers: Record<string, number> = {};
   const interventions = Object.fromEntries(INTERVENTION_KINDS.map((kind) => [kind, { applied: 0, refused: 0 }])) as Record<InterventionKind, { applied: number; refused: number }>;
   let cycleErrors = 0;
   for (let cycle = 1; cycle <= cycles; cycle++) {
     current = cycle;
+    session.wakeChanged();
     checker.before(readVenue(venue), managedOrders(session.engine.monitors()));
     answers.length = 0;
     try {
@@ -118,6 +190,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       cycleErrors++;
       breaches.push(checker.engineError(cycle, error));
     }
+    await settle();
     for (const a of answers) {
       if (a.fault === undefined) continue;
       faultAnswers[a.fault] = (faultAnswers[a.fault] ?? 0) + 1;
@@ -139,7 +212,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         checker.touch(iv.account, iv.symbol, cycle + 1, `${iv.kind} (${iv.outcome}): ${iv.detail}`);
       }
     }
+    await settle();
   }
+  await session.close();
 
   const fired = faultsFired(faults.map((f) => f.kind), (session.sim.state() as { faultsFired?: number[] }).faultsFired ?? []);
   const skew = faults.filter((f) => f.kind === "clock-skew");
@@ -165,6 +240,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     unprotected: { totalSeconds: protection.unprotectedMs / 1000, longestSeconds: protection.longestMs / 1000, longestMonitor: protection.longestMonitor },
     engine: { protectionEvents, unprotectedReported, cycleErrors },
     breaches: { total: breaches.length, byInvariant, examples },
+    ...(streamOn ? { stream: figures.report(streamChecker.audits, byInvariant["fill-after-audit"], byInvariant["fill-counted-twice"], checker.maskedByBlind) } : {}),
     wallMs: performance.now() - t0,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { AccountId, Side } from "../domain/types.ts";
 import type { BybitRecord, Venue } from "../sim/venue-api.ts";
+import type { AccountTruth } from "./stream-invariants.ts";
 
 export interface SymbolSpec {
   readonly symbol: string;
@@ -94,4 +95,14 @@ export function readVenue(venue: Venue): VenueView {
   const marks = new Map<string, number>();
   for (const t of venue.tickers("linear")) marks.set(String(t.symbol), num(t.markPrice));
   return { positions, orders, marks };
+}
+
+/** One account's open positions and open orders with their filled quantities (the stream soak's truth after an audit). */
+export function venueAccount(venue: Venue, account: AccountId): AccountTruth {
+  const positions = venue.positions(account, {}).flatMap((r) => {
+    const p = position(account, r);
+    return p === undefined ? [] : [{ symbol: p.symbol, side: p.side, size: p.size }];
+  });
+  const orders = venue.openOrders(account, {}).map((r) => ({ id: String(r.orderId), symbol: String(r.symbol), qty: num(r.qty), filled: num(r.cumExecQty) }));
+  return { account, positions, orders };
 }

@@ -97,4 +97,22 @@ describe("soak invariants", () => {
     const replaced = c.after(4, view([position()], [stop({ orderId: "o-sl9", linkId: `w-${HASH}-s0-9`, triggerPrice: 58_500 })]));
     expect(replaced.map((b) => b.invariant)).toEqual(["stop-loosened"]);
   });
+
+  test("a stop of one account cancelled beside another account's stop with the same orderLinkId is no loosening (regression: keyed by linkId alone, seed 7 of the stream soak read main's stop as mirror's)", () => {
+    const c = checker(3);
+    const mainStop = stop({ orderId: "o-main", linkId: "seed-BTCUSDT-sl", triggerPrice: 58_200 });
+    const mirrorStop = stop({ account: "mirror", orderId: "o-mirror", linkId: "seed-BTCUSDT-sl", triggerPrice: 59_000 });
+    const positions = [position(), position({ account: "mirror" })];
+    // both adopted by their accounts' monitors
+    const managed = new Map([
+      ["main:seed-BTCUSDT-sl", { role: "sl" as const, index: 0, side: "long" as const }],
+      ["mirror:seed-BTCUSDT-sl", { role: "sl" as const, index: 0, side: "long" as const }],
+    ]);
+    c.before(view(positions, [mainStop, mirrorStop]), managed);
+    // Warden cancelled mirror's stop (the trader's own stop, tighter, was adopted in its place)
+    expect(c.after(1, view(positions, [mainStop, stop({ account: "mirror", orderId: "o-own", linkId: "", triggerPrice: 59_100 })]), new Set(), managed)).toEqual([]);
+    // the same move within one account is still a breach
+    c.before(view(positions, [mainStop, mirrorStop]), managed);
+    expect(c.after(2, view(positions, [mainStop, { ...mirrorStop, triggerPrice: 58_000 }]), new Set(), managed).map((b) => [b.invariant, b.monitor])).toEqual([["stop-loosened", "mirror:BTCUSDT:long"]]);
+  });
 });

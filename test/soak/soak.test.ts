@@ -12,7 +12,7 @@ describe("fault soak", () => {
     const report = await runSoak({ cycles: 300, seed: 11 });
     expect(report.interventions["cancel-order"].applied + report.interventions["close"].applied).toBeGreaterThan(0);
     expect(Object.values(report.faultAnswers).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    expect(report.breaches.examples).toEqual({ "flat-order": [], "duplicate-order": [], "tp-above-size": [], "stop-loosened": [], unprotected: [], "engine-error": [] });
+    expect(report.breaches.examples).toEqual({ "flat-order": [], "duplicate-order": [], "tp-above-size": [], "stop-loosened": [], unprotected: [], "engine-error": [], "fill-after-audit": [], "fill-counted-twice": [] });
     expect(report.breaches.total).toBe(0);
   }, 60_000);
 
