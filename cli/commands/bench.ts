@@ -5,7 +5,8 @@
 import type { CAC } from "cac";
 import kleur from "kleur";
 import type { OpenSession } from "../../core/bench/session-port.ts";
-import type { StrategyName } from "../../core/engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../../core/engine/read-path.ts";
 import { InputError, UsageError } from "../../core/errors.ts";
 import { isTTY, useColor, writeStderr, writeStdout } from "../../core/runtime.ts";
 import type { LatencyProfile } from "../../core/sim/latency.ts";

@@ -3,7 +3,8 @@
  * for N monitors), run the harness over the strategies, and build the document; with
  * several monitor counts, run each as a point of the scaling sweep.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import { parseLatencyProfile } from "../sim/latency.ts";
 import { loadScenario } from "../sim/scenario.ts";

@@ -2,7 +2,8 @@
  * The bench's result as one JSON document (`--json`), from which the table and the HTML
  * report are rendered: { scenario, strategies, floor, ratios, gates, sweep? }.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import { figuresOf, floorOf, type CycleSample, type FloorFigures, type StrategyFigures } from "./cycle-sample.ts";
 import { OLD_MONITORS, gatesOf, ratiosOf, sweepGates, type Gate, type Ratios, type SweepPoint } from "./gates.ts";

@@ -27,7 +27,8 @@
  *   adapter + ccxt's signing and parsing, minus transport and simulator) is reported beside
  *   it, not gated: ccxt's cost is the client's, not the engine's.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { FloorFigures, StrategyFigures } from "./cycle-sample.ts";
 import { ratio } from "./statistics.ts";
 

@@ -8,7 +8,8 @@
  * `data-rendered-marks` attribute; scripts/check-report.ts reads it from the DOM headless
  * Chromium dumps. `<meta name="warden-charts">` says how many charts the page should have.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { BenchDocument, SweepCell } from "./document.ts";
 import { barChart, escapeXml, lineChart, type Series } from "./svg-chart.ts";
 import { describeClient } from "./session-port.ts";

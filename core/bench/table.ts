@@ -1,5 +1,6 @@
 /** The bench's human rendering: plain-text tables of the document (colour is the CLI's business). */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { BenchDocument } from "./document.ts";
 import type { Gate } from "./gates.ts";
 import { describeClient } from "./session-port.ts";

@@ -3,7 +3,7 @@ import { ConnectionPoolMeter } from "../../core/bench/connection-pool.ts";
 import type { CycleSample } from "../../core/bench/cycle-sample.ts";
 import type { AccountCounts } from "../../core/bench/floor.ts";
 import type { BenchSession, OpenSession, SessionOptions } from "../../core/bench/session-port.ts";
-import type { StrategyName } from "../../core/engine/read-path.ts";
+import type { ReadPathName as StrategyName } from "../../core/engine/read-path.ts";
 
 export function makeSample(over: Partial<CycleSample> = {}): CycleSample {
   return {
@@ -21,6 +21,7 @@ export function makeSample(over: Partial<CycleSample> = {}): CycleSample {
     simCpuMicros: 1_000,
     cpuMicros: 2_000,
     engineCpuMicros: 500,
+    auditCalls: 0,
     rssBytes: 100 * 1048576,
     poolWarnings: 0,
     peakInFlight: 4,
@@ -42,6 +43,7 @@ export const FAKE_BEHAVIOUR: Record<StrategyName, FakeBehaviour> = {
   naive: { durationMs: 2_600, calls: 160, hits: 0, misses: 30, engineCpuMicros: 900 },
   ttl: { durationMs: 700, calls: 40, hits: 21, misses: 9, engineCpuMicros: 700 },
   warden: { durationMs: 140, calls: 5, hits: 30, misses: 0, engineCpuMicros: 500 },
+  stream: { durationMs: 3, calls: 0, hits: 30, misses: 0, engineCpuMicros: 300 },
 };
 
 export const DEMO_ACCOUNTS: AccountCounts[] = [
