@@ -41,7 +41,7 @@ export interface BenchArgs {
   readonly legacyThrottle?: boolean;
 }
 
-const STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden"];
+const STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden", "stream"];
 
 function listFlag(name: string, value: unknown): string[] | undefined {
   const s = stringFlag(name, value);
@@ -100,8 +100,8 @@ export function register(cli: CAC): void {
   cli
     .command("bench", "Benchmark the read strategies side by side on the simulator; --gate fails on regressions")
     .option("--scenario <name|file>", "Scenario fixture name or file (default demo-30)")
-    .option("--strategies <list>", "Comma-separated: naive,ttl,warden (default all)")
-    .option("--cycles <n>", "Cycles per strategy (default 60; --quick: warden 40, ttl 8, naive 4)")
+    .option("--strategies <list>", "Comma-separated: naive,ttl,warden,stream (default all)")
+    .option("--cycles <n>", "Cycles per strategy (default 60; --quick: warden and stream 92, ttl 8, naive 4)")
     .option("--monitors <n|list>", "Generate a demo-30-shaped scenario of N monitors; a list (30,100,300,1000) runs the scaling sweep")
     .option("--latency <profile>", "recorded, zero or fixed:MS (default: the scenario's)")
     .option("--seed <n>", "Seed for latency draws and generated scenarios")

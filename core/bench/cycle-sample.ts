@@ -7,6 +7,7 @@ import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import type { ClientModel } from "./session-port.ts";
 import { latencyFloorSamples, type CycleFloor } from "./floor.ts";
+import type { LiveFigures } from "./live-figures.ts";
 import { mean, percentile, summarize, type Summary } from "./statistics.ts";
 
 export interface CycleSample {
@@ -87,6 +88,8 @@ export interface StrategyFigures {
   readonly peakRssBytes: number;
   readonly poolWarnings: number;
   readonly peakInFlight: number;
+  /** Fill-to-reaction, REST between audits and per minute, the stream's messages (live-figures.ts); set by the document when the session kept a timeline. */
+  readonly live?: LiveFigures;
   /** Per cycle, for charts. */
   readonly series: { readonly durationMs: readonly number[]; readonly calls: readonly number[]; readonly hitRate: readonly (number | null)[]; readonly cpuMs: readonly number[]; readonly engineCpuMs: readonly number[] };
 }
