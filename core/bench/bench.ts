@@ -29,6 +29,8 @@ export const DEFAULT_CYCLES = 60;
  * what the ratios use (naive's cycles vary by well under 1%); ttl is not gated.
  */
 export const QUICK_CYCLES = 92;
+/** --quick: warden's own gates read its first 40 cycles, the window they were set for (demo-30's steps before its first fill). */
+export const QUICK_WARDEN_GATE_CYCLES = 40;
 export const QUICK_TTL_CYCLES = 8;
 export const QUICK_NAIVE_CYCLES = 4;
 /**
@@ -122,6 +124,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchDocument> {
     latency: first.latency,
     seed: first.seed,
     cycles: first.cycles,
+    ...(opts.quick === true && opts.cycles === undefined ? { wardenGateCycles: QUICK_WARDEN_GATE_CYCLES } : {}),
   };
   if (sizes.length <= 1) {
     const doc = buildDocument(info, firstRun, firstStrategies);
