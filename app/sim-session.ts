@@ -88,6 +88,7 @@ export interface SimSession {
   /** What the engine talks to: the adapters, or paper exchanges over them in a dry run. */
   readonly exchanges: ReadonlyMap<AccountId, AccountExchange>;
   readonly clock: Clock;
+  /** The rate budget every account's requests pass (real time). */
   readonly budget: RateBudget;
   /** The stream read path and its in-process stream, with `stream`. */
   readonly stream?: { readonly readPath: StreamReadPath; readonly socket: InProcessStream; readonly wakes: WakeSignal };

@@ -5,7 +5,8 @@
 import type { CAC } from "cac";
 import kleur from "kleur";
 import type { OpenSession } from "../../core/bench/session-port.ts";
-import type { StrategyName } from "../../core/engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../../core/engine/read-path.ts";
 import { InputError, UsageError } from "../../core/errors.ts";
 import { isTTY, useColor, writeStderr, writeStdout } from "../../core/runtime.ts";
 import type { LatencyProfile } from "../../core/sim/latency.ts";
@@ -46,7 +47,7 @@ export interface BenchArgs {
   readonly positions?: number;
 }
 
-const STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden"];
+const STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden", "stream"];
 
 function listFlag(name: string, value: unknown): string[] | undefined {
   const s = stringFlag(name, value);
@@ -115,8 +116,8 @@ export function register(cli: CAC): void {
   cli
     .command("bench", "Benchmark the read strategies side by side on the simulator; --gate fails on regressions")
     .option("--scenario <name|file>", "Scenario fixture name or file (default demo-30)")
-    .option("--strategies <list>", "Comma-separated: naive,ttl,warden (default all)")
-    .option("--cycles <n>", "Cycles per strategy (default 60; --quick: warden 40, ttl 8, naive 4)")
+    .option("--strategies <list>", "Comma-separated: naive,ttl,warden,stream (default all)")
+    .option("--cycles <n>", "Cycles per strategy (default 60; --quick: warden and stream 92, ttl 8, naive 4)")
     .option("--monitors <n|list>", "Generate a demo-30-shaped scenario of N monitors; a list (30,100,300,1000) runs the scaling sweep")
     .option("--accounts <n|list>", "Many accounts: 1 leader and N-1 followers on one engine (warden only); a list (1,10,50) runs a sweep")
     .option("--positions <m>", "Positions per account with --accounts (default 30)")

@@ -3,7 +3,8 @@
  * for N monitors), run the harness over the strategies, and build the document; with
  * several monitor counts, run each as a point of the scaling sweep.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import { parseLatencyProfile } from "../sim/latency.ts";
 import { loadScenario } from "../sim/scenario.ts";
@@ -16,17 +17,20 @@ import type { SweepPoint } from "./gates.ts";
 import { runHarness, type HarnessRun } from "./harness.ts";
 import type { OpenSession } from "./session-port.ts";
 
-export const ALL_STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden"];
+export const ALL_STRATEGIES: readonly StrategyName[] = ["naive", "ttl", "warden", "stream"];
 export const DEFAULT_SCENARIO = "demo-30";
 export const DEFAULT_CYCLES = 60;
 /**
- * --quick: enough cycles for a p95 that is not simply the maximum (40 warden cycles: the
- * 38th), few enough for CI's minute; the legacy strategies run fewer: with the old
- * system's throttled client a naive cycle on demo-30 is ~8 s (main's ~80 reads 100 ms
- * apart), and so is each ttl cycle whose entries expired. Their medians are what the
- * ratios use (naive's cycles vary by well under 1%); ttl is not gated.
+ * --quick: enough cycles for a p95 that is not simply the maximum, and for fills to react
+ * to: demo-30's first fill is at step 43 and its take-profits at steps 88-90, so warden and
+ * stream play 92 cycles (18 fills to answer); few enough for CI; the legacy strategies run
+ * fewer: with the old system's throttled client a naive cycle on demo-30 is ~8 s (main's
+ * ~80 reads 100 ms apart), and so is each ttl cycle whose entries expired. Their medians are
+ * what the ratios use (naive's cycles vary by well under 1%); ttl is not gated.
  */
-export const QUICK_CYCLES = 40;
+export const QUICK_CYCLES = 92;
+/** --quick: warden's own gates read its first 40 cycles, the window they were set for (demo-30's steps before its first fill). */
+export const QUICK_WARDEN_GATE_CYCLES = 40;
 export const QUICK_TTL_CYCLES = 8;
 export const QUICK_NAIVE_CYCLES = 4;
 /**
@@ -120,6 +124,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchDocument> {
     latency: first.latency,
     seed: first.seed,
     cycles: first.cycles,
+    ...(opts.quick === true && opts.cycles === undefined ? { wardenGateCycles: QUICK_WARDEN_GATE_CYCLES } : {}),
   };
   if (sizes.length <= 1) {
     const doc = buildDocument(info, firstRun, firstStrategies);

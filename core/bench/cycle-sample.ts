@@ -2,10 +2,12 @@
  * What the bench records for one strategy's cycle, and the strategy's figures made from
  * those records. Cycle time is real wall time (the simulator's latency is real waiting).
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import type { ClientModel } from "./session-port.ts";
 import { latencyFloorSamples, type CycleFloor } from "./floor.ts";
+import type { LiveFigures } from "./live-figures.ts";
 import { mean, percentile, summarize, type Summary } from "./statistics.ts";
 
 export interface CycleSample {
@@ -18,6 +20,8 @@ export interface CycleSample {
   readonly durationMs: number;
   /** REST calls the adapters counted (their requestStats) during the cycle. */
   readonly restCalls: number;
+  /** Of those, the stream's audits (0 for the polling strategies). */
+  readonly auditCalls: number;
   /** GET requests through the meter during the cycle (reads), and the others (writes). */
   readonly readCalls: number;
   readonly writeCalls: number;
@@ -84,6 +88,8 @@ export interface StrategyFigures {
   readonly peakRssBytes: number;
   readonly poolWarnings: number;
   readonly peakInFlight: number;
+  /** Fill-to-reaction, REST between audits and per minute, the stream's messages (live-figures.ts); set by the document when the session kept a timeline. */
+  readonly live?: LiveFigures;
   /** Per cycle, for charts. */
   readonly series: { readonly durationMs: readonly number[]; readonly calls: readonly number[]; readonly hitRate: readonly (number | null)[]; readonly cpuMs: readonly number[]; readonly engineCpuMs: readonly number[] };
 }

@@ -27,7 +27,8 @@
  *   adapter + ccxt's signing and parsing, minus transport and simulator) is reported beside
  *   it, not gated: ccxt's cost is the client's, not the engine's.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { FloorFigures, StrategyFigures } from "./cycle-sample.ts";
 import { ratio } from "./statistics.ts";
 
@@ -104,6 +105,33 @@ export function gatesOf(
     gates.push(gate("warden.cycle-p50-10x-shorter-than-naive", r.vsNaive?.cycleP50Shorter ?? null, ">=", 10));
   }
   return gates;
+}
+
+/** The fill-to-reaction allowance over one write round trip (issue 9: "within one write round trip of the latency model plus 25 ms"). */
+export const REACTION_SLACK_MS = 25;
+
+/**
+ * The stream strategy's gates: no REST read between audits; fill-to-reaction p99 within one
+ * write round trip (the latency model's p99 for /v5/order/amend, `writeRoundTripP99Ms`) plus
+ * REACTION_SLACK_MS; a p50 fill-to-reaction at least 10x shorter than the `warden` polling
+ * strategy's on the same run. A run with no fill answered has no latency: those gates fail.
+ */
+export function streamGates(stream: StrategyFigures, warden: StrategyFigures | undefined, writeRoundTripP99Ms: number): Gate[] {
+  const live = stream.live;
+  const gates = [
+    gate("stream.no-rest-reads-between-audits", live?.rest.readsOutsideAudits ?? null, "<=", 0),
+    gate("stream.fill-to-reaction-p99-within-write-round-trip-p99-plus-25ms", finite(live?.reaction.p99), "<=", writeRoundTripP99Ms + REACTION_SLACK_MS),
+  ];
+  if (warden) {
+    const w = finite(warden.live?.reaction.p50);
+    const s = finite(live?.reaction.p50);
+    gates.push(gate("stream.fill-to-reaction-p50-10x-shorter-than-warden", w === null || s === null ? null : ratio(w, s), ">=", 10));
+  }
+  return gates;
+}
+
+function finite(n: number | undefined): number | null {
+  return n === undefined || !Number.isFinite(n) ? null : n;
 }
 
 export interface SweepPoint {

@@ -23,13 +23,14 @@
  * the transport) is recorded beside it and is what the CPU gate reads. RSS is the whole process's (all strategies' sessions are alive at once), read
  * after each cycle of the strategy: compare it between runs, not between strategies.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import type { Scenario } from "../sim/scenario-schema.ts";
 import { cpuMicros, rssBytes } from "../runtime.ts";
 import { cycleFloor } from "./floor.ts";
 import type { CycleSample } from "./cycle-sample.ts";
-import type { BenchSession, ClientModel, OpenSession, SessionOptions } from "./session-port.ts";
+import type { BenchSession, ClientModel, OpenSession, SessionOptions, SessionTimeline } from "./session-port.ts";
 
 export interface HarnessOptions {
   readonly strategies: readonly StrategyName[];
@@ -56,11 +57,13 @@ export interface HarnessRun {
   readonly samples: Readonly<Partial<Record<StrategyName, readonly CycleSample[]>>>;
   /** The client model each strategy's session used. */
   readonly clients: Readonly<Partial<Record<StrategyName, ClientModel>>>;
+  /** Each session's fills, reactions and stream figures, when it measures them. */
+  readonly timelines?: Readonly<Partial<Record<StrategyName, SessionTimeline>>>;
 }
 
 /** Whether a strategy's session models the old system's throttled ccxt client. */
 export function usesLegacyClient(strategy: StrategyName, legacyThrottle = true): boolean {
-  return strategy !== "warden" && legacyThrottle;
+  return (strategy === "naive" || strategy === "ttl") && legacyThrottle;
 }
 
 /** Measure one cycle of one session. */
@@ -82,6 +85,7 @@ export async function measureCycle(session: BenchSession, index: number, latency
     due: report.due,
     durationMs: report.durationMs,
     restCalls: report.restCalls,
+    auditCalls: report.auditCalls ?? 0,
     readCalls: pool1.reads - pool0.reads,
     writeCalls: pool1.writes - pool0.writes,
     simRequests: session.simRequests() - sim0,
@@ -106,6 +110,7 @@ export async function runHarness(scenario: Scenario, opts: HarnessOptions): Prom
   const target = (s: StrategyName): number => Math.min(opts.cycles, opts.cyclesFor?.[s] ?? opts.cycles);
   const total = opts.strategies.reduce((n, s) => n + target(s), 0);
   let done = 0;
+  const timelines: Partial<Record<StrategyName, SessionTimeline>> = {};
   try {
     for (const strategy of opts.strategies) {
       const wrap = opts.fetchFor?.[strategy];
@@ -130,10 +135,14 @@ export async function runHarness(scenario: Scenario, opts: HarnessOptions): Prom
       }
       if (!ran) break;
     }
+    for (const [s, session] of sessions) {
+      const t = session.timeline?.();
+      if (t !== undefined) timelines[s] = t;
+    }
   } finally {
     for (const s of sessions.values()) await s.close();
   }
   const clients: Partial<Record<StrategyName, ClientModel>> = {};
   for (const [s, session] of sessions) clients[s] = session.client;
-  return { samples: Object.fromEntries(samples), clients };
+  return { samples: Object.fromEntries(samples), clients, timelines };
 }

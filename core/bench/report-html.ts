@@ -8,7 +8,8 @@
  * `data-rendered-marks` attribute; scripts/check-report.ts reads it from the DOM headless
  * Chromium dumps. `<meta name="warden-charts">` says how many charts the page should have.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { BenchDocument, SweepCell } from "./document.ts";
 import { barChart, escapeXml, lineChart, type Series } from "./svg-chart.ts";
 import { describeClient } from "./session-port.ts";
@@ -21,8 +22,15 @@ function names(doc: BenchDocument): StrategyName[] {
 export const CHART_IDS = ["cycle-time", "calls", "hit-rate", "cpu"] as const;
 export const SWEEP_CHART_IDS = ["sweep-calls", "sweep-cycle-time", "sweep-cpu-per-monitor"] as const;
 
+/** Shown when a strategy's fills and reactions were measured. */
+export const REACTION_CHART_IDS = ["fill-to-reaction"] as const;
+
+function hasReactions(doc: BenchDocument): boolean {
+  return Object.values(doc.strategies).some((f) => f?.live !== undefined);
+}
+
 export function chartIdsOf(doc: BenchDocument): string[] {
-  return doc.sweep ? [...CHART_IDS, ...SWEEP_CHART_IDS] : [...CHART_IDS];
+  return [...CHART_IDS, ...(hasReactions(doc) ? REACTION_CHART_IDS : []), ...(doc.sweep ? SWEEP_CHART_IDS : [])];
 }
 
 function charts(doc: BenchDocument): string[] {
@@ -57,6 +65,22 @@ function charts(doc: BenchDocument): string[] {
       { id: "cpu", title: "CPU per cycle (ms): the engine's own, and wide (with adapter and ccxt)", yLabel: "ms", xLabels: cycleLabels },
     ),
   ];
+  if (hasReactions(doc)) {
+    const withLive = names.filter((n) => doc.strategies[n]?.live !== undefined);
+    const bar = (n: StrategyName, pick: "p50" | "p99"): number | null => {
+      const v = doc.strategies[n]?.live?.reaction[pick];
+      return v === undefined || !Number.isFinite(v) ? null : v;
+    };
+    out.push(
+      barChart(
+        withLive.flatMap((n) => [
+          { label: `${n} p50`, value: bar(n, "p50") },
+          { label: `${n} p99`, value: bar(n, "p99") },
+        ]),
+        { id: "fill-to-reaction", title: "Fill to reaction (ms): fill to the venue receiving the stop write", yLabel: "ms", logY: true },
+      ),
+    );
+  }
   if (doc.sweep) {
     const sizes = doc.sweep.map((r) => String(r.monitors));
     const sweepNames = [...new Set(doc.sweep.flatMap((r) => Object.keys(r.strategies)))] as StrategyName[];

@@ -3,10 +3,12 @@
  * knows the engine's and simulator's real shapes is sim-bench-session.ts; tests hand the
  * harness their own sessions through this port.
  */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { LatencyProfile } from "../sim/latency.ts";
 import type { Scenario } from "../sim/scenario-schema.ts";
 import type { ConnectionPoolMeter } from "./connection-pool.ts";
+import type { ReactionStamp } from "./fill-reaction.ts";
 import type { AccountCounts } from "./floor.ts";
 
 /** What one engine cycle reported that the bench uses. */
@@ -23,6 +25,27 @@ export interface SessionCycle {
   readonly engineCpuMicros: number;
   /** Set when the cycle failed (a read the engine could not do); the figures above still count. */
   readonly error?: string;
+  /** REST calls the stream's audits made in this cycle (`stream.audit` events); 0 or absent for polling. */
+  readonly auditCalls?: number;
+}
+
+/**
+ * What one session saw of fills and of the reactions to them (fill-reaction.ts turns it into
+ * latencies), and of its private stream. Times are real (performance.now), stamped at the venue.
+ */
+export interface SessionTimeline {
+  /** The venue's stamps: each fill that needed a corrective stop write, and when that write arrived. */
+  readonly reactions: readonly ReactionStamp[];
+  /** `push`: the engine runs as the stream delivers; `poll`: it reacts only at its next poll. */
+  readonly reacts: "push" | "poll";
+  /** Real time each engine cycle (poll) of the session started. */
+  readonly pollStarts: readonly number[];
+  /** The engine's poll interval (config `intervalMs`): a live run polls this often. */
+  readonly intervalMs: number;
+  /** Scenario (virtual) time the session played, ms. */
+  readonly scenarioMs: number;
+  /** The private stream: messages delivered to Warden's client and the CPU spent handling them. */
+  readonly stream?: { readonly messages: number; readonly handlingCpuMicros: number };
 }
 
 /**
@@ -55,6 +78,8 @@ export interface BenchSession {
   simRequests(): number;
   /** CPU (µs) spent inside the simulator (request handling and matching) so far. */
   simCpuMicros(): number;
+  /** Fills, reactions and the stream's figures so far (sessions that measure them). */
+  timeline?(): SessionTimeline;
   close(): Promise<void>;
 }
 

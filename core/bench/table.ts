@@ -1,5 +1,6 @@
 /** The bench's human rendering: plain-text tables of the document (colour is the CLI's business). */
-import type { StrategyName } from "../engine/read-path.ts";
+// the bench's strategies are the read paths: naive, ttl, warden and stream
+import type { ReadPathName as StrategyName } from "../engine/read-path.ts";
 import type { BenchDocument } from "./document.ts";
 import type { Gate } from "./gates.ts";
 import { describeClient } from "./session-port.ts";
@@ -114,6 +115,11 @@ export function renderTable(doc: BenchDocument): string {
     ]);
   }
   out.push(grid(ratioRows));
+  const live = renderLive(doc, names);
+  if (live !== "") {
+    out.push("");
+    out.push(live);
+  }
   if (doc.sweep) {
     out.push("");
     out.push(renderSweep(doc));
@@ -137,6 +143,38 @@ function cpuLegend(doc: BenchDocument, names: readonly StrategyName[]): string {
     `engine cpu: the engine's own CPU per cycle (discover, decide, announce, schedule, save), mean over steady cycles: ${steady.join(", ")}`,
     "wide cpu: engine + adapter + ccxt's signing and parsing, minus the simulator and (at zero latency) the transport; mean over all cycles",
   ].join("\n");
+}
+
+/** Fill-to-reaction, REST between audits and per minute, the stream's messages (live-figures.ts). */
+function renderLive(doc: BenchDocument, names: readonly StrategyName[]): string {
+  const rows: string[][] = [["fill-to-reaction", "model", "fills e/tp1", "p50 ms", "p95 ms", "p99 ms", "max ms", "measured p50", "calls/cyc*", "reads/cyc*", "calls/min", "msgs/s", "cpu µs/msg"]];
+  for (const n of names) {
+    const l = doc.strategies[n]?.live;
+    if (!l) continue;
+    const r = l.reaction;
+    rows.push([
+      n,
+      r.model,
+      `${r.entry}/${r.tp1}${r.unanswered > 0 ? ` (${r.unanswered} unanswered)` : ""}`,
+      fmt(r.p50),
+      fmt(r.p95),
+      fmt(r.p99),
+      fmt(r.max),
+      fmt(r.measuredP50),
+      fmt(l.rest.callsPerCycle, 2),
+      fmt(l.rest.readsPerCycle, 2),
+      fmt(l.rest.callsPerMinute),
+      l.stream ? fmt(l.stream.messagesPerSecond, 2) : "",
+      l.stream ? fmt(l.stream.cpuMicrosPerMessage, 1) : "",
+    ]);
+  }
+  if (rows.length === 1) return "";
+  const stream = doc.strategies.stream?.live;
+  const lines = [grid(rows), "* per cycle between audits (stream: cycles whose audits made no call) / per cycle (polling)"];
+  if (stream) {
+    lines.push(`stream: ${stream.rest.readsOutsideAudits ?? "-"} REST reads outside audits; audits ${stream.rest.auditCalls} calls; ${stream.stream?.messages ?? 0} messages handled, ${fmt(stream.stream?.cpuMicrosPerMessage, 1)} µs CPU each (${fmt(stream.stream?.capacityPerSecond, 0)} msgs/s on one core)`);
+  }
+  return lines.join("\n");
 }
 
 function renderSweep(doc: BenchDocument): string {

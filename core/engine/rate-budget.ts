@@ -42,6 +42,13 @@ class Window {
   take(now: number): void {
     this.#stamps.push(now);
   }
+  /** Ms before `n` more requests fit (0 when they fit now). */
+  waitForRoom(n: number, now: number): number {
+    this.waitMs(now);
+    const over = this.#stamps.length + n - this.limit;
+    if (over <= 0) return 0;
+    return (this.#stamps[over - 1] ?? now) + this.spanMs - now;
+  }
   /** Requests that still fit in the window now. */
   left(now: number): number {
     this.waitMs(now);
@@ -123,6 +130,13 @@ export class RateBudget {
    */
   gate(account: AccountId): (path: string, method: string) => Promise<void> {
     return (path, method) => this.acquire(account, path, method.toUpperCase() === "POST" ? "write" : "read");
+  }
+
+  /** Ms before `n` more requests of this class fit every endpoint window of the account used so far (0: now). */
+  msUntilRoom(account: AccountId, kind: RequestClass, n: number): number {
+    const now = this.#now();
+    const waits = (this.#windowsOf.get(account) ?? []).filter((w) => w.kind === kind).map((w) => w.window.waitForRoom(n, now));
+    return Math.max(0, ...waits);
   }
 
   /** The exchange said 10006/429: hold this account's requests until `until`. */

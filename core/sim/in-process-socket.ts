@@ -23,6 +23,10 @@ export interface InProcessStream {
   /** Resolves once every message and event sent so far has been delivered. */
   flushed(): Promise<void>;
   stats(): PrivateStreamStats;
+  /** From now on, count the messages delivered to clients and the CPU (µs, by `cpu`) their handlers spent on them synchronously. */
+  meter(cpu: () => number): void;
+  /** Messages delivered to clients while metered, and the CPU their handlers spent. */
+  handled(): { readonly messages: number; readonly cpuMicros: number };
   /** Closes every connection (1001), as `sim serve` does when it stops. */
   close(): void;
 }
@@ -68,6 +72,8 @@ function event(type: string, fields: Record<string, unknown> = {}): Event {
 export function inProcessStream(venue: Venue, opts: PrivateStreamOptions = {}): InProcessStream {
   const hub = new PrivateHub(venue, opts);
   const deliveries = new Deliveries();
+  const handled = { messages: 0, cpuMicros: 0 };
+  let cpu: (() => number) | undefined;
 
   class InProcessSocket extends EventTarget {
     static readonly CONNECTING = 0;
@@ -123,7 +129,14 @@ export function inProcessStream(venue: Venue, opts: PrivateStreamOptions = {}): 
 
     #deliver(text: string): void {
       if (this.readyState !== 1) return;
+      if (cpu === undefined) {
+        this.dispatchEvent(event("message", { data: text }));
+        return;
+      }
+      const t0 = cpu();
       this.dispatchEvent(event("message", { data: text }));
+      handled.cpuMicros += cpu() - t0;
+      handled.messages += 1;
     }
 
     #closed(code: number, reason: string): void {
@@ -138,6 +151,10 @@ export function inProcessStream(venue: Venue, opts: PrivateStreamOptions = {}): 
     WebSocket: InProcessSocket as unknown as new (url: string) => WebSocket,
     flushed: () => deliveries.flushed(),
     stats: () => hub.stats(),
+    meter: (c) => {
+      cpu = c;
+    },
+    handled: () => ({ ...handled }),
     close: () => hub.close(),
   };
 }

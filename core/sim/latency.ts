@@ -73,3 +73,13 @@ export class LatencyModel {
     return Math.round(Math.min(c.maxMs, Math.max(c.minMs, ms)));
   }
 }
+
+/**
+ * The model's own p-th percentile (nearest rank) of the delay for `path`, over 20,000 of its
+ * draws (seeded): e.g. the write round trip the bench's fill-to-reaction gate allows.
+ */
+export function latencyPercentileMs(profile: LatencyProfile, path: string, p: number, seed = 1): number {
+  const model = new LatencyModel(profile, seed);
+  const draws = Array.from({ length: 20_000 }, () => model.delayFor(path)).sort((a, b) => a - b);
+  return draws[Math.max(1, Math.ceil((p / 100) * draws.length)) - 1] ?? 0;
+}

@@ -5,7 +5,7 @@ import { runHarness } from "../../core/bench/harness.ts";
 import type { OpenSession } from "../../core/bench/session-port.ts";
 import { openBenchSession, type SimBenchSession } from "../../core/bench/sim-bench-session.ts";
 import { sleep } from "../../core/clock.ts";
-import type { StrategyName } from "../../core/engine/read-path.ts";
+import type { ReadPathName as StrategyName } from "../../core/engine/read-path.ts";
 import { loadScenario } from "../../core/sim/scenario.ts";
 import { generateScenario } from "../../core/sim/scenario-gen.ts";
 

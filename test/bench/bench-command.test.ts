@@ -81,7 +81,7 @@ describe("warden bench --gate exit code", () => {
     await runBenchCommand(benchArgs(parse(["--json", "--cycles", "2"])), { open: fakeOpen(), stdout: (t) => (printed += t), stderr: () => {} });
     const doc = JSON.parse(printed) as Record<string, unknown>;
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(["scenario", "strategies", "floor", "ratios", "gates"]));
-    expect(Object.keys(doc["strategies"] as object)).toEqual(["naive", "ttl", "warden"]);
+    expect(Object.keys(doc["strategies"] as object)).toEqual(["naive", "ttl", "warden", "stream"]);
   });
 
   test("the table names each strategy's client model and shows the engine's and the wide CPU", async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { runBench } from "../../core/bench/bench.ts";
 import type { BenchDocument } from "../../core/bench/document.ts";
 import { checkRenderedDom, checkStaticHtml } from "../../core/bench/report-check.ts";
-import { CHART_IDS, SWEEP_CHART_IDS, chartIdsOf, renderReport } from "../../core/bench/report-html.ts";
+import { CHART_IDS, REACTION_CHART_IDS, SWEEP_CHART_IDS, chartIdsOf, renderReport } from "../../core/bench/report-html.ts";
 import { lineChart } from "../../core/bench/svg-chart.ts";
 import { renderTable } from "../../core/bench/table.ts";
 import { checkReportInChromium, chromiumPath } from "../../scripts/check-report.ts";
@@ -22,11 +22,11 @@ function svgIds(html: string): string[] {
 describe("HTML report", () => {
   test("has exactly one svg per chart, each with data marks", async () => {
     const html = renderReport(await benchDoc(false));
-    expect(svgIds(html)).toEqual([...CHART_IDS]);
+    expect(svgIds(html)).toEqual([...CHART_IDS, ...REACTION_CHART_IDS]);
     const check = checkStaticHtml(html);
     expect(check.problems).toEqual([]);
     expect(check.charts.every((c) => c.marks > 0)).toBe(true);
-    expect(check.charts.find((c) => c.id === "cycle-time")?.marks).toBe(12);
+    expect(check.charts.find((c) => c.id === "cycle-time")?.marks).toBe(16);
   });
 
   test("names each strategy's client model and charts both CPU figures per strategy", async () => {
@@ -40,8 +40,8 @@ describe("HTML report", () => {
   test("adds the scaling charts when a sweep ran", async () => {
     const doc = await benchDoc(true);
     const html = renderReport(doc);
-    expect(svgIds(html)).toEqual([...CHART_IDS, ...SWEEP_CHART_IDS]);
-    expect(chartIdsOf(doc).length).toBe(CHART_IDS.length + SWEEP_CHART_IDS.length);
+    expect(svgIds(html)).toEqual([...CHART_IDS, ...REACTION_CHART_IDS, ...SWEEP_CHART_IDS]);
+    expect(chartIdsOf(doc).length).toBe(CHART_IDS.length + REACTION_CHART_IDS.length + SWEEP_CHART_IDS.length);
     expect(checkStaticHtml(html).ok).toBe(true);
   });
 
@@ -81,7 +81,7 @@ describe("HTML report", () => {
       writeFileSync(file, html);
       const check = checkReportInChromium(file, browser);
       expect(check.problems).toEqual([]);
-      expect(check.charts.map((c) => c.id)).toEqual([...CHART_IDS, ...SWEEP_CHART_IDS]);
+      expect(check.charts.map((c) => c.id)).toEqual([...CHART_IDS, ...REACTION_CHART_IDS, ...SWEEP_CHART_IDS]);
       expect(check.charts.every((c) => c.marks > 0)).toBe(true);
       expect(check.charts.map((c) => [c.id, c.titleFits])).toEqual(check.charts.map((c) => [c.id, true]));
       process.stderr.write(`report test: rendered in ${browser}: ${check.charts.map((c) => `${c.id}=${c.marks}`).join(" ")}\n`);
@@ -102,7 +102,7 @@ describe("chart scales", () => {
   test("a title says log scale exactly when its axis is logarithmic", async () => {
     const html = renderReport(await benchDoc(true));
     const charts = [...html.matchAll(/<svg\b[^>]*data-chart="([^"]+)"[^>]*data-scale="(log|linear)"[^>]*>\s*<text class="chart-title"[^>]*>([^<]*)</g)];
-    expect(charts.length).toBe(CHART_IDS.length + SWEEP_CHART_IDS.length);
+    expect(charts.length).toBe(CHART_IDS.length + REACTION_CHART_IDS.length + SWEEP_CHART_IDS.length);
     for (const [, id, scale, title] of charts) expect({ id, log: title!.includes("log scale") }).toEqual({ id, log: scale === "log" });
     expect(charts.find((c) => c[1] === "cpu")?.[2]).toBe("linear");
   });
