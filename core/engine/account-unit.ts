@@ -100,8 +100,8 @@ export class AccountUnit {
     return this.#monitors;
   }
 
-  /** While a request of this account waits in Warden's own rate budget, its reads' deadline waits too. */
-  readonly #paced = (): boolean => this.#ctx.budget.holding(this.account);
+  /** The time this account's requests spent waiting in Warden's own rate budget: its reads' deadline waits that long too. */
+  readonly #paced = (): number => this.#ctx.budget.pacedMs(this.account);
 
   /** Its view changed (a stream row): its active monitors are due now. Between cycles. */
   wake(now: number): void {

@@ -14,18 +14,25 @@ export class DeadlineExceeded extends Error {
 }
 
 /**
- * `extendWhile`: while it holds when the deadline falls (a request of the account still waits
- * in Warden's own rate budget, not on the exchange), the deadline moves on by `ms`: pacing
- * under the per-IP limit is not an exchange that does not answer.
+ * `paced`: the time (ms) the request's account has spent waiting in Warden's own rate budget
+ * so far (RateBudget.pacedMs). The deadline moves on by what was spent there while it ran:
+ * pacing under the per-IP limit is not an exchange that does not answer.
  */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string, extendWhile?: () => boolean): Promise<T> {
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string, paced?: () => number): Promise<T> {
   if (!(ms > 0) || !Number.isFinite(ms)) return work;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const t0 = performance.now();
+  const paced0 = paced?.() ?? 0;
   const expiry = new Promise<never>((_, reject) => {
-    const arm = (): void => {
-      timer = setTimeout(() => (extendWhile?.() === true ? arm() : reject(new DeadlineExceeded(what, ms))), ms);
+    const arm = (delay: number): void => {
+      timer = setTimeout(() => {
+        const due = ms + Math.max(0, (paced?.() ?? 0) - paced0);
+        const left = due - (performance.now() - t0);
+        if (left > 1) arm(left);
+        else reject(new DeadlineExceeded(what, ms));
+      }, delay);
     };
-    arm();
+    arm(ms);
   });
   work.catch(() => {}); // a late failure after the deadline is not unhandled
   return Promise.race([work, expiry]).finally(() => clearTimeout(timer));

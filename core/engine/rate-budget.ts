@@ -101,6 +101,8 @@ export class RateBudget {
   #seq = 0;
   /** When the earliest pending wake-up falls, if one is pending. */
   #wakeAt: number | undefined;
+  /** Per account: total time with a request waiting, and since when one waits now. */
+  readonly #paced = new Map<AccountId, { total: number; since: number | undefined }>();
 
   constructor(opts: { limits?: RateLimits; now?: () => number; wait?: (ms: number) => Promise<void> } = {}) {
     this.#limits = opts.limits ?? bybitLimits;
@@ -114,11 +116,31 @@ export class RateBudget {
     return this.#waiting.some((w) => w.account === account);
   }
 
+  /** Time (ms, the budget's clock) during which at least one request of this account waited in the budget, so far. */
+  pacedMs(account: AccountId): number {
+    const p = this.#paced.get(account);
+    if (p === undefined) return 0;
+    return p.total + (p.since !== undefined ? Math.max(0, this.#now() - p.since) : 0);
+  }
+
+  /** Keeps pacedMs: a request of `account` starts waiting, or its last waiting one was granted. */
+  #pacing(account: AccountId, now: number): void {
+    const p = this.#paced.get(account) ?? { total: 0, since: undefined };
+    const waiting = this.#waiting.some((w) => w.account === account);
+    if (waiting && p.since === undefined) p.since = now;
+    if (!waiting && p.since !== undefined) {
+      p.total += Math.max(0, now - p.since);
+      p.since = undefined;
+    }
+    this.#paced.set(account, p);
+  }
+
   /** Waits until one request of this class on this account and endpoint fits, and its turn for the IP window comes; then takes it. */
   acquire(account: AccountId, endpoint: string, kind: RequestClass): Promise<void> {
     const window = this.#window(account, endpoint, kind);
     return new Promise((grant) => {
       this.#waiting.push({ account, kind, window, seq: this.#seq++, grant });
+      this.#pacing(account, this.#now());
       this.#serve();
     });
   }
@@ -209,6 +231,7 @@ export class RateBudget {
       if (granted === undefined) return;
       granted.window.take(now);
       this.#ip.take(granted.account, now);
+      this.#pacing(granted.account, now);
       granted.grant();
     }
   }
