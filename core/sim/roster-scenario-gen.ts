@@ -13,7 +13,7 @@
 import type { AccountId } from "../domain/types.ts";
 import { seededRng } from "../rng.ts";
 import { parseScenario } from "./scenario.ts";
-import { marketsFor, OUTCOMES, planOrders, pricePath, qty, type OrderInput, type Outcome } from "./scenario-gen.ts";
+import { marketsFor, OUTCOMES, planOrders, pricePath, qty, shapeOf, type OrderInput, type Outcome } from "./scenario-gen.ts";
 import type { Scenario, ScenarioInput } from "./scenario-schema.ts";
 
 export interface RosterGenerateOptions {
@@ -58,12 +58,8 @@ export function rosterScenarioInput(opts: RosterGenerateOptions): ScenarioInput 
   const prices: Record<string, number[]> = {};
   const outcomes: Outcome[] = [];
   markets.forEach((m, i) => {
-    const conservative = i % 2 === 0;
-    const long = Math.floor(i / 2) % 2 === 0;
-    const outcome = OUTCOMES[(i + offset) % OUTCOMES.length]!;
+    const { conservative, long, outcome, lots } = shapeOf(m, i, offset, LOT_GRID, rng);
     outcomes.push(outcome);
-    const notional = 2000 + 4000 * rng();
-    const lots = LOT_GRID * Math.max(1, Math.ceil(notional / (LOT_GRID * m.spec.qtyStep * m.base)));
     const side = long ? "long" : "short";
     positions.push({ account: LEADER, symbol: m.spec.symbol, side, size: qty(m.spec, lots), entryPrice: m.base });
     orders.push(...planOrders(LEADER, m, conservative, long, lots));

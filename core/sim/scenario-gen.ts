@@ -118,6 +118,18 @@ export function planOrders(account: AccountId, m: Market, conservative: boolean,
 }
 
 /** `count` markets: the recorded linear instruments first, then synthetic ones (drawn from `rng`). */
+/**
+ * One generated position's shape: even ones conservative, pairs alternating long and short,
+ * an outcome from the rotation, and a size of 2 000-6 000 USDT on a grid of `grid` lots (so
+ * every ladder share and ratio stays on the lot grid). Draws one number from `rng`.
+ */
+export function shapeOf(m: Market, i: number, offset: number, grid: number, rng: Rng): { conservative: boolean; long: boolean; outcome: Outcome; lots: number } {
+  const outcome = OUTCOMES[(i + offset) % OUTCOMES.length]!;
+  const notional = 2000 + 4000 * rng();
+  const lots = grid * Math.max(1, Math.ceil(notional / (grid * m.spec.qtyStep * m.base)));
+  return { conservative: i % 2 === 0, long: Math.floor(i / 2) % 2 === 0, outcome, lots };
+}
+
 export function marketsFor(count: number, rng: Rng): Market[] {
   const recorded = recordedInstruments();
   const markets: Market[] = [];
@@ -142,12 +154,8 @@ export function generateScenario(opts: GenerateOptions): Scenario {
   const prices: Record<string, number[]> = {};
   const outcomes: Outcome[] = [];
   markets.forEach((m, i) => {
-    const conservative = i % 2 === 0;
-    const long = Math.floor(i / 2) % 2 === 0;
-    const outcome = OUTCOMES[(i + offset) % OUTCOMES.length]!;
+    const { conservative, long, outcome, lots } = shapeOf(m, i, offset, 40, rng);
     outcomes.push(outcome);
-    const notional = 2000 + 4000 * rng();
-    const lots = 40 * Math.max(1, Math.ceil(notional / (40 * m.spec.qtyStep * m.base)));
     positions.push({ account: "main", symbol: m.spec.symbol, side: long ? "long" : "short", size: qty(m.spec, lots), entryPrice: m.base });
     orders.push(...planOrders("main", m, conservative, long, lots));
     if (i < mirrorCount) {

@@ -8,6 +8,7 @@
  * No fixed sleeps: the tests wait on events, on the in-process stream's deliveries, or on
  * manual timers.
  */
+import { ManualTimers } from "../support/manual-timers.ts";
 import { Arrivals } from "../support/arrivals.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { openSimSession, SIM_BASE_URL, type SimSession, type SimStreamOptions } from "../../app/sim-session.ts";
@@ -261,27 +262,3 @@ describe("stream faults, in process", () => {
   }
 });
 
-/** Timers the test fires by hand, earliest first. */
-class ManualTimers {
-  now = 0;
-  #next = 0;
-  readonly #due = new Map<number, { at: number; fn: () => void }>();
-  setTimeout = (fn: () => void, ms: number): unknown => {
-    const id = ++this.#next;
-    this.#due.set(id, { at: this.now + ms, fn });
-    return id;
-  };
-  clearTimeout = (id: unknown): void => {
-    this.#due.delete(id as number);
-  };
-  /** Fires the earliest timer; returns how far time moved. */
-  fireNext(): number {
-    const next = [...this.#due].sort((a, b) => a[1].at - b[1].at)[0];
-    if (next === undefined) return 0;
-    this.#due.delete(next[0]);
-    const moved = next[1].at - this.now;
-    this.now = next[1].at;
-    next[1].fn();
-    return moved;
-  }
-}

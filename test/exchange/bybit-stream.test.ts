@@ -4,6 +4,8 @@
  * it reconnects after the server closes or drops the link, and after a silent stall (the
  * dead-link timeout); a refused sign-in is reported without the keys; dials are capped.
  */
+import { Arrivals } from "../support/arrivals.ts";
+import { ManualTimers } from "../support/manual-timers.ts";
 import { linkTimings } from "../../core/exchange/bybit-stream.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { backoffMs, BybitPrivateStream, privateStreamUrl, type BybitStreamOptions, type StreamEvent } from "../../core/exchange/bybit-stream.ts";
@@ -40,43 +42,12 @@ async function rig(streamFaults: StreamFaults = []): Promise<Rig> {
 
 /** A started client and its events, with a waiter that hands out each event once. */
 function client(url: string, opts: Partial<BybitStreamOptions> = {}) {
-  const events: StreamEvent[] = [];
-  const taken = new Set<StreamEvent>();
-  const watchers = new Set<() => void>();
-  const stream = new BybitPrivateStream({
-    url,
-    credentials: CREDS,
-    backoffBaseMs: 5,
-    backoffMaxMs: 20,
-    onEvent: (e) => {
-      events.push(e);
-      for (const w of [...watchers]) w();
-    },
-    ...opts,
-  });
+  const arrivals = new Arrivals<StreamEvent>();
+  const stream = new BybitPrivateStream({ url, credentials: CREDS, backoffBaseMs: 5, backoffMaxMs: 20, onEvent: (e) => arrivals.push(e), ...opts });
   cleanups.push(() => stream.stop());
   stream.start();
-  const next = <E extends StreamEvent>(match: (e: StreamEvent) => e is E, timeoutMs = 5_000): Promise<E> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const found = events.find((e) => !taken.has(e) && match(e));
-        if (found === undefined) return;
-        taken.add(found);
-        done();
-        resolve(found as E);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(events)}`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        watchers.delete(check);
-      };
-      watchers.add(check);
-      check();
-    });
-  return { stream, events, next };
+  const next = <E extends StreamEvent>(match: (e: StreamEvent) => e is E, timeoutMs = 5_000): Promise<E> => arrivals.next(match, timeoutMs, "no matching event") as Promise<E>;
+  return { stream, events: arrivals.items, next };
 }
 
 const isLive = (e: StreamEvent): e is Extract<StreamEvent, { kind: "live" }> => e.kind === "live";
@@ -186,32 +157,6 @@ class StubSocket extends EventTarget {
   }
 }
 
-/** Timers the test fires by hand, in due order. */
-class ManualTimers {
-  now = 0;
-  #next = 0;
-  readonly #due = new Map<number, { at: number; fn: () => void }>();
-  setTimeout = (fn: () => void, ms: number): unknown => {
-    const id = ++this.#next;
-    this.#due.set(id, { at: this.now + ms, fn });
-    return id;
-  };
-  clearTimeout = (id: unknown): void => {
-    this.#due.delete(id as number);
-  };
-  /** Moves time on, firing every timer that falls due on the way. */
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const next = [...this.#due].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (next === undefined) break;
-      this.#due.delete(next[0]);
-      this.now = next[1].at;
-      next[1].fn();
-    }
-    this.now = end;
-  }
-}
 
 describe("BybitPrivateStream timers (a stub socket and manual timers)", () => {
   const flush = () => new Promise<void>((resolve) => queueMicrotask(resolve));

@@ -4,6 +4,7 @@
  * places through msw, a wrong signature is refused, and the hub's connection faults reach it
  * as a socket would report them: a clean close (1000), an abrupt drop (1006), a stall.
  */
+import { Arrivals } from "../support/arrivals.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { BybitPrivateStream, type BybitStreamOptions, type StreamEvent } from "../../core/exchange/bybit-stream.ts";
 import { inProcessStream, type InProcessStream } from "../../core/sim/in-process-socket.ts";
@@ -34,36 +35,11 @@ function rig(streamFaults: NonNullable<ScenarioInput["streamFaults"]> = []): { s
 }
 
 function client(stream: InProcessStream, opts: Partial<BybitStreamOptions> = {}) {
-  const events: StreamEvent[] = [];
-  const watchers = new Set<() => void>();
-  const taken = new Set<StreamEvent>();
-  const c = new BybitPrivateStream({
-    url: "ws://sim.invalid/v5/private",
-    credentials: CREDS,
-    webSocket: stream.WebSocket,
-    backoffBaseMs: 5,
-    backoffMaxMs: 20,
-    onEvent: (e) => {
-      events.push(e);
-      for (const w of [...watchers]) w();
-    },
-    ...opts,
-  });
+  const arrivals = new Arrivals<StreamEvent>();
+  const c = new BybitPrivateStream({ url: "ws://sim.invalid/v5/private", credentials: CREDS, webSocket: stream.WebSocket, backoffBaseMs: 5, backoffMaxMs: 20, onEvent: (e) => arrivals.push(e), ...opts });
   cleanups.push(() => c.stop());
   c.start();
-  const next = (match: (e: StreamEvent) => boolean): Promise<StreamEvent> =>
-    new Promise((resolve) => {
-      const check = (): void => {
-        const found = events.find((e) => !taken.has(e) && match(e));
-        if (found === undefined) return;
-        taken.add(found);
-        watchers.delete(check);
-        resolve(found);
-      };
-      watchers.add(check);
-      check();
-    });
-  return { events, next };
+  return { events: arrivals.items, next: (match: (e: StreamEvent) => boolean) => arrivals.next(match, 10_000, "no matching event") };
 }
 
 const live = (e: StreamEvent) => e.kind === "live";
