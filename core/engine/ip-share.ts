@@ -82,6 +82,15 @@ export class IpWindow {
     this.#used.set(account, (this.#used.get(account) ?? 0) + 1);
   }
 
+  /** Ms before `n` more requests fit in the window (0 when they fit now): when the oldest that must leave first have left. */
+  roomInMs(n: number, now: number): number {
+    const count = this.#count(now);
+    const over = count + n - this.limit;
+    if (over <= 0) return 0;
+    const leaving = this.#stamps[this.#head + Math.min(over, count) - 1];
+    return leaving === undefined ? 0 : Math.max(0, leaving.at + this.spanMs - now);
+  }
+
   /** Requests that still fit in the window now (writes; reads have `writeReserve` fewer). */
   left(now: number): number {
     return Math.max(0, this.limit - this.#count(now));

@@ -155,6 +155,11 @@ export class RateBudget {
   }
 
   /** Ms before `n` more requests of this class fit every endpoint window of the account used so far (0: now). */
+  /** Ms (the budget's clock) before the per-IP window has room for `n` more requests. */
+  ipRoomInMs(n: number): number {
+    return this.#ip.roomInMs(n, this.#now());
+  }
+
   msUntilRoom(account: AccountId, kind: RequestClass, n: number): number {
     const now = this.#now();
     const waits = (this.#windowsOf.get(account) ?? []).filter((w) => w.kind === kind).map((w) => w.window.waitForRoom(n, now));

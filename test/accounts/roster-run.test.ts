@@ -18,6 +18,7 @@
  * starts once the engine's own budget has room in the IP window for twice the scenario's read
  * floor: the budget never holds a read at the window, and what is measured is isolation.
  */
+import { sleep } from "../../core/clock.ts";
 import { describe, expect, test } from "bun:test";
 import { openSimSession, type SimSession } from "../../app/sim-session.ts";
 import type { CycleReport } from "../../core/engine/engine.ts";
@@ -54,7 +55,8 @@ function scenario(extra: Extra = {}) {
 
 /** Resolves once the engine's budget has room for `n` more requests in the IP window. */
 async function ipRoom(session: SimSession, n: number): Promise<void> {
-  while (session.engine.budgetLeft().ip < n) await new Promise((resolve) => setTimeout(resolve, 10));
+  // the budget knows when its window slides: wait exactly until the oldest requests leave it
+  for (let ms = session.budget.ipRoomInMs(n); ms > 0; ms = session.budget.ipRoomInMs(n)) await sleep(ms);
 }
 
 async function play(input: ReturnType<typeof scenario>, failing?: AccountId): Promise<Played> {

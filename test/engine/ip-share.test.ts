@@ -210,3 +210,22 @@ describe("fair order when a slot frees", () => {
     expect(grants.slice(9).map((g) => g.account)).toEqual(["desk-a", "desk-b", "desk-a", "desk-b", "desk-a", "desk-b", "desk-a", "desk-a", "desk-a"]);
   });
 });
+
+describe("room in the IP window", () => {
+  test("says when n more requests fit: at once while they do, else when the oldest that must leave have left", () => {
+    let now = 0;
+    const budget = new RateBudget({ limits: { writesPerSecond: 1_000, readsPerSecond: 1_000, ipPer5s: 10 }, now: () => now, wait: () => new Promise(() => {}) });
+    for (let i = 0; i < 8; i++) {
+      now = i * 100;
+      void budget.acquire(`a${i % 3}`, "/v5/order/create", "write");
+    }
+    now = 1_000;
+    expect(budget.ipRoomInMs(2)).toBe(0);
+    // 3 more need the oldest one (taken at 0) gone: the window (5 s and the margin) slides past it
+    expect(budget.ipRoomInMs(3)).toBe(0 + 5_100 - 1_000);
+    // 5 more: the three oldest (0, 100, 200) gone
+    expect(budget.ipRoomInMs(5)).toBe(200 + 5_100 - 1_000);
+    now = 5_400;
+    expect(budget.ipRoomInMs(5)).toBe(0);
+  });
+});
